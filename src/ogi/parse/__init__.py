@@ -1,0 +1,128 @@
+"""Parse: a decoded report → plain records for every resource of the package.
+
+``parse(document)`` returns a :class:`Parsed` holding the report row and the rows of
+``sections``, ``statistics``, ``figures`` and ``citations``. Checks and the summary are
+computed from it by ``ogi.check`` and ``ogi.summarise``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..extract import Document
+from . import citations, cues, figures, metadata, outline, tables
+from .lines import sentence_at, split_lines
+
+
+@dataclass
+class Parsed:
+    """One parsed report, as plain records keyed like the package's resources."""
+
+    report: dict[str, Any]
+    sections: list[dict[str, Any]] = field(default_factory=list)
+    statistics: list[dict[str, Any]] = field(default_factory=list)
+    figures: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    text: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The records by resource name (what ``ogi parse`` prints)."""
+        return {
+            "report": self.report,
+            "sections": self.sections,
+            "statistics": self.statistics,
+            "figures": self.figures,
+            "citations": self.citations,
+        }
+
+
+def parse(doc: Document) -> Parsed:
+    """Parse a decoded report completely."""
+    src, text = doc.source, doc.text
+    rid = src.report_id
+    found = tables.read_tables(text, rid, doc.body_start)
+    blocks = [(b[0].start, b[-1].end) for b in tables.pipe_blocks(split_lines(text, doc.body_start))]
+    sections = outline.outline(text, rid, doc.body_start, blocks)
+
+    title = metadata.title_of(text, doc.header, doc.body_start)
+    year = metadata.year_of(title, found, text[doc.body_start :])
+    issuer, issuer_source, place_name = metadata.issuer_of(title, doc.header, text[doc.body_start :])
+    where = metadata.place(place_name) if place_name else metadata.place("")
+    generation = metadata.generation_of(found, text[doc.body_start :], year)
+    report = {
+        "report_id": rid,
+        "source_file": src.name,
+        "sha256": src.sha256,
+        "bytes": len(src.data),
+        "encoding": doc.encoding,
+        "form": doc.form,
+        "title": title,
+        "issuer": issuer,
+        "issuer_source": issuer_source,
+        **where,
+        "year": year,
+        "generation": generation,
+        "table_family": found[0].family if found else None,
+        "published": _date(doc.header.get("published") or src.provenance.get("published")),
+        "url": doc.header.get("url") or src.provenance.get("url"),
+        "chars": len(text),
+    }
+
+    # Spans that are not prose: tables, section markers, and (for figures) citations.
+    markers = [(s["start"], s["start"] + len(s["marker"])) for s in sections if s["marker"]]
+    chrome = _chrome_spans(text, doc.body_start)
+    cites = citations.find_citations(text, doc.body_start, len(text))
+    cites = [c for c in cites if not _inside(c["start"], blocks + chrome)]
+    cite_spans = [(c["start"], c["end"]) for c in cites]
+    figs = figures.find_figures(text, doc.body_start, len(text), blocks + markers + chrome + cite_spans)
+
+    locate = _section_locator(sections)
+    for no, fig in enumerate(figs, start=1):
+        s, e = sentence_at(text, fig["start"])
+        fig.update(report_id=rid, figure_no=no, section_id=locate(fig["start"]),
+                   indicator=None, column=None, measure=None, sentence=text[s:e].strip())
+    present = {c["indicator"] for t in found for c in t.cells if c["indicator"]}
+    cues.link_figures(text, figs, present, generation)
+    for no, cite in enumerate(cites, start=1):
+        s, e = sentence_at(text, cite["start"])
+        cite.update(report_id=rid, citation_no=no, section_id=locate(cite["start"]),
+                    sentence=text[s:e].strip())
+
+    return Parsed(
+        report=report,
+        sections=sections,
+        statistics=[cell for t in found for cell in t.cells],
+        figures=figs,
+        citations=cites,
+        text=text,
+    )
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def _chrome_spans(text: str, start: int) -> list[tuple[int, int]]:
+    from .lines import is_chrome
+
+    return [(ln.start, ln.end) for ln in split_lines(text, start) if is_chrome(ln.text)]
+
+
+def _section_locator(sections: list[dict[str, Any]]) -> Any:
+    starts = [s["start"] for s in sections]
+
+    def locate(pos: int) -> str | None:
+        i = bisect.bisect_right(starts, pos) - 1
+        return sections[max(i, 0)]["section_id"] if sections else None
+
+    return locate
+
+
+def _date(value: str | None) -> str | None:
+    """ISO date from a header value such as '2020-01-20 15:22'."""
+    if not value:
+        return None
+    head = value.strip()[:10]
+    return head if len(head) == 10 and head[4] == "-" and head[7] == "-" else None

@@ -1,0 +1,86 @@
+"""Link prose figures to what they state: a cell of the report's own table (restatements)
+or a measure stated in the prose only. The cues are declared in ``formats/prose.yml``.
+
+>>> figs = [{"start": 9, "end": 14, "value": 1630}]
+>>> link_figures("我区共主动公开政府信息1630条。", figs, {"g1.proactive_total"}, 1)
+>>> figs[0]["indicator"], figs[0]["column"]
+('g1.proactive_total', 'year')
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from .. import formats
+from .lines import sentences
+
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    count = 0
+
+    def group(_: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f"(?P<n{count - 1}>{_NUM})"
+
+    return re.compile(re.sub(r"\{n\}", group, pattern))
+
+
+@cache
+def _cues() -> dict[str, Any]:
+    p = formats.prose()
+    restate = {
+        int(key.rsplit("_", 1)[1]): [{**c, "re": _compile(c["pattern"])} for c in cues]
+        for key, cues in p["restatements"].items()
+    }
+    measures = [{**m, "re": _compile(m["pattern"])} for m in p["measures"]]
+    return {"restatements": restate, "measures": measures}
+
+
+def _number_spans(m: re.Match[str]) -> list[int]:
+    return [m.start(g) for g in m.groupdict() if g.startswith("n") and m.group(g) is not None]
+
+
+def link_figures(text: str, figures: list[dict[str, Any]], indicators: set[str], generation: int) -> None:
+    """Set ``indicator``/``column`` and ``measure`` on the figures the cues point at (in place).
+
+    ``indicators`` are the codes present in the report's tables: a restatement cue names
+    candidate indicators and the first one present is used.
+    """
+    if not figures:
+        return
+    folded = formats.fold(text)
+    by_start = {f["start"]: f for f in figures}
+    # a figure's number may start after an approximation marker: index by number start too
+    for f in figures:
+        lead = len(f["value_text"]) - len(f["value_text"].lstrip("约近超过逾大将接"))
+        by_start.setdefault(f["start"] + lead, f)
+    cues = _cues()
+    first, last = min(f["start"] for f in figures), max(f["end"] for f in figures)
+    for s, e in sentences(folded, *_sentence_bounds(folded, first, last)):
+        chunk = folded[s:e]
+        for cue in cues["restatements"].get(generation, []):
+            present = [code for code in cue["indicator"] if code in indicators]
+            if not present:
+                continue
+            for m in cue["re"].finditer(chunk):
+                for pos in _number_spans(m):
+                    fig = by_start.get(s + pos)
+                    if fig is not None and fig.get("indicator") is None:
+                        fig["indicator"], fig["column"] = present[0], cue["column"]
+        for cue in cues["measures"]:
+            for m in cue["re"].finditer(chunk):
+                for pos in _number_spans(m):
+                    fig = by_start.get(s + pos)
+                    if fig is not None and fig.get("measure") is None:
+                        fig["measure"] = cue["id"]
+
+
+def _sentence_bounds(text: str, first: int, last: int) -> tuple[int, int]:
+    start = max(text.rfind(ch, 0, first) for ch in "。！？!?\n") + 1
+    end = min([i for i in (text.find(ch, last) for ch in "。！？!?\n") if i != -1] or [len(text)])
+    return start, min(len(text), end + 1)

@@ -1,0 +1,241 @@
+"""Statistics tables flattened into text → one record per cell.
+
+Flattenings read here: one cell per line ending in `` |`` (the seed), and markdown-style
+rows (``| a | b | c |``). The table family is recognised from its header cells, as declared
+in ``formats/gen1.yml``; rows are matched to indicator codes by their printed labels, and a
+row whose label is not recognised is kept with an empty indicator — never dropped.
+
+>>> text = "指标名称 |\\n单位 |\\n2018年 |\\n行政复议数 |\\n件 |\\n5 |\\n"
+>>> [(c["indicator"], c["column"], c["value"]) for c in read_tables(text, "r")[0].cells]
+[('g1.reconsiderations', 'year', 5)]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from .. import formats
+from .lines import Line, split_lines
+
+
+@dataclass(frozen=True)
+class RawCell:
+    """A printed cell: its text and where it stands in the source."""
+
+    text: str
+    start: int
+    end: int
+    line: int
+
+
+@dataclass
+class Table:
+    """A statistics table read from the text."""
+
+    family: str
+    table: str
+    start: int
+    end: int
+    columns: list[tuple[str, str]] = field(default_factory=list)  # (key, printed header)
+    cells: list[dict[str, Any]] = field(default_factory=list)  # statistics records
+
+
+_PIPE_LINE = re.compile(r"\|\s*$")
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def _line_cells(line: Line) -> list[RawCell]:
+    """Cells of a pipe-flattened line; offsets point at the trimmed cell text."""
+    cells = []
+    text = line.text
+    pos = 0
+    parts = text.split("|")
+    if parts and not parts[0].strip() and text.lstrip().startswith("|"):
+        pos += len(parts[0]) + 1
+        parts = parts[1:]
+    for part in parts[:-1]:  # the part after the last pipe is the (empty) line end
+        lead = len(part) - len(part.lstrip())
+        body = part.strip()
+        start = line.start + pos + lead
+        cells.append(RawCell(body, start, start + len(body), line.no))
+        pos += len(part) + 1
+    return cells
+
+
+def pipe_blocks(lines: list[Line]) -> list[list[Line]]:
+    """Runs of consecutive lines that end with a pipe (markdown rules included)."""
+    blocks: list[list[Line]] = []
+    current: list[Line] = []
+    for line in lines:
+        if _PIPE_LINE.search(line.text):
+            current.append(line)
+        else:
+            if current:
+                blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+# --- numbers ---------------------------------------------------------------------------
+
+
+
+@cache
+def _number_re() -> re.Pattern[str]:
+    """A cell holding a number, optionally followed by a unit printed inside it (12.5万元)."""
+    units = [u for us in formats.prose()["units"].values() for u in us]
+    alt = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+    return re.compile(rf"^([-+]?\d+(?:,\d{{3}})*(?:\.\d+)?)\s*({alt})?$")
+
+
+_BLANK = {"", "-", "—", "——", "–", "/", "／", "无", "空"}
+
+
+def read_number(printed: str) -> tuple[int | float | None, str, str]:
+    """A printed cell → (value, status, unit printed inside the cell).
+
+    >>> read_number("1,630"), read_number("—"), read_number("12.5万元")
+    ((1630, 'printed', ''), (None, 'blank', ''), (12.5, 'printed', '万元'))
+    """
+    s = formats.fold(printed).strip().replace(" ", "")
+    if s in _BLANK:
+        return None, "blank", ""
+    m = _number_re().match(s)
+    if not m:
+        return None, "blank", ""
+    digits = m.group(1).replace(",", "")
+    value: int | float = float(digits) if "." in digits else int(digits)
+    return value, "printed", m.group(2) or ""
+
+
+def is_number_cell(printed: str) -> bool:
+    """True for a cell that holds a number, a blank or a dash (a value cell)."""
+    s = formats.fold(printed).strip().replace(" ", "")
+    return s in _BLANK or bool(_number_re().match(s))
+
+
+# --- generation-1 families -------------------------------------------------------------
+
+
+@cache
+def _label_index() -> dict[str, dict[str, Any]]:
+    index: dict[str, dict[str, Any]] = {}
+    for ind in formats.indicators():
+        for variant in [ind["label_zh"], *ind.get("variants", [])]:
+            index.setdefault(formats.normalise_label(variant), ind)
+    return index
+
+
+def match_indicator(label: str) -> dict[str, Any] | None:
+    """The indicator a printed row label stands for, or None when not recognised."""
+    return _label_index().get(formats.normalise_label(label))
+
+
+_CHILD = re.compile(r"^\s*(?:其中|\d{1,2}\s*[.、．]|[(（]\d{1,2}[)）])")
+
+
+def _header(cells: list[RawCell], family: dict[str, Any]) -> tuple[int, bool, list[tuple[str, str]]] | None:
+    """(cells used by the header, has a unit column, value columns) or None."""
+    hdr = family["header"]
+    norm = [formats.normalise_label(c.text) for c in cells[:12]]
+    if not norm or norm[0] not in hdr["label"]:
+        return None
+    i = 1
+    has_unit = i < len(norm) and norm[i] in hdr["unit"]
+    i += has_unit
+    columns: list[tuple[str, str]] = []
+    while i < len(norm):
+        col = next((c for c in family["columns"] if re.match(c["pattern"], norm[i])), None)
+        if col is None:
+            break
+        columns.append((col["key"], " ".join(cells[i].text.split())))
+        i += 1
+    return (i, has_unit, columns) if columns else None
+
+
+def _group_rows(body: list[RawCell], width: int, has_unit: bool) -> list[list[RawCell]]:
+    """Split the body cells into rows: by position when the shape is regular, else at each
+    cell that is a label (neither a number nor the unit following a label)."""
+    if width and len(body) % width == 0:
+        rows = [body[i : i + width] for i in range(0, len(body), width)]
+        if all(not is_number_cell(r[0].text) for r in rows):
+            return rows
+    rows = []
+    for cell in body:
+        starts_row = not is_number_cell(cell.text) and not (
+            has_unit and rows and len(rows[-1]) == 1
+        )
+        if starts_row or not rows:
+            rows.append([cell])
+        else:
+            rows[-1].append(cell)
+    return rows
+
+
+def _read_g1(report_id: str, name: str, family: dict[str, Any], cells: list[RawCell]) -> Table | None:
+    head = _header(cells, family)
+    if head is None:
+        return None
+    used, has_unit, columns = head
+    table = Table(name, "appendix", cells[0].start, cells[-1].end, columns)
+    parent_of: dict[str, int] = {}
+    last_top: int | None = None
+    for row_no, row in enumerate(_group_rows(cells[used:], used, has_unit), start=1):
+        label_cell, rest = row[0], row[1:]
+        unit = ""
+        if has_unit and rest and not is_number_cell(rest[0].text):
+            unit, rest = rest[0].text.strip(), rest[1:]
+        elif has_unit and rest and len(rest) > len(columns):
+            unit, rest = rest[0].text.strip(), rest[1:]
+        label = " ".join(label_cell.text.split())
+        ind = match_indicator(label)
+        code = ind["code"] if ind else None
+        if ind and ind.get("parent") in parent_of:
+            parent_row: int | None = parent_of[ind["parent"]]
+        elif _CHILD.match(label) and last_top is not None:
+            parent_row = last_top
+        else:
+            parent_row = None
+        if parent_row is None:
+            last_top = row_no
+        if code:
+            parent_of.setdefault(code, row_no)
+        for (key, header), cell in zip(columns, rest, strict=False):
+            value, status, cell_unit = read_number(cell.text)
+            table.cells.append({
+                "report_id": report_id,
+                "table": table.table,
+                "row": row_no,
+                "column": key,
+                "indicator": code,
+                "label": label,
+                "column_label": header,
+                "parent_row": parent_row,
+                "value": value,
+                "value_text": cell.text,
+                "value_status": status,
+                "unit": cell_unit or unit or None,
+                "line": cell.line,
+                "start": cell.start,
+                "end": cell.end,
+            })
+    return table
+
+
+def read_tables(text: str, report_id: str, start: int = 0) -> list[Table]:
+    """Every statistics table found in ``text[start:]``."""
+    tables = []
+    families = formats.gen1()["families"]
+    for block in pipe_blocks(split_lines(text, start)):
+        cells = [c for line in block if not _MD_RULE.match(line.text) for c in _line_cells(line)]
+        for name, family in families.items():
+            table = _read_g1(report_id, name, family, cells)
+            if table is not None:
+                tables.append(table)
+                break
+    return tables

@@ -1,0 +1,1 @@
+"""Serving the OGI dataset with Datasette."""
