@@ -41,10 +41,11 @@ text columns are left untouched. Why contentless and not external content
   ``sqlite-utils rebuild-fts`` / ``Table.rebuild_fts()`` or a ``delete`` would
   silently re-index whole Han runs as single tokens and Chinese searches would
   quietly stop matching.
-* A contentless table stores only the index. ``rebuild`` on it fails loudly
-  (``'rebuild' may not be used with a contentless fts5 table``), sqlite-utils does
-  not consider it the FTS table of ``sections`` and never touches it, and
-  nothing else can re-index it with the wrong text.
+* A contentless table stores only the index and there is no text it could be
+  re-indexed from: ``rebuild`` fails loudly (``'rebuild' may not be used with a
+  contentless fts5 table``) -- including via ``sqlite-utils rebuild-fts`` -- and
+  sqlite-utils' ``detect_fts()`` does not treat it as the FTS table of
+  ``sections``, so its helpers never add triggers or re-populate it.
 
 The price is that Datasette must be told which FTS table to use, in metadata::
 

@@ -1,0 +1,47 @@
+# ogi-reports. On a fresh machine: `make run` (set up, build, serve) or `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8001
+
+SOURCES := $(shell find src -name '*.py' -o -name '*.yml' -o -name '*.csv') $(wildcard data/raw/*)
+
+.PHONY: all run test build serve validate lint clean
+
+all: datapackage.json
+
+# The virtual environment, with the package and its test tools installed.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# The published package, the database and the site metadata are built together.
+datapackage.json build/ogi.db metadata.yml &: $(STAMP) $(SOURCES)
+	$(BIN)/ogi build data/raw --out .
+
+build: datapackage.json
+
+serve: $(STAMP)
+	$(BIN)/ogi serve --host $(HOST) --port $(PORT)
+
+run: build serve
+
+validate: build
+	$(BIN)/frictionless validate datapackage.json
+	$(BIN)/ogi validate datapackage.json
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy
+	$(BIN)/pytest
+	$(BIN)/frictionless validate datapackage.json
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,19 @@
+"""Check: the report's own arithmetic, as rows of the ``checks`` resource.
+
+Every rule has a stable id; each result is pass, fail or not_assessable, with a message
+naming the cells and numbers compared. A failing report keeps its printed numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..parse import Parsed
+from . import arithmetic, prose
+
+
+def run_checks(parsed: Parsed) -> list[dict[str, Any]]:
+    """All check rows for one parsed report."""
+    rows = arithmetic.check_tables(parsed) + prose.check_prose(parsed)
+    rid = parsed.report["report_id"]
+    return [{"report_id": rid, **row} for row in rows]

@@ -1,0 +1,117 @@
+"""The ``ogi`` command: a thin layer over the library, one library call per command.
+
+Expected failures (bad input, no build, an invalid package) print one line to stderr —
+what, which file, what to do — and exit 1, without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import OgiError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(func: F) -> F:
+    """Turn an OgiError into one line on stderr and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OgiError as e:
+            click.echo(f"ogi: error: {e}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("ogi: interrupted; the previous build is unchanged", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.version_option(__version__, prog_name="ogi")
+def main() -> None:
+    """ogi-reports: Chinese Open Government Information annual reports → one open dataset.
+
+    \b
+    ogi build             parse data/raw into datapackage.json, data/*.csv, build/ogi.db
+    ogi parse FILE        one report as JSON
+    ogi validate          frictionless + domain checks of a built package
+    ogi serve             the Datasette site on http://127.0.0.1:8001
+    """
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder to write datapackage.json, data/*.csv, build/ogi.db and metadata.yml to.")
+@friendly
+def build(inputs: tuple[Path, ...], out: Path) -> None:
+    """Parse INPUT files or folders (default: data/raw) and build the package, database and
+    site metadata. Output is written aside and moved into place only when complete and valid."""
+    from .build import build as run
+
+    result = run(list(inputs) or [Path("data/raw")], out)
+    counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
+    click.echo(f"built {result.reports} report(s) into {out}: {counts}; "
+               f"{result.failing_checks} failing check(s) (see the checks table)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@friendly
+def parse(file: Path) -> None:
+    """Parse one report FILE and print it as JSON (report, sections, statistics, figures,
+    citations, checks, summary)."""
+    from .build import parse_file
+    from .check import run_checks
+    from .summarise import summarise
+
+    _, parsed = parse_file(file)
+    out = parsed.as_dict()
+    out["checks"] = run_checks(parsed)
+    out["summary"] = summarise(parsed)
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("datapackage", type=click.Path(path_type=Path), default=Path("datapackage.json"))
+@friendly
+def validate(datapackage: Path) -> None:
+    """Validate a built DATAPACKAGE (default: datapackage.json): frictionless against its
+    Table Schemas, then the domain rules. Exits 1 when anything is wrong."""
+    from .validate import validate as run
+
+    if not datapackage.is_file():
+        raise OgiError(f"{datapackage}: no such file; run `ogi build` first or give the path of a datapackage.json")
+    problems = run(datapackage)
+    for p in problems[:50]:
+        click.echo(p, err=True)
+    if problems:
+        more = f" (first 50 shown)" if len(problems) > 50 else ""
+        raise OgiError(f"{datapackage}: invalid, {len(problems)} problem(s){more}; rebuild with `ogi build`")
+    click.echo(f"{datapackage}: valid (frictionless and domain checks)")
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder holding build/ogi.db and metadata.yml.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@friendly
+def serve(out: Path, host: str, port: int) -> None:
+    """Serve the built database with Datasette (read-only)."""
+    from .serve.app import serve as run
+
+    click.echo(f"serving {out / 'build' / 'ogi.db'} on http://{host}:{port}/ (Ctrl-C to stop)")
+    run(out, host, port)

@@ -1,0 +1,101 @@
+"""The data contract (``resources.yml``) and the descriptors generated from it.
+
+>>> [r["name"] for r in resources()][:3]
+['reports', 'sections', 'indicators']
+>>> table_schema("checks")["primaryKey"]
+['report_id', 'check', 'subject']
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+from .. import formats
+
+
+@cache
+def contract() -> dict[str, Any]:
+    """The whole contract: package metadata and resources."""
+    text = files(__name__).joinpath("resources.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)  # type: ignore[no-any-return]
+
+
+def resources() -> list[dict[str, Any]]:
+    """Resource definitions in package order."""
+    return contract()["resources"]  # type: ignore[no-any-return]
+
+
+def resource(name: str) -> dict[str, Any]:
+    """One resource definition by name."""
+    return next(r for r in resources() if r["name"] == name)
+
+
+def field_names(name: str) -> list[str]:
+    """Column names of a resource, in order."""
+    return [f["name"] for f in resource(name)["fields"]]
+
+
+def bilingual(zh: str, en: str) -> str:
+    """A title in both languages, as shown to people: ``收到申请数 / Requests received``."""
+    return f"{zh} / {en}"
+
+
+def field_description(name: str, field: dict[str, Any]) -> str:
+    """English then Chinese description, with the unit and, for summary fields, the mapping."""
+    en, zh = field["description_en"], field["description_zh"]
+    if field.get("unit"):
+        en, zh = f"{en} Unit: {field['unit']}.", f"{zh}单位：{field['unit']}。"
+    mapping = summary_mapping_text(field["name"]) if name == "summary" else ""
+    return f"{en}{mapping}\n{zh}"
+
+
+def summary_mapping_text(field_name: str) -> str:
+    """How each generation's table rows feed a summary column, as a sentence."""
+    from ..summarise import mappings
+
+    labels = {i["code"]: i["label_zh"] for i in formats.indicators()}
+    parts = []
+    for gen, mapping in sorted(mappings().items()):
+        codes = mapping["fields"].get(field_name)
+        if codes is None:
+            continue
+        rows = " + ".join(f"{c} ({labels[c]})" for c in codes)
+        parts.append(f"Generation {gen}: {rows}, {mapping['column']} column.")
+    mapped = {g for g, m in mappings().items() if field_name in m["fields"]}
+    unmapped = sorted({1, 2, 3} & set(mappings()) - mapped)
+    if unmapped:
+        parts.append("Not stated in generation " + ", ".join(map(str, unmapped)) + " reports (empty).")
+    return (" " + " ".join(parts)) if parts else ""
+
+
+def table_schema(name: str) -> dict[str, Any]:
+    """The Frictionless Table Schema of a resource."""
+    res = resource(name)
+    fields = []
+    for f in res["fields"]:
+        out: dict[str, Any] = {
+            "name": f["name"],
+            "type": f["type"],
+            "title": bilingual(f["title_zh"], f["title_en"]),
+            "description": field_description(name, f),
+        }
+        if "format" in f:
+            out["format"] = f["format"]
+        if f.get("unit"):
+            out["unit"] = f["unit"]
+        if f.get("constraints"):
+            out["constraints"] = f["constraints"]
+        fields.append(out)
+    schema: dict[str, Any] = {"fields": fields, "missingValues": [""], "primaryKey": res["primary_key"]}
+    if res.get("foreign_keys"):
+        schema["foreignKeys"] = [
+            {"fields": fk["fields"],
+             "reference": {"resource": "" if fk["reference"]["resource"] == name else fk["reference"]["resource"],
+                           "fields": fk["reference"]["fields"]}}
+            for fk in res["foreign_keys"]
+        ]
+    return schema

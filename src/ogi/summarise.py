@@ -1,0 +1,42 @@
+"""Summarise: one row per report, comparable across generations.
+
+The mapping of table rows onto summary columns is declared per generation (``summary`` in
+``formats/gen1.yml``). A column maps to a list of indicators whose cells are added; when any
+of them is missing or blank, the column stays empty — never 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import formats
+from .parse import Parsed
+
+FIELDS = ["report_id", "year", "issuer", "generation", "requests_received", "requests_carried_in",
+          "requests_handled", "granted", "partially_granted", "refused", "unable_to_provide",
+          "not_processed", "other_handling", "requests_carried_over", "reconsiderations",
+          "lawsuits", "proactive_disclosures"]
+
+
+def mappings() -> dict[int, dict[str, Any]]:
+    """Generation → its summary mapping (value column and field → indicators)."""
+    g1 = formats.gen1()
+    return {g1["generation"]: g1["summary"]}
+
+
+def summarise(parsed: Parsed) -> dict[str, Any]:
+    """The summary row of one parsed report."""
+    rep = parsed.report
+    row: dict[str, Any] = {f: None for f in FIELDS}
+    row.update(report_id=rep["report_id"], year=rep["year"], issuer=rep["issuer"],
+               generation=rep["generation"])
+    mapping = mappings().get(rep["generation"])
+    if mapping is None:
+        return row
+    cells = {(c["indicator"], c["column"]): c["value"] for c in parsed.statistics if c["indicator"]}
+    for name, codes in mapping["fields"].items():
+        values = [cells.get((code, mapping["column"])) for code in codes]
+        if values and all(v is not None for v in values):
+            total = sum(values)  # type: ignore[arg-type]
+            row[name] = int(total) if float(total).is_integer() else None
+    return row
