@@ -1,0 +1,35 @@
+"""Documentation stays true: every CLI command is in the README, and the README's two
+commands are what the Makefile provides."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+
+from ogi.cli import main
+
+
+def test_every_cli_command_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, command in main.commands.items():
+        assert f"ogi {name}" in readme, f"`ogi {name}` is not in the README's CLI reference"
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("--"):
+                    assert opt in readme, f"`ogi {name} {opt}` is not documented"
+
+
+def test_readme_commands_exist_in_the_makefile() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in ("run", "test"):
+        assert f"make {target}" in readme
+        assert re.search(rf"^{target}:", makefile, re.MULTILINE)
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_changelog_has_an_entry_for_the_current_version() -> None:
+    from ogi import __version__
+
+    assert f"## {__version__}" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
