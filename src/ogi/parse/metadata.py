@@ -118,7 +118,7 @@ def _place_in_text(text: str) -> str | None:
         return None
     names: Counter[str] = Counter()
     for m in re.finditer(re.escape(level), folded):
-        for size in range(len(level) + 1, len(level) + 8):  # 晋安区, 鄂温克族自治旗 …
+        for size in range(len(level) + 7, len(level), -1):  # longest first: 陵城区 before 城区
             cand = folded[max(0, m.end() - size) : m.end()]
             if cand in _by_name():
                 names[cand] += 1
