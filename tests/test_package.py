@@ -17,18 +17,35 @@ from ogi import schema
 from ogi.summarise import FIELDS
 from ogi.validate import domain_errors, validate
 
-RESOURCES = ["reports", "sections", "indicators", "statistics", "figures", "citations", "checks", "summary"]
+RESOURCES = [
+    "reports",
+    "sections",
+    "indicators",
+    "statistics",
+    "figures",
+    "citations",
+    "checks",
+    "summary",
+]
 
 
 def _published(root: Path) -> list[Path]:
-    return [Path("datapackage.json"), Path("metadata.yml"), *sorted(p.relative_to(root) for p in (root / "data").glob("*.csv"))]
+    return [
+        Path("datapackage.json"),
+        Path("metadata.yml"),
+        *sorted(p.relative_to(root) for p in (root / "data").glob("*.csv")),
+    ]
 
 
 def test_rebuild_reproduces_the_committed_package_byte_for_byte(built: Path) -> None:
     files = _published(built)
-    assert [str(p) for p in files] == ["datapackage.json", "metadata.yml"] + [f"data/{r}.csv" for r in sorted(RESOURCES)]
+    assert [str(p) for p in files] == ["datapackage.json", "metadata.yml"] + [
+        f"data/{r}.csv" for r in sorted(RESOURCES)
+    ]
     for rel in files:
-        assert (built / rel).read_bytes() == (ROOT / rel).read_bytes(), f"{rel} differs from the build; run `ogi build`"
+        assert (built / rel).read_bytes() == (ROOT / rel).read_bytes(), (
+            f"{rel} differs from the build; run `ogi build`"
+        )
 
 
 def test_committed_package_is_valid_for_frictionless() -> None:
@@ -44,8 +61,14 @@ def test_committed_package_passes_domain_checks() -> None:
 def test_descriptor_metadata() -> None:
     desc = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     assert desc["name"] == "ogi-reports"
-    assert desc["title"] == "政府信息公开工作年度报告数据集 / Chinese Open Government Information annual reports"
-    assert "政府信息公开" in desc["description"] and "Open Government Information" in desc["description"]
+    assert (
+        desc["title"]
+        == "政府信息公开工作年度报告数据集 / Chinese Open Government Information annual reports"
+    )
+    assert (
+        "政府信息公开" in desc["description"]
+        and "Open Government Information" in desc["description"]
+    )
     assert desc["licenses"][0]["name"] == "CC-BY-4.0"
     assert desc["version"] == "0.1.0"
     assert {"政府信息公开", "open government information"} <= set(desc["keywords"])
@@ -64,7 +87,9 @@ def test_every_resource_has_a_complete_schema(name: str) -> None:
     assert sch["primaryKey"]
     for f in res["fields"]:
         assert f["type"] in {"string", "integer", "number", "date"}
-        assert f["title_zh"] and f["title_en"] and f["description_zh"] and f["description_en"], f["name"]
+        assert f["title_zh"] and f["title_en"] and f["description_zh"] and f["description_en"], f[
+            "name"
+        ]
     fks = {tuple(fk["fields"]): fk["reference"] for fk in sch.get("foreignKeys", [])}
     if name not in ("reports", "indicators"):
         assert fks[("report_id",)] == {"resource": "reports", "fields": ["report_id"]}
@@ -76,33 +101,68 @@ def test_every_resource_has_a_complete_schema(name: str) -> None:
 
 def test_statistics_indicator_references_indicators() -> None:
     fks = schema.table_schema("statistics")["foreignKeys"]
-    assert {"fields": ["indicator"], "reference": {"resource": "indicators", "fields": ["code"]}} in fks
+    assert {
+        "fields": ["indicator"],
+        "reference": {"resource": "indicators", "fields": ["code"]},
+    } in fks
 
 
 def test_summary_columns_are_exactly_the_contract() -> None:
-    assert schema.field_names("summary") == FIELDS == [
-        "report_id", "year", "issuer", "generation", "requests_received", "requests_carried_in",
-        "requests_handled", "granted", "partially_granted", "refused", "unable_to_provide",
-        "not_processed", "other_handling", "requests_carried_over", "reconsiderations", "lawsuits",
-        "proactive_disclosures"]
-    granted = next(f for f in json.loads((ROOT / "datapackage.json").read_text())["resources"][-1]["schema"]["fields"]
-                   if f["name"] == "granted")
-    assert "Generation 1: g1.answers_granted (同意公开答复数), year column." in granted["description"]
+    assert (
+        schema.field_names("summary")
+        == FIELDS
+        == [
+            "report_id",
+            "year",
+            "issuer",
+            "generation",
+            "requests_received",
+            "requests_carried_in",
+            "requests_handled",
+            "granted",
+            "partially_granted",
+            "refused",
+            "unable_to_provide",
+            "not_processed",
+            "other_handling",
+            "requests_carried_over",
+            "reconsiderations",
+            "lawsuits",
+            "proactive_disclosures",
+        ]
+    )
+    granted = next(
+        f
+        for f in json.loads((ROOT / "datapackage.json").read_text())["resources"][-1]["schema"][
+            "fields"
+        ]
+        if f["name"] == "granted"
+    )
+    assert (
+        "Generation 1: g1.answers_granted (同意公开答复数), year column." in granted["description"]
+    )
 
 
 def test_summary_csv_leaves_unstated_figures_empty() -> None:
     with open(ROOT / "data" / "summary.csv", encoding="utf-8") as f:
         (row,) = list(csv.DictReader(f))
-    assert row["requests_carried_in"] == "" and row["unable_to_provide"] == "" and row["refused"] == "0"
+    assert (
+        row["requests_carried_in"] == ""
+        and row["unable_to_provide"] == ""
+        and row["refused"] == "0"
+    )
 
 
 def test_domain_validation_catches_a_summary_that_disagrees(tmp_path: Path) -> None:
     shutil.copy(ROOT / "datapackage.json", tmp_path)
     shutil.copytree(ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns("raw"))
     path = tmp_path / "data" / "summary.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace(",57,2,0,", ",58,2,0,"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(",57,2,0,", ",58,2,0,"), encoding="utf-8"
+    )
     assert domain_errors(tmp_path / "datapackage.json") == [
-        f"summary {SEED_ID}: granted is 58, its statistics give 57"]
+        f"summary {SEED_ID}: granted is 58, its statistics give 57"
+    ]
 
 
 def _db(built: Path) -> sqlite3.Connection:
@@ -117,7 +177,11 @@ def test_database_tables_counts_and_keys(built: Path) -> None:
         with open(built / "data" / f"{name}.csv", encoding="utf-8", newline="") as f:
             rows = sum(1 for _ in csv.reader(f)) - 1
         assert db.execute(f"select count(*) from [{name}]").fetchone()[0] == rows, name
-    pks = [r[1] for r in sorted(db.execute("pragma table_info(statistics)"), key=lambda r: r[5]) if r[5]]
+    pks = [
+        r[1]
+        for r in sorted(db.execute("pragma table_info(statistics)"), key=lambda r: r[5])
+        if r[5]
+    ]
     assert pks == ["report_id", "table", "row", "column"]
     fks = {(r[3], r[2], r[4]) for r in db.execute("pragma foreign_key_list(statistics)")}
     assert fks == {("report_id", "reports", "report_id"), ("indicator", "indicators", "code")}
@@ -133,7 +197,9 @@ def test_database_types_follow_the_schema(built: Path) -> None:
     assert db.execute(
         "select value, typeof(value) from statistics where indicator = 'g1.requests_received' and [column] = 'year'"
     ).fetchone() == (192, "integer")
-    assert db.execute("select typeof(value) from figures where value_text = '99.66%'").fetchone() == ("real",)
+    assert db.execute(
+        "select typeof(value) from figures where value_text = '99.66%'"
+    ).fetchone() == ("real",)
     assert db.execute("select requests_carried_in from summary").fetchone() == (None,)
 
 
@@ -142,13 +208,23 @@ def test_database_search_finds_two_character_words(built: Path) -> None:
     from ogi.search import fts_query
 
     def search(q: str) -> list[str]:
-        return [r[0] for r in db.execute(
-            "select section_id from sections where rowid in "
-            "(select rowid from sections_fts where sections_fts match ?) order by seq", [fts_query(q)])]
+        return [
+            r[0]
+            for r in db.execute(
+                "select section_id from sections where rowid in "
+                "(select rowid from sections_fts where sections_fts match ?) order by seq",
+                [fts_query(q)],
+            )
+        ]
 
     def expected(q: str) -> list[str]:
-        return [r[0] for r in db.execute(
-            "select section_id from sections where instr(heading, ?) or instr(body, ?) order by seq", [q, q])]
+        return [
+            r[0]
+            for r in db.execute(
+                "select section_id from sections where instr(heading, ?) or instr(body, ?) order by seq",
+                [q, q],
+            )
+        ]
 
     for q in ("舆情", "双随机", "12345热线", "不予公开"):
         assert search(q) == expected(q) != []

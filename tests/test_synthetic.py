@@ -59,7 +59,11 @@ def test_metadata_and_summary_follow_the_text(results) -> None:
     for syn, parsed, _ in results:
         rep = parsed.report
         assert (rep["issuer"], rep["year"], rep["generation"], rep["table_family"]) == (
-            syn.issuer, syn.year, 1, "g1_provincial")
+            syn.issuer,
+            syn.year,
+            1,
+            "g1_provincial",
+        )
         assert rep["province"] and rep["city"] and rep["county"]
         row = summarise(parsed)
         assert row["requests_received"] == syn.truth[("g1.requests_received", "year")]

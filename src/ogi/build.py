@@ -52,8 +52,11 @@ def parse_all(paths: list[Path]) -> Iterator[tuple[acquire.Source, Parsed]]:
     for path in paths:
         source, parsed = parse_file(path)
         if source.sha256 in seen:
-            raise InputError(str(path), f"is the same report as {seen[source.sha256]} (identical sha256)",
-                             "remove one of them")
+            raise InputError(
+                str(path),
+                f"is the same report as {seen[source.sha256]} (identical sha256)",
+                "remove one of them",
+            )
         seen[source.sha256] = str(path)
         yield source, parsed
 
@@ -87,8 +90,10 @@ def build(inputs: list[Path], out: Path) -> BuildResult:
         datapackage, n_reports, failing = write_package(paths, staging)
         problems = validate.validate(datapackage)
         if problems:
-            raise OgiError(f"the built package is invalid ({len(problems)} problems), first: {problems[0]}; "
-                           "nothing was published — please report this as a bug")
+            raise OgiError(
+                f"the built package is invalid ({len(problems)} problems), first: {problems[0]}; "
+                "nothing was published — please report this as a bug"
+            )
         (staging / "build").mkdir()
         counts = load.load(datapackage, staging / "build" / DB_NAME)
         write_metadata(staging / "metadata.yml")

@@ -21,7 +21,13 @@ import sqlite_utils
 
 from .search import enable_search
 
-_SQL_TYPE = {"string": "TEXT", "date": "TEXT", "integer": "INTEGER", "number": "ANY", "boolean": "INTEGER"}
+_SQL_TYPE = {
+    "string": "TEXT",
+    "date": "TEXT",
+    "integer": "INTEGER",
+    "number": "ANY",
+    "boolean": "INTEGER",
+}
 
 # Columns indexed beyond primary and foreign keys: what the site filters and facets on.
 EXTRA_INDEXES: dict[str, list[list[str]]] = {
@@ -51,7 +57,9 @@ def _rows(path: Path, fields: list[dict[str, Any]]) -> Any:
         reader = csv.reader(f)
         next(reader)
         for raw in reader:
-            yield {n: (c(v) if v != "" else None) for n, c, v in zip(names, convert, raw, strict=True)}
+            yield {
+                n: (c(v) if v != "" else None) for n, c, v in zip(names, convert, raw, strict=True)
+            }
 
 
 def load(package: Path, db_path: Path) -> dict[str, int]:

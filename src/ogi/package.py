@@ -35,9 +35,16 @@ def cell(value: Any) -> str:
 def indicator_rows() -> list[dict[str, Any]]:
     """The ``indicators`` resource: every known indicator of every generation."""
     return [
-        {"code": i["code"], "generation": i["generation"], "family": i["family"],
-         "parent": i.get("parent"), "label_zh": i["label_zh"], "label_en": i["label_en"],
-         "unit": i.get("unit"), "variants": " | ".join(i.get("variants", []))}
+        {
+            "code": i["code"],
+            "generation": i["generation"],
+            "family": i["family"],
+            "parent": i.get("parent"),
+            "label_zh": i["label_zh"],
+            "label_en": i["label_en"],
+            "unit": i.get("unit"),
+            "variants": " | ".join(i.get("variants", [])),
+        }
         for i in formats.indicators()
     ]
 
@@ -58,7 +65,7 @@ class PackageWriter:
         self.counts: dict[str, int] = {}
         for res in schema.resources():
             name = res["name"]
-            f = open(root / "data" / f"{name}.csv", "w", encoding="utf-8", newline="")
+            f = open(root / "data" / f"{name}.csv", "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed in close())
             w = csv.writer(f, lineterminator="\n")
             w.writerow(schema.field_names(name))
             self._files[name], self._writers[name], self.counts[name] = f, w, 0
@@ -89,14 +96,19 @@ class PackageWriter:
     def __enter__(self) -> PackageWriter:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
 def source_entry(src: Source) -> dict[str, Any]:
     """The ``sources`` entry of the package for one input."""
     p = src.provenance
-    entry: dict[str, Any] = {"title": p.get("title") or src.name, "path": p.get("url") or f"data/raw/{src.name}"}
+    entry: dict[str, Any] = {
+        "title": p.get("title") or src.name,
+        "path": p.get("url") or f"data/raw/{src.name}",
+    }
     for key in ("origin", "retrieved", "licence"):
         if p.get(key):
             entry[key] = p[key]
@@ -127,8 +139,13 @@ def descriptor(sources: list[dict[str, Any]]) -> dict[str, Any]:
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
-                "dialect": {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "doubleQuote": True,
-                            "header": True},
+                "dialect": {
+                    "delimiter": ",",
+                    "lineTerminator": "\n",
+                    "quoteChar": '"',
+                    "doubleQuote": True,
+                    "header": True,
+                },
                 "schema": schema.table_schema(res["name"]),
             }
             for res in schema.resources()

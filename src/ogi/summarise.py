@@ -12,10 +12,25 @@ from typing import Any
 from . import formats
 from .parse import Parsed
 
-FIELDS = ["report_id", "year", "issuer", "generation", "requests_received", "requests_carried_in",
-          "requests_handled", "granted", "partially_granted", "refused", "unable_to_provide",
-          "not_processed", "other_handling", "requests_carried_over", "reconsiderations",
-          "lawsuits", "proactive_disclosures"]
+FIELDS = [
+    "report_id",
+    "year",
+    "issuer",
+    "generation",
+    "requests_received",
+    "requests_carried_in",
+    "requests_handled",
+    "granted",
+    "partially_granted",
+    "refused",
+    "unable_to_provide",
+    "not_processed",
+    "other_handling",
+    "requests_carried_over",
+    "reconsiderations",
+    "lawsuits",
+    "proactive_disclosures",
+]
 
 
 def mappings() -> dict[int, dict[str, Any]]:
@@ -28,8 +43,12 @@ def summarise(parsed: Parsed) -> dict[str, Any]:
     """The summary row of one parsed report."""
     rep = parsed.report
     row: dict[str, Any] = {f: None for f in FIELDS}
-    row.update(report_id=rep["report_id"], year=rep["year"], issuer=rep["issuer"],
-               generation=rep["generation"])
+    row.update(
+        report_id=rep["report_id"],
+        year=rep["year"],
+        issuer=rep["issuer"],
+        generation=rep["generation"],
+    )
     mapping = mappings().get(rep["generation"])
     if mapping is None:
         return row

@@ -17,8 +17,13 @@ from dataclasses import dataclass, field
 
 from . import formats
 
-FAULTS = ("channels_do_not_add_up", "subrow_exceeds_parent", "cumulative_below_year", "prose_disagrees",
-          "prose_states_rate_twice")
+FAULTS = (
+    "channels_do_not_add_up",
+    "subrow_exceeds_parent",
+    "cumulative_below_year",
+    "prose_disagrees",
+    "prose_states_rate_twice",
+)
 FORMS = ("pipe_lines", "markdown")
 
 # (code, printed label, unit); the order of the provincial table.
@@ -42,8 +47,14 @@ ROWS = [
 
 
 _SUMS = [
-    ("g1.requests_received", ("g1.requests_in_person", "g1.requests_online", "g1.requests_mail_fax")),
-    ("g1.answers_total", ("g1.answers_granted", "g1.answers_partial", "g1.answers_refused", "g1.answers_other")),
+    (
+        "g1.requests_received",
+        ("g1.requests_in_person", "g1.requests_online", "g1.requests_mail_fax"),
+    ),
+    (
+        "g1.answers_total",
+        ("g1.answers_granted", "g1.answers_partial", "g1.answers_refused", "g1.answers_other"),
+    ),
 ]
 
 
@@ -67,12 +78,17 @@ def _split(rng: random.Random, total: int, parts: int) -> list[int]:
 
 def _counties(rng: random.Random) -> tuple[str, str]:
     codes = formats.adcodes()
-    county = rng.choice(sorted(c for c in codes if c[4:] != "00" and codes[c].endswith("区")
-                               and c[:4] + "00" in codes))
+    county = rng.choice(
+        sorted(
+            c for c in codes if c[4:] != "00" and codes[c].endswith("区") and c[:4] + "00" in codes
+        )
+    )
     return codes[county[:4] + "00"], codes[county]
 
 
-def gen1_report(rng: random.Random, fault: str | None = None, form: str = "pipe_lines") -> Synthetic:
+def gen1_report(
+    rng: random.Random, fault: str | None = None, form: str = "pipe_lines"
+) -> Synthetic:
     """One provincial-table generation-1 report, optionally with one injected fault."""
     city, county = _counties(rng)
     year = rng.randint(2009, 2018)
@@ -98,8 +114,9 @@ def gen1_report(rng: random.Random, fault: str | None = None, form: str = "pipe_
     cum_v = {code: v + rng.randint(0, 3 * v + 20) for code, v in year_v.items()}
     for total, parts in _SUMS:  # the cumulative column obeys the same identities
         cum_v[total] = sum(cum_v[p] for p in parts)
-    cum_v["g1.proactive_total"] = max(cum_v["g1.proactive_total"],
-                                      cum_v["g1.proactive_website"], cum_v["g1.proactive_gazette"])
+    cum_v["g1.proactive_total"] = max(
+        cum_v["g1.proactive_total"], cum_v["g1.proactive_website"], cum_v["g1.proactive_gazette"]
+    )
 
     syn = Synthetic("", f"{city}{county}人民政府", year, form, fault=fault)
     prose_received = received
@@ -126,8 +143,17 @@ def gen1_report(rng: random.Random, fault: str | None = None, form: str = "pipe_
     return syn
 
 
-def _render(syn: Synthetic, city: str, county: str, y: dict[str, int], c: dict[str, int], prose_received: int,
-            rate: float, second_rate: float, form: str) -> str:
+def _render(
+    syn: Synthetic,
+    city: str,
+    county: str,
+    y: dict[str, int],
+    c: dict[str, int],
+    prose_received: int,
+    rate: float,
+    second_rate: float,
+    form: str,
+) -> str:
     lines = [
         "一、概述",
         f"{syn.year}年,我区认真贯彻落实《中华人民共和国政府信息公开条例》,结合{city}{county}实际,全面做好政府信息公开工作。",

@@ -64,7 +64,9 @@ def domain_errors(package: Path) -> list[str]:
         if parent and parent in levels:
             prid, plevel = levels[parent]
             if prid != sec["report_id"] or plevel >= int(sec["level"]):
-                out.append(f"sections {sec['section_id']}: parent {parent} is not a shallower section of the same report")
+                out.append(
+                    f"sections {sec['section_id']}: parent {parent} is not a shallower section of the same report"
+                )
     for rid in sorted(set(chars) - with_sections):
         out.append(f"reports {rid}: has no sections (nothing of its text was kept)")
     for name in ("sections", "statistics", "figures", "citations"):
@@ -73,7 +75,9 @@ def domain_errors(package: Path) -> list[str]:
                 continue
             s, e, n = int(row["start"]), int(row["end"]), chars.get(row["report_id"], -1)
             if not 0 <= s <= e <= n:
-                out.append(f"{name} ({row['report_id']}): offsets {s}–{e} outside the report's {n} characters")
+                out.append(
+                    f"{name} ({row['report_id']}): offsets {s}–{e} outside the report's {n} characters"
+                )
     out += _summary_errors(root, gens)
     return out
 
@@ -93,8 +97,10 @@ def _summary_errors(root: Path, gens: dict[str, str]) -> list[str]:
             values = [cells[row["report_id"]].get((c, mapping["column"]), "") for c in codes or []]
             want = "" if not values or "" in values else _int_text(sum(float(v) for v in values))
             if row[name] != want:
-                out.append(f"summary {row['report_id']}: {name} is {row[name] or 'empty'}, "
-                           f"its statistics give {want or 'empty'}")
+                out.append(
+                    f"summary {row['report_id']}: {name} is {row[name] or 'empty'}, "
+                    f"its statistics give {want or 'empty'}"
+                )
     return out
 
 

@@ -43,27 +43,46 @@ def check_tables(parsed: Parsed) -> list[dict[str, Any]]:
     return out
 
 
-def _identity(ident: dict[str, Any], column: str, cells: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+def _identity(
+    ident: dict[str, Any], column: str, cells: dict[tuple[str, str], dict[str, Any]]
+) -> dict[str, Any]:
     check = ident["check"]
     total = cells.get((ident["total"], column))
     parts = [cells[(code, column)] for code in ident["parts"] if (code, column) in cells]
     if total is None or not parts:
         missing = "the total row" if total is None else "every part row"
-        return result(check, column, "not_assessable", "error",
-                      f"{ident['title_en']} ({column}): {missing} is not in the table.")
+        return result(
+            check,
+            column,
+            "not_assessable",
+            "error",
+            f"{ident['title_en']} ({column}): {missing} is not in the table.",
+        )
     blanks = [c for c in [total, *parts] if c["value"] is None]
     if blanks:
-        return result(check, column, "not_assessable", "error",
-                      f"{ident['title_en']} ({column}): {', '.join(_name(c) for c in blanks)} is blank.",
-                      start=blanks[0]["start"])
+        return result(
+            check,
+            column,
+            "not_assessable",
+            "error",
+            f"{ident['title_en']} ({column}): {', '.join(_name(c) for c in blanks)} is blank.",
+            start=blanks[0]["start"],
+        )
     observed = sum(c["value"] for c in parts)
     terms = " + ".join(f"{c['label']} {fmt(c['value'])}" for c in parts)
     ok = abs(observed - total["value"]) < 1e-9
     verdict = "holds" if ok else f"differs by {fmt(observed - total['value'])}"
-    return result(check, column, "pass" if ok else "fail", "error",
-                  f"{ident['title_en']} ({column}): {_name(total)} is {fmt(total['value'])}; "
-                  f"{terms} = {fmt(observed)}; {verdict}.",
-                  expected=total["value"], observed=observed, start=total["start"])
+    return result(
+        check,
+        column,
+        "pass" if ok else "fail",
+        "error",
+        f"{ident['title_en']} ({column}): {_name(total)} is {fmt(total['value'])}; "
+        f"{terms} = {fmt(observed)}; {verdict}.",
+        expected=total["value"],
+        observed=observed,
+        start=total["start"],
+    )
 
 
 def _subject(cell: dict[str, Any]) -> str:
@@ -79,14 +98,31 @@ def _subrows(parsed: Parsed, check: str) -> list[dict[str, Any]]:
         parent = by_pos.get((cell["table"], cell["parent_row"], cell["column"]))
         subject = f"{_subject(cell)}@{cell['column']}"
         if parent is None or parent["value"] is None or cell["value"] is None:
-            out.append(result(check, subject, "not_assessable", "error",
-                              f"{_name(cell)}: it or its parent row is blank or missing.", start=cell["start"]))
+            out.append(
+                result(
+                    check,
+                    subject,
+                    "not_assessable",
+                    "error",
+                    f"{_name(cell)}: it or its parent row is blank or missing.",
+                    start=cell["start"],
+                )
+            )
             continue
         ok = cell["value"] <= parent["value"]
-        out.append(result(check, subject, "pass" if ok else "fail", "error",
-                          f"{_name(cell)} is {fmt(cell['value'])}, "
-                          f"{'within' if ok else 'more than'} its parent {_name(parent)} {fmt(parent['value'])}.",
-                          expected=parent["value"], observed=cell["value"], start=cell["start"]))
+        out.append(
+            result(
+                check,
+                subject,
+                "pass" if ok else "fail",
+                "error",
+                f"{_name(cell)} is {fmt(cell['value'])}, "
+                f"{'within' if ok else 'more than'} its parent {_name(parent)} {fmt(parent['value'])}.",
+                expected=parent["value"],
+                observed=cell["value"],
+                start=cell["start"],
+            )
+        )
     return out
 
 
@@ -101,13 +137,29 @@ def _cumulative(parsed: Parsed, spec: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         subject = _subject(year)
         if year["value"] is None or cum["value"] is None:
-            out.append(result(spec["check"], subject, "not_assessable", "error",
-                              f"{year['label']} [row {year['row']}]: the year or the cumulative value is blank.",
-                              start=year["start"]))
+            out.append(
+                result(
+                    spec["check"],
+                    subject,
+                    "not_assessable",
+                    "error",
+                    f"{year['label']} [row {year['row']}]: the year or the cumulative value is blank.",
+                    start=year["start"],
+                )
+            )
             continue
         ok = cum["value"] >= year["value"]
-        out.append(result(spec["check"], subject, "pass" if ok else "fail", "error",
-                          f"{year['label']} [row {year['row']}]: {cum['column_label']} {fmt(cum['value'])} is "
-                          f"{'not below' if ok else 'below'} {year['column_label']} {fmt(year['value'])}.",
-                          expected=year["value"], observed=cum["value"], start=cum["start"]))
+        out.append(
+            result(
+                spec["check"],
+                subject,
+                "pass" if ok else "fail",
+                "error",
+                f"{year['label']} [row {year['row']}]: {cum['column_label']} {fmt(cum['value'])} is "
+                f"{'not below' if ok else 'below'} {year['column_label']} {fmt(year['value'])}.",
+                expected=year["value"],
+                observed=cum["value"],
+                start=cum["start"],
+            )
+        )
     return out

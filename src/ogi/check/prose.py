@@ -38,19 +38,38 @@ def _against_table(parsed: Parsed) -> list[dict[str, Any]]:
         cell = cells.get((code, column))
         subject = f"{code}@{column}"
         if cell is None or cell["value"] is None:
-            out.append(result("prose_vs_table", subject, "not_assessable", "warning",
-                              f"The prose states {_where(figs[0])} for {code} ({column}), "
-                              "but that table cell is blank or missing.", observed=figs[0]["value"],
-                              start=figs[0]["start"]))
+            out.append(
+                result(
+                    "prose_vs_table",
+                    subject,
+                    "not_assessable",
+                    "warning",
+                    f"The prose states {_where(figs[0])} for {code} ({column}), "
+                    "but that table cell is blank or missing.",
+                    observed=figs[0]["value"],
+                    start=figs[0]["start"],
+                )
+            )
             continue
         wrong = [f for f in figs if abs(f["value"] - cell["value"]) > 1e-9]
         shown = wrong[0] if wrong else figs[0]
         said = ", ".join(_where(f) for f in figs)
         table = f"the table's {cell['label']} [{cell['column_label']}] is {fmt(cell['value'])}"
-        message = (f"The prose states {said}; {table}; "
-                   + ("they disagree." if wrong else "they agree."))
-        out.append(result("prose_vs_table", subject, "fail" if wrong else "pass", "warning", message,
-                          expected=cell["value"], observed=shown["value"], start=shown["start"]))
+        message = f"The prose states {said}; {table}; " + (
+            "they disagree." if wrong else "they agree."
+        )
+        out.append(
+            result(
+                "prose_vs_table",
+                subject,
+                "fail" if wrong else "pass",
+                "warning",
+                message,
+                expected=cell["value"],
+                observed=shown["value"],
+                start=shown["start"],
+            )
+        )
     return out
 
 
@@ -68,12 +87,26 @@ def _against_itself(parsed: Parsed) -> list[dict[str, Any]]:
         differ = [f for f in figs[1:] if abs(f["value"] - first["value"]) > 1e-9]
         name = f"{labels[measure]['label_zh']} ({labels[measure]['label_en']})"
         if differ:
-            message = (f"{name} is stated as {fmt(first['value'])}{first['unit'] or ''} in {_place(first)} "
-                       f"and as {fmt(differ[0]['value'])}{differ[0]['unit'] or ''} in {_place(differ[0])}.")
+            message = (
+                f"{name} is stated as {fmt(first['value'])}{first['unit'] or ''} in {_place(first)} "
+                f"and as {fmt(differ[0]['value'])}{differ[0]['unit'] or ''} in {_place(differ[0])}."
+            )
         else:
-            message = (f"{name} is stated {len(figs)} times, always as "
-                       f"{fmt(first['value'])}{first['unit'] or ''}: {', '.join(_where(f) for f in figs)}.")
+            message = (
+                f"{name} is stated {len(figs)} times, always as "
+                f"{fmt(first['value'])}{first['unit'] or ''}: {', '.join(_where(f) for f in figs)}."
+            )
         shown = differ[0] if differ else first
-        out.append(result("prose_vs_prose", measure, "fail" if differ else "pass", "warning", message,
-                          expected=first["value"], observed=shown["value"], start=shown["start"]))
+        out.append(
+            result(
+                "prose_vs_prose",
+                measure,
+                "fail" if differ else "pass",
+                "warning",
+                message,
+                expected=first["value"],
+                observed=shown["value"],
+                start=shown["start"],
+            )
+        )
     return out

@@ -43,12 +43,16 @@ def parse(doc: Document) -> Parsed:
     src, text = doc.source, doc.text
     rid = src.report_id
     found = tables.read_tables(text, rid, doc.body_start)
-    blocks = [(b[0].start, b[-1].end) for b in tables.pipe_blocks(split_lines(text, doc.body_start))]
+    blocks = [
+        (b[0].start, b[-1].end) for b in tables.pipe_blocks(split_lines(text, doc.body_start))
+    ]
     sections = outline.outline(text, rid, doc.body_start, blocks)
 
     title = metadata.title_of(text, doc.header, doc.body_start)
     year = metadata.year_of(title, found, text[doc.body_start :])
-    issuer, issuer_source, place_name = metadata.issuer_of(title, doc.header, text[doc.body_start :])
+    issuer, issuer_source, place_name = metadata.issuer_of(
+        title, doc.header, text[doc.body_start :]
+    )
     where = metadata.place(place_name) if place_name else metadata.place("")
     generation = metadata.generation_of(found, text[doc.body_start :], year)
     report = {
@@ -76,19 +80,32 @@ def parse(doc: Document) -> Parsed:
     cites = citations.find_citations(text, doc.body_start, len(text))
     cites = [c for c in cites if not _inside(c["start"], blocks + chrome)]
     cite_spans = [(c["start"], c["end"]) for c in cites]
-    figs = figures.find_figures(text, doc.body_start, len(text), blocks + markers + chrome + cite_spans)
+    figs = figures.find_figures(
+        text, doc.body_start, len(text), blocks + markers + chrome + cite_spans
+    )
 
     locate = _section_locator(sections)
     for no, fig in enumerate(figs, start=1):
         s, e = sentence_at(text, fig["start"])
-        fig.update(report_id=rid, figure_no=no, section_id=locate(fig["start"]),
-                   indicator=None, column=None, measure=None, sentence=text[s:e].strip())
+        fig.update(
+            report_id=rid,
+            figure_no=no,
+            section_id=locate(fig["start"]),
+            indicator=None,
+            column=None,
+            measure=None,
+            sentence=text[s:e].strip(),
+        )
     present = {c["indicator"] for t in found for c in t.cells if c["indicator"]}
     cues.link_figures(text, figs, present, generation)
     for no, cite in enumerate(cites, start=1):
         s, e = sentence_at(text, cite["start"])
-        cite.update(report_id=rid, citation_no=no, section_id=locate(cite["start"]),
-                    sentence=text[s:e].strip())
+        cite.update(
+            report_id=rid,
+            citation_no=no,
+            section_id=locate(cite["start"]),
+            sentence=text[s:e].strip(),
+        )
 
     return Parsed(
         report=report,

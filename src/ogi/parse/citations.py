@@ -52,8 +52,16 @@ def find_citations(text: str, start: int, end: int) -> list[dict[str, Any]]:
     titles: list[dict[str, Any]] = []
     for m in title_re.finditer(folded):
         s, e = start + m.start(), start + m.end()
-        rec = {"kind": "title", "text": text[s:e], "title": text[s + 1 : e - 1], "issuer_code": None,
-               "doc_year": None, "doc_serial": None, "start": s, "end": e}
+        rec = {
+            "kind": "title",
+            "text": text[s:e],
+            "title": text[s + 1 : e - 1],
+            "issuer_code": None,
+            "doc_year": None,
+            "doc_serial": None,
+            "start": s,
+            "end": e,
+        }
         titles.append(rec)
         found.append(rec)
     for pattern, has_year in ((doc, True), (decree, False)):
@@ -62,16 +70,18 @@ def find_citations(text: str, start: int, end: int) -> list[dict[str, Any]]:
             s, e = start + m.start() + cut, start + m.end()
             if any(c["start"] <= s < c["end"] for c in found):
                 continue
-            found.append({
-                "kind": "doc_number",
-                "text": text[s:e],
-                "title": _title_before(text, s, titles),
-                "issuer_code": text[s : s + len(code)],
-                "doc_year": int(m.group("year")) if has_year else None,
-                "doc_serial": int(m.group("serial")),
-                "start": s,
-                "end": e,
-            })
+            found.append(
+                {
+                    "kind": "doc_number",
+                    "text": text[s:e],
+                    "title": _title_before(text, s, titles),
+                    "issuer_code": text[s : s + len(code)],
+                    "doc_year": int(m.group("year")) if has_year else None,
+                    "doc_serial": int(m.group("serial")),
+                    "start": s,
+                    "end": e,
+                }
+            )
     found.sort(key=lambda c: c["start"])
     return found
 

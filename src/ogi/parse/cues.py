@@ -45,7 +45,9 @@ def _number_spans(m: re.Match[str]) -> list[int]:
     return [m.start(g) for g in m.groupdict() if g.startswith("n") and m.group(g) is not None]
 
 
-def link_figures(text: str, figures: list[dict[str, Any]], indicators: set[str], generation: int) -> None:
+def link_figures(
+    text: str, figures: list[dict[str, Any]], indicators: set[str], generation: int
+) -> None:
     """Set ``indicator``/``column`` and ``measure`` on the figures the cues point at (in place).
 
     ``indicators`` are the codes present in the report's tables: a restatement cue names

@@ -26,7 +26,9 @@ def _spec() -> dict[str, Any]:
     units_re = "|".join(re.escape(u) for u in sorted(unit_kind, key=len, reverse=True))
     between = "|".join(re.escape(a) for a in p["approx"]["between"])
     after = "|".join(re.escape(a) for a in p["approx"]["after"])
-    cn_units = "|".join(re.escape(u) for u in sorted(p["chinese_numeral_units"], key=len, reverse=True))
+    cn_units = "|".join(
+        re.escape(u) for u in sorted(p["chinese_numeral_units"], key=len, reverse=True)
+    )
     cn_not = "|".join(re.escape(u) for u in p["chinese_numeral_not_before"])
     arabic = re.compile(
         r"(?<![A-Za-z0-9.@_\-/:#])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?![A-Za-z0-9_@]|\.[A-Za-z0-9])"
@@ -37,8 +39,13 @@ def _spec() -> dict[str, Any]:
         rf"(?P<tail>(?P<between>{between})?(?P<unit>{cn_units})(?!{cn_not})(?P<after>{after})?)"
     )
     before = sorted(p["approx"]["before"], key=len, reverse=True)
-    return {"unit_kind": unit_kind, "arabic": arabic, "chinese": chinese, "before": before,
-            "not_after": tuple(p["approx_not_after"])}
+    return {
+        "unit_kind": unit_kind,
+        "arabic": arabic,
+        "chinese": chinese,
+        "before": before,
+        "not_after": tuple(p["approx_not_after"]),
+    }
 
 
 def _kind(unit: str | None, value: float) -> str:
@@ -61,7 +68,9 @@ def _approx_before(folded: str, pos: int) -> str | None:
     return None
 
 
-def find_figures(text: str, start: int, end: int, skip: list[tuple[int, int]]) -> list[dict[str, Any]]:
+def find_figures(
+    text: str, start: int, end: int, skip: list[tuple[int, int]]
+) -> list[dict[str, Any]]:
     """Figures in ``text[start:end]`` outside the ``skip`` spans, in document order."""
     spec = _spec()
     folded = formats.fold(text)
@@ -86,15 +95,17 @@ def find_figures(text: str, start: int, end: int, skip: list[tuple[int, int]]) -
             before = _approx_before(folded, s)
             fig_start = s - len(before) if before else s
             approx = before or m.group("between") or m.group("after")
-            out.append({
-                "value": value,
-                "value_text": text[fig_start:tail_end],
-                "unit": unit,
-                "kind": _kind(unit, value),
-                "approx": approx,
-                "numeral": numeral,
-                "start": fig_start,
-                "end": tail_end,
-            })
+            out.append(
+                {
+                    "value": value,
+                    "value_text": text[fig_start:tail_end],
+                    "unit": unit,
+                    "kind": _kind(unit, value),
+                    "approx": approx,
+                    "numeral": numeral,
+                    "start": fig_start,
+                    "end": tail_end,
+                }
+            )
     out.sort(key=lambda f: f["start"])
     return out

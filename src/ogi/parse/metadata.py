@@ -19,7 +19,9 @@ from typing import Any
 
 from .. import formats
 
-_TITLE = re.compile(r"^(?P<issuer>.*?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*(?:政府信息公开|政务公开)")
+_TITLE = re.compile(
+    r"^(?P<issuer>.*?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*(?:政府信息公开|政务公开)"
+)
 _TITLE_LINE = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?年度报告")
 _YEAR_COLUMN = re.compile(r"^\s*((?:19|20)\d\d)\s*年度?\s*$")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
@@ -40,8 +42,11 @@ def _levels(code: str) -> tuple[str | None, str | None, str | None]:
     prov = code[:2] + "0000"
     city = code[:4] + "00" if code[2:4] != "00" else None
     county = code if code[4:] != "00" else None
-    return (prov if prov in codes else None, city if city in codes else None,
-            county if county in codes else None)
+    return (
+        prov if prov in codes else None,
+        city if city in codes else None,
+        county if county in codes else None,
+    )
 
 
 def place(name: str) -> dict[str, str | None]:
@@ -54,8 +59,11 @@ def place(name: str) -> dict[str, str | None]:
         if name[-size:] in _by_name():
             candidates = _by_name()[name[-size:]]
             head = name[:-size]
-            narrowed = [c for c in candidates
-                        if any(up and up != c and codes[up] in head for up in _levels(c)[:2])]
+            narrowed = [
+                c
+                for c in candidates
+                if any(up and up != c and codes[up] in head for up in _levels(c)[:2])
+            ]
             candidates = narrowed or candidates
             break
     if len(candidates) != 1:
@@ -95,7 +103,9 @@ def year_of(title: str | None, tables: list[Any], text: str) -> int | None:
     return None
 
 
-def issuer_of(title: str | None, header: dict[str, str], text: str) -> tuple[str | None, str | None, str | None]:
+def issuer_of(
+    title: str | None, header: dict[str, str], text: str
+) -> tuple[str | None, str | None, str | None]:
     """(issuer, where it was read, place name) — see the module docstring."""
     if title and (m := _TITLE.search(formats.fold(title))) and m.group("issuer").strip():
         issuer = title[: m.start("year")].strip()
@@ -153,5 +163,3 @@ def generation_of(tables: list[Any], text: str, year: int | None) -> int:
     if "收到和处理政府信息公开申请" in folded:
         return 3 if (year or 0) >= 2021 else 2
     return 1
-
-

@@ -71,7 +71,9 @@ def find_marker(line: str) -> Marker | None:
 _HEADING_END = re.compile(r"[。:：]")
 
 
-def outline(text: str, report_id: str, start: int, skip: list[tuple[int, int]]) -> list[dict[str, Any]]:
+def outline(
+    text: str, report_id: str, start: int, skip: list[tuple[int, int]]
+) -> list[dict[str, Any]]:
     """Sections of ``text[start:]``; ``skip`` are spans (tables) that never open a section."""
     lines = split_lines(text, start)
 
@@ -97,8 +99,20 @@ def outline(text: str, report_id: str, start: int, skip: list[tuple[int, int]]) 
             body = _join(text, body_lines)
             if body.strip():
                 first, last = _content_span(body_lines)
-                sections.append(_section(report_id, f"{report_id}:0", None, 0, None, None,
-                                         "", body.strip("\n"), first, last))
+                sections.append(
+                    _section(
+                        report_id,
+                        f"{report_id}:0",
+                        None,
+                        0,
+                        None,
+                        None,
+                        "",
+                        body.strip("\n"),
+                        first,
+                        last,
+                    )
+                )
             continue
         while stack and stack[-1]["level"] >= marker.level:
             stack.pop()
@@ -116,8 +130,18 @@ def outline(text: str, report_id: str, start: int, skip: list[tuple[int, int]]) 
         body = "\n".join(part for part in [tail, _join(text, body_lines)] if part)
         begin = head.start + (len(head.text) - len(head.text.lstrip()))
         _, last = _content_span(body_lines) if body_lines else (0, head.end)
-        sec = _section(report_id, section_id, parent_id, marker.level, marker.marker,
-                       marker.ordinal, heading.strip(), body.strip("\n"), begin, max(last, head.end))
+        sec = _section(
+            report_id,
+            section_id,
+            parent_id,
+            marker.level,
+            marker.marker,
+            marker.ordinal,
+            heading.strip(),
+            body.strip("\n"),
+            begin,
+            max(last, head.end),
+        )
         sections.append(sec)
         stack.append(sec)
     for seq, sec in enumerate(sections, start=1):
@@ -136,8 +160,18 @@ def _join(text: str, lines: list[Line]) -> str:
     return "\n".join(ln.text for ln in lines).strip("\n")
 
 
-def _section(report_id: str, section_id: str, parent_id: str | None, level: int, marker: str | None,
-             ordinal: int | None, heading: str, body: str, start: int, end: int) -> dict[str, Any]:
+def _section(
+    report_id: str,
+    section_id: str,
+    parent_id: str | None,
+    level: int,
+    marker: str | None,
+    ordinal: int | None,
+    heading: str,
+    body: str,
+    start: int,
+    end: int,
+) -> dict[str, Any]:
     return {
         "section_id": section_id,
         "report_id": report_id,

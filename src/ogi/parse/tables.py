@@ -84,7 +84,6 @@ def pipe_blocks(lines: list[Line]) -> list[list[Line]]:
 # --- numbers ---------------------------------------------------------------------------
 
 
-
 @cache
 def _number_re() -> re.Pattern[str]:
     """A cell holding a number, optionally followed by a unit printed inside it (12.5万元)."""
@@ -139,7 +138,9 @@ def match_indicator(label: str) -> dict[str, Any] | None:
 _CHILD = re.compile(r"^\s*(?:其中|\d{1,2}\s*[.、．]|[(（]\d{1,2}[)）])")
 
 
-def _header(cells: list[RawCell], family: dict[str, Any]) -> tuple[int, bool, list[tuple[str, str]]] | None:
+def _header(
+    cells: list[RawCell], family: dict[str, Any]
+) -> tuple[int, bool, list[tuple[str, str]]] | None:
     """(cells used by the header, has a unit column, value columns) or None."""
     hdr = family["header"]
     norm = [formats.normalise_label(c.text) for c in cells[:12]]
@@ -177,7 +178,9 @@ def _group_rows(body: list[RawCell], width: int, has_unit: bool) -> list[list[Ra
     return rows
 
 
-def _read_g1(report_id: str, name: str, family: dict[str, Any], cells: list[RawCell]) -> Table | None:
+def _read_g1(
+    report_id: str, name: str, family: dict[str, Any], cells: list[RawCell]
+) -> Table | None:
     head = _header(cells, family)
     if head is None:
         return None
@@ -188,9 +191,7 @@ def _read_g1(report_id: str, name: str, family: dict[str, Any], cells: list[RawC
     for row_no, row in enumerate(_group_rows(cells[used:], used, has_unit), start=1):
         label_cell, rest = row[0], row[1:]
         unit = ""
-        if has_unit and rest and not is_number_cell(rest[0].text):
-            unit, rest = rest[0].text.strip(), rest[1:]
-        elif has_unit and rest and len(rest) > len(columns):
+        if has_unit and rest and (not is_number_cell(rest[0].text) or len(rest) > len(columns)):
             unit, rest = rest[0].text.strip(), rest[1:]
         label = " ".join(label_cell.text.split())
         ind = match_indicator(label)
@@ -207,23 +208,25 @@ def _read_g1(report_id: str, name: str, family: dict[str, Any], cells: list[RawC
             parent_of.setdefault(code, row_no)
         for (key, header), cell in zip(columns, rest, strict=False):
             value, status, cell_unit = read_number(cell.text)
-            table.cells.append({
-                "report_id": report_id,
-                "table": table.table,
-                "row": row_no,
-                "column": key,
-                "indicator": code,
-                "label": label,
-                "column_label": header,
-                "parent_row": parent_row,
-                "value": value,
-                "value_text": cell.text,
-                "value_status": status,
-                "unit": cell_unit or unit or None,
-                "line": cell.line,
-                "start": cell.start,
-                "end": cell.end,
-            })
+            table.cells.append(
+                {
+                    "report_id": report_id,
+                    "table": table.table,
+                    "row": row_no,
+                    "column": key,
+                    "indicator": code,
+                    "label": label,
+                    "column_label": header,
+                    "parent_row": parent_row,
+                    "value": value,
+                    "value_text": cell.text,
+                    "value_status": status,
+                    "unit": cell_unit or unit or None,
+                    "line": cell.line,
+                    "start": cell.start,
+                    "end": cell.end,
+                }
+            )
     return table
 
 

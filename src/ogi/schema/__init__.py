@@ -68,7 +68,9 @@ def summary_mapping_text(field_name: str) -> str:
     mapped = {g for g, m in mappings().items() if field_name in m["fields"]}
     unmapped = sorted({1, 2, 3} & set(mappings()) - mapped)
     if unmapped:
-        parts.append("Not stated in generation " + ", ".join(map(str, unmapped)) + " reports (empty).")
+        parts.append(
+            "Not stated in generation " + ", ".join(map(str, unmapped)) + " reports (empty)."
+        )
     return (" " + " ".join(parts)) if parts else ""
 
 
@@ -90,12 +92,22 @@ def table_schema(name: str) -> dict[str, Any]:
         if f.get("constraints"):
             out["constraints"] = f["constraints"]
         fields.append(out)
-    schema: dict[str, Any] = {"fields": fields, "missingValues": [""], "primaryKey": res["primary_key"]}
+    schema: dict[str, Any] = {
+        "fields": fields,
+        "missingValues": [""],
+        "primaryKey": res["primary_key"],
+    }
     if res.get("foreign_keys"):
         schema["foreignKeys"] = [
-            {"fields": fk["fields"],
-             "reference": {"resource": "" if fk["reference"]["resource"] == name else fk["reference"]["resource"],
-                           "fields": fk["reference"]["fields"]}}
+            {
+                "fields": fk["fields"],
+                "reference": {
+                    "resource": ""
+                    if fk["reference"]["resource"] == name
+                    else fk["reference"]["resource"],
+                    "fields": fk["reference"]["fields"],
+                },
+            }
             for fk in res["foreign_keys"]
         ]
     return schema
