@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,23 +50,55 @@ def _is_input(path: Path) -> bool:
 def discover(inputs: Iterable[Path]) -> list[Path]:
     """Input files named directly or found in folders (recursively), sorted, deduplicated.
 
-    Raises InputError for a path that does not exist or a folder with no input in it.
+    Hidden files and folders, provenance files and READMEs are not inputs. Paths are kept as
+    given (so messages name them as the user did); the same file named twice counts once.
+    Raises InputError for a path that does not exist or cannot be read, and for a folder
+    with no input in it.
     """
     found: list[Path] = []
     for item in inputs:
-        if item.is_dir():
-            inside = sorted(p for p in item.rglob("*") if p.is_file() and _is_input(p))
+        try:
+            is_dir, exists = item.is_dir(), item.exists()
+        except OSError as e:  # e.g. a folder on the way that may not be entered
+            raise InputError(
+                str(item),
+                f"cannot be read ({e.strerror})",
+                "check its permissions and those of the folders it is in",
+            ) from None
+        if is_dir:
+            inside = sorted(_walk(item))
             if not inside:
                 raise InputError(str(item), "folder holds no report files", "add reports to it")
             found.extend(inside)
-        elif item.exists():
+        elif exists:
             found.append(item)
         else:
             raise InputError(str(item), "no such file or folder", "check the path")
-    unique: dict[Path, None] = {}
+    unique: dict[Path, Path] = {}
     for p in found:
-        unique.setdefault(p.resolve(), None)
-    return sorted(unique, key=lambda p: (p.name, str(p)))
+        unique.setdefault(p.resolve(), p)
+    return [
+        given for resolved, given in sorted(unique.items(), key=lambda kv: (kv[0].name, str(kv[0])))
+    ]
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """The input files under ``folder``; a sub-folder that cannot be read is an error, not skipped."""
+
+    def fail(e: OSError) -> None:
+        raise InputError(
+            str(e.filename or folder), f"cannot be read ({e.strerror})", "check its permissions"
+        ) from None
+
+    for top, dirs, files in os.walk(folder, onerror=fail):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            path = Path(top) / name
+            try:
+                if _is_input(path) and path.is_file():
+                    yield path
+            except OSError as e:
+                fail(e)
 
 
 def read_source(path: Path) -> Source:
@@ -74,19 +107,30 @@ def read_source(path: Path) -> Source:
         data = path.read_bytes()
     except IsADirectoryError:
         raise InputError(str(path), "is a folder, not a file", "pass the files in it") from None
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file or folder", "check the path") from None
     except OSError as e:
-        raise InputError(str(path), f"cannot be read ({e.strerror})", "check its permissions") from None
+        raise InputError(
+            str(path),
+            f"cannot be read ({e.strerror})",
+            "check its permissions and those of the folders it is in",
+        ) from None
     provenance: dict[str, Any] = {}
     prov_path = path.with_name(path.name + PROVENANCE_SUFFIX)
     if prov_path.exists():
         try:
             provenance = json.loads(prov_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            raise InputError(str(prov_path), f"is not valid JSON ({e})", "fix or remove it") from None
-    return Source(
-        path=str(path),
-        name=path.name,
-        data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
-        provenance=provenance,
-    )
+            raise InputError(
+                str(prov_path), f"is not valid JSON ({e})", "fix or remove it"
+            ) from None
+    sha256 = hashlib.sha256(data).hexdigest()
+    recorded = provenance.get("sha256")
+    if recorded and recorded != sha256:
+        raise InputError(
+            str(path),
+            f"does not match its provenance (sha256 {sha256[:12]}…, recorded "
+            f"{str(recorded)[:12]}…): the raw source was changed",
+            "restore the original file, or acquire it again with new provenance",
+        )
+    return Source(path=str(path), name=path.name, data=data, sha256=sha256, provenance=provenance)

@@ -84,8 +84,16 @@ def write_package(paths: list[Path], root: Path) -> tuple[Path, int, int]:
 def build(inputs: list[Path], out: Path) -> BuildResult:
     """Build the package, database and metadata from ``inputs`` into ``out``."""
     paths = acquire.discover(inputs)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".ogi-build-", dir=out))
+    if out.exists() and not out.is_dir():
+        raise OgiError(f"{out}: is a file, not a folder; give --out a folder to build into")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".ogi-build-", dir=out))
+    except OSError as e:
+        raise OgiError(
+            f"{out}: cannot write the build into it ({e.strerror}); "
+            "check that you may write to it and that the disk has room"
+        ) from None
     try:
         datapackage, n_reports, failing = write_package(paths, staging)
         problems = validate.validate(datapackage)
@@ -98,6 +106,11 @@ def build(inputs: list[Path], out: Path) -> BuildResult:
         counts = load.load(datapackage, staging / "build" / DB_NAME)
         write_metadata(staging / "metadata.yml")
         publish(staging, out)
+    except OSError as e:  # the output folder filled up or became unwritable mid-build
+        raise OgiError(
+            f"{out}: cannot write the build into it ({e.strerror}); check that you may "
+            "write to it and that the disk has room; the previous build is unchanged"
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return BuildResult(out, n_reports, counts, failing)

@@ -32,8 +32,18 @@ def friendly(func: F) -> F:
             click.echo(f"ogi: error: {e}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("ogi: interrupted; the previous build is unchanged", err=True)
+            click.echo(
+                "ogi: interrupted; nothing was published, earlier builds are unchanged", err=True
+            )
             sys.exit(130)
+        except OSError as e:  # the system refused: a folder not writable, a disk full, a port taken
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(
+                f"ogi: error: {where}{e.strerror or e}; check the path, its permissions and "
+                "the free space",
+                err=True,
+            )
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -52,9 +62,15 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Folder to write datapackage.json, data/*.csv, build/ogi.db and metadata.yml to.")
+@click.argument("inputs", nargs=-1, type=click.Path(readable=False, path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to write datapackage.json, data/*.csv, build/ogi.db and metadata.yml to.",
+)
 @friendly
 def build(inputs: tuple[Path, ...], out: Path) -> None:
     """Parse INPUT files or folders (default: data/raw) and build the package, database and
@@ -63,12 +79,14 @@ def build(inputs: tuple[Path, ...], out: Path) -> None:
 
     result = run(list(inputs) or [Path("data/raw")], out)
     counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
-    click.echo(f"built {result.reports} report(s) into {out}: {counts}; "
-               f"{result.failing_checks} failing check(s) (see the checks table)")
+    click.echo(
+        f"built {result.reports} report(s) into {out}: {counts}; "
+        f"{result.failing_checks} failing check(s) (see the checks table)"
+    )
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(readable=False, path_type=Path))
 @friendly
 def parse(file: Path) -> None:
     """Parse one report FILE and print it as JSON (report, sections, statistics, figures,
@@ -85,27 +103,42 @@ def parse(file: Path) -> None:
 
 
 @main.command()
-@click.argument("datapackage", type=click.Path(path_type=Path), default=Path("datapackage.json"))
+@click.argument(
+    "datapackage", type=click.Path(readable=False, path_type=Path), default=Path("datapackage.json")
+)
 @friendly
 def validate(datapackage: Path) -> None:
     """Validate a built DATAPACKAGE (default: datapackage.json): frictionless against its
-    Table Schemas, then the domain rules. Exits 1 when anything is wrong."""
+    Table Schemas, then the domain rules. Exits 1 when anything is wrong. A folder stands
+    for the datapackage.json in it."""
     from .validate import validate as run
 
+    if datapackage.is_dir():
+        datapackage = datapackage / "datapackage.json"
     if not datapackage.is_file():
-        raise OgiError(f"{datapackage}: no such file; run `ogi build` first or give the path of a datapackage.json")
+        raise OgiError(
+            f"{datapackage}: no such file; run `ogi build` first or give the path of a datapackage.json"
+        )
     problems = run(datapackage)
     for p in problems[:50]:
         click.echo(p, err=True)
     if problems:
-        more = f" (first 50 shown)" if len(problems) > 50 else ""
-        raise OgiError(f"{datapackage}: invalid, {len(problems)} problem(s){more}; rebuild with `ogi build`")
+        more = " (first 50 shown)" if len(problems) > 50 else ""
+        raise OgiError(
+            f"{datapackage}: invalid, {len(problems)} problem(s){more}; rebuild with `ogi build`"
+        )
     click.echo(f"{datapackage}: valid (frictionless and domain checks)")
 
 
 @main.command()
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Folder holding build/ogi.db and metadata.yml.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder holding build/ogi.db and metadata.yml.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
 @friendly

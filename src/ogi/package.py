@@ -103,12 +103,13 @@ class PackageWriter:
 
 
 def source_entry(src: Source) -> dict[str, Any]:
-    """The ``sources`` entry of the package for one input."""
+    """The ``sources`` entry of the package for one input: its title, and as its path the URL
+    or the repository path its provenance records (never where this build happened to read
+    it, so that the package does not depend on the working or output folder)."""
     p = src.provenance
-    entry: dict[str, Any] = {
-        "title": p.get("title") or src.name,
-        "path": p.get("url") or f"data/raw/{src.name}",
-    }
+    entry: dict[str, Any] = {"title": p.get("title") or src.name}
+    if p.get("url") or p.get("path"):
+        entry["path"] = p.get("url") or p["path"]
     for key in ("origin", "retrieved", "licence"):
         if p.get(key):
             entry[key] = p[key]

@@ -18,15 +18,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from frictionless import Package, system
+from frictionless import FrictionlessException, Package, system
 
+from .errors import OgiError
 from .summarise import FIELDS, mappings
 
 
 def frictionless_errors(package: Path) -> list[str]:
     """Every error frictionless finds, one line each (resource, row, field, note)."""
-    with system.use_context(trusted=True):
-        report = Package(str(package)).validate()
+    try:
+        with system.use_context(trusted=True):
+            report = Package(str(package)).validate()
+    except FrictionlessException as e:  # a descriptor that is not JSON, or not a package
+        note = " ".join(str(getattr(e.error, "note", "") or e).split())
+        raise OgiError(
+            f"{package}: is not a readable data package ({note}); "
+            "rebuild with `ogi build` or give the path of a datapackage.json"
+        ) from None
     out = []
     for task in report.tasks:
         for err in task.errors:

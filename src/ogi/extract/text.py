@@ -21,6 +21,8 @@ from ..errors import InputError
 # is used to decode so that no character of the superset is lost.
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "hz_gb_2312", "cp936", "euc_cn"}
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8
+_CONTROL = re.compile("[\x01-\x08\x0b\x0e-\x1f]")  # control characters no text report holds
 
 
 @dataclass(frozen=True)
@@ -38,34 +40,99 @@ class Document:
 def decode(source: Source) -> tuple[str, str]:
     """Decode a source's bytes; return (text, encoding name).
 
-    UTF-8 (with or without BOM) first; otherwise charset-normalizer's best guess, with the
-    GB family decoded as GB18030. Raises InputError for empty, binary or undecodable input.
+    UTF-8 (with or without BOM) first, then UTF-16 with a BOM; otherwise charset-normalizer's
+    best guess, with the GB family decoded as GB18030. Raises InputError for empty, binary,
+    truncated or damaged UTF-8, or undecodable input.
     """
     data = source.data
     if not data.strip():
         raise InputError(source.path, "is empty", "give a report file with text in it")
     head = data[:8192]
     if head.startswith(b"%PDF"):
-        raise InputError(source.path, "is a PDF, which this version cannot read",
-                         "save the report as text (UTF-8 or GBK) and build again")
-    if b"\x00" in head:
-        raise InputError(source.path, "is a binary file, not a text report",
-                         "give the report as text (UTF-8 or GBK)")
+        raise InputError(
+            source.path,
+            "is a PDF, which this version cannot read",
+            "save the report as text (UTF-8 or GBK) and build again",
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (Windows "Unicode")
+        try:
+            return _not_empty(source, data.decode("utf-16")), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise InputError(
+            source.path,
+            "is a binary file, not a text report",
+            "give the report as text (UTF-8 or GBK)",
+        )
     try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+        return _not_empty(source, data.decode("utf-8-sig")), "utf-8"
+    except UnicodeDecodeError as e:
+        if e.reason == "unexpected end of data":  # valid UTF-8 up to a character cut short
+            raise InputError(
+                source.path,
+                "is UTF-8 text that ends in the middle of a character, so the file looks cut off",
+                "get the complete file and build again",
+            ) from None
+    damage = _utf8_damage(data)
+    if damage:
+        raise InputError(
+            source.path,
+            f"is UTF-8 text with {damage[0]} invalid byte(s), the first at offset "
+            f"{damage[1]}, so the file is damaged",
+            "get an intact copy of the file and build again",
+        )
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
-        raise InputError(source.path, "is not text in any encoding recognised",
-                         "convert it to UTF-8 text")
+        if _gb_cut_off(data):
+            raise InputError(
+                source.path,
+                "is GBK/GB18030 text that ends in the middle of a character, "
+                "so the file looks cut off",
+                "get the complete file and build again",
+            )
+        raise InputError(
+            source.path, "is not text in any encoding recognised", "convert it to UTF-8 text"
+        )
     encoding = best.encoding.lower().replace("-", "_")
     if encoding in _GB_FAMILY or _looks_gb(data):
         try:
-            return data.decode("gb18030"), "gb18030"
+            return _not_empty(source, data.decode("gb18030")), "gb18030"
         except UnicodeDecodeError:
             pass
-    return str(best), encoding
+    return _not_empty(source, str(best)), encoding
+
+
+def _not_empty(source: Source, text: str) -> str:
+    """The text, unless it is nothing but a byte-order mark and white space."""
+    if not text.lstrip("\ufeff").strip():
+        raise InputError(source.path, "is empty", "give a report file with text in it")
+    return text
+
+
+def _utf8_damage(data: bytes) -> tuple[int, int] | None:
+    """(invalid bytes, offset of the first) when ``data`` is UTF-8 with a few bad bytes in it.
+
+    Text in another encoding (GBK, say) has most of its non-ASCII bytes invalid as UTF-8; a
+    UTF-8 file damaged in transfer has a handful.
+    """
+    non_ascii = len(data) - len(data.translate(None, bytes(range(0x80, 0x100))))
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = _ESCAPED.findall(text)
+    if not bad or non_ascii < 64 or len(bad) > max(2, non_ascii // 100):
+        return None
+    first = _ESCAPED.search(text)
+    assert first is not None
+    return len(bad), len(text[: first.start()].encode("utf-8", errors="surrogateescape"))
+
+
+def _gb_cut_off(data: bytes) -> bool:
+    """True when the bytes are GB18030 Han text but for a character cut short at the end."""
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError as e:
+        return e.reason == "incomplete multibyte sequence" and _looks_gb(data[: e.start])
+    return False
 
 
 def _looks_gb(data: bytes) -> bool:
@@ -78,24 +145,39 @@ def _looks_gb(data: bytes) -> bool:
     return han > 0 and han >= 0.2 * len(text.strip())
 
 
-_HTML = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<\?xml[^>]*>\s*<html)", re.IGNORECASE)
+# A web page: after white space, a byte-order mark, an XML declaration or comments (a browser's
+# "saved from url" mark), the document opens with a doctype or one of the page-level tags.
+_HTML = re.compile(
+    r"\A(?:\s|\ufeff|<\?xml[^>]*>|<!--.*?-->)*"
+    r"(?:<!doctype\s+html|<(?:html|head|body|meta|title)[\s>/])",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def extract(source: Source) -> Document:
     """Decode a source, check it is an OGI report, and read its crawler header."""
     text, encoding = decode(source)
-    if _HTML.match(source.data[:1024]):
-        raise InputError(source.path, "is an HTML page, which this version cannot read",
-                         "save the page as text and build again")
-    if sum(1 for ch in text[:4096] if ch < " " and ch not in "\t\n\r\f") > 8:
-        raise InputError(source.path, "is a binary file, not a text report",
-                         "give the report as text (UTF-8 or GBK)")
+    if _HTML.match(text[:4096]):
+        raise InputError(
+            source.path,
+            "is an HTML page, which this version cannot read",
+            "save the page as text and build again",
+        )
+    if len(_CONTROL.findall(text)) > 8:
+        raise InputError(
+            source.path,
+            "is a binary file, not a text report",
+            "give the report as text (UTF-8 or GBK)",
+        )
     cues = formats.layout()["report_cues"]
     folded = formats.fold(text)
     hits = sum(1 for cue in cues["cues"] if cue in folded)
     if hits < cues["min_hits"]:
-        raise InputError(source.path, "is not an OGI annual report (no 政府信息公开 report wording found)",
-                         "remove it from the inputs")
+        raise InputError(
+            source.path,
+            "is not an OGI annual report (no 政府信息公开 report wording found)",
+            "remove it from the inputs",
+        )
     header, body_start = read_header(text)
     return Document(source, text, encoding, "text", header, body_start)
 
