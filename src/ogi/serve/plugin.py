@@ -54,9 +54,12 @@ def _sql_segment(value: Any) -> Any:
 
 
 def _sql_fts_query(value: Any) -> Any:
+    """fts_query for SQL; an empty query becomes the empty phrase '""', which matches nothing
+    (an empty MATCH string is an FTS5 syntax error: the search box submitted empty would
+    answer 400)."""
     if value is None:
         return None
-    return fts_query(value if isinstance(value, str) else str(value))
+    return fts_query(value if isinstance(value, str) else str(value)) or '""'
 
 
 @hookimpl(trylast=True)
