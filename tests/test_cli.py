@@ -318,15 +318,17 @@ def test_real_process_prints_one_line(tmp_path: Path, args: list[str]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# 1b. Unreadable input, and an output folder that cannot be written: run as a user other
-# than root, since root reads and writes whatever the permissions say.
+# 1b. Unreadable input, and an output folder that cannot be written. Root reads and writes
+# whatever the permissions say, through the capabilities CAP_DAC_OVERRIDE and
+# CAP_DAC_READ_SEARCH: the process runs as root without them, so that file permissions apply
+# to it while it can still read the checkout and its .venv wherever they are.
 
 
 def _unprivileged_prefix() -> list[str]:
     if os.geteuid() != 0:
         return []
     if shutil.which("setpriv"):
-        return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
     if shutil.which("runuser"):
         return ["runuser", "-u", "nobody", "--"]
     pytest.skip(
@@ -337,7 +339,7 @@ def _unprivileged_prefix() -> list[str]:
 
 @pytest.fixture(scope="module")
 def as_user() -> list[str]:
-    """The command prefix that runs a process as an unprivileged user (empty when not root)."""
+    """The command prefix that runs a process file permissions apply to (empty when not root)."""
     prefix = _unprivileged_prefix()
     probe = subprocess.run(
         [*prefix, str(OGI), "--version"], capture_output=True, text=True, timeout=120
@@ -393,7 +395,7 @@ def test_file_in_a_folder_that_cannot_be_entered(as_user: list[str], shared_dir:
     closed = shared_dir / "closed"
     closed.mkdir()
     shutil.copy(SEED, closed / "report.txt")
-    closed.chmod(0o700)
+    closed.chmod(0o000)
     out = _writable_out(shared_dir)
     for args in (["build", "closed/report.txt", "--out", "out"], ["parse", "closed/report.txt"]):
         proc = _run_as(as_user, shared_dir, *args)
@@ -411,7 +413,7 @@ def test_unreadable_sub_folder_is_not_skipped(as_user: list[str], shared_dir: Pa
     (raw / "2019").mkdir(parents=True)
     shutil.copy(SEED, raw / SEED.name)
     shutil.copy(SEED, raw / "2019" / "other.txt")
-    (raw / "2019").chmod(0o700)
+    (raw / "2019").chmod(0o000)
     out = _writable_out(shared_dir)
     proc = _run_as(as_user, shared_dir, "build", "raw", "--out", "out")
     assert_one_line_error(
@@ -423,7 +425,7 @@ def test_unreadable_sub_folder_is_not_skipped(as_user: list[str], shared_dir: Pa
 def test_output_folder_not_writable(as_user: list[str], shared_dir: Path) -> None:
     shutil.copy(SEED, shared_dir / "report.txt")
     out = shared_dir / "out"
-    out.mkdir(mode=0o755)
+    out.mkdir(mode=0o555)
     for target in ("out", "out/new"):
         proc = _run_as(as_user, shared_dir, "build", "report.txt", "--out", target)
         assert_one_line_error(
