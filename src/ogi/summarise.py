@@ -7,6 +7,8 @@ of them is missing or blank, the column stays empty — never 0.
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+from functools import cache
 from typing import Any
 
 from . import formats
@@ -33,10 +35,30 @@ FIELDS = [
 ]
 
 
+@cache
 def mappings() -> dict[int, dict[str, Any]]:
-    """Generation → its summary mapping (value column and field → indicators)."""
+    """Generation → its summary mapping: the value column read, and field → indicator codes
+    (wildcards such as ``s3.refused.*`` expanded to the generation's own codes)."""
     g1 = formats.gen1()
-    return {g1["generation"]: g1["summary"]}
+    out = {g1["generation"]: g1["summary"]}
+    spec = formats.gen23()
+    for gen in spec["generations"]:
+        codes = [i["code"] for i in formats.indicators() if i["generation"] == gen]
+        fields = {}
+        for name, entries in spec["summary"]["fields"].items():
+            expanded: list[str] = []
+            for entry in entries:
+                full = f"g{gen}.{entry}"
+                expanded += (
+                    [c for c in codes if fnmatchcase(c, full)]
+                    if "*" in full
+                    else [full]
+                    if full in codes
+                    else []
+                )
+            fields[name] = expanded
+        out[gen] = {"column": spec["summary"]["column"], "fields": fields}
+    return out
 
 
 def summarise(parsed: Parsed) -> dict[str, Any]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..parse import Parsed
-from . import arithmetic, prose
+from . import arithmetic, prose, template
 
 
 def run_checks(parsed: Parsed) -> list[dict[str, Any]]:
     """All check rows for one parsed report."""
-    rows = arithmetic.check_tables(parsed) + prose.check_prose(parsed)
+    rows = (
+        arithmetic.check_tables(parsed) + template.check_tables(parsed) + prose.check_prose(parsed)
+    )
     rid = parsed.report["report_id"]
-    return [{"report_id": rid, **row} for row in rows]
+    return [*parsed.notes, *({"report_id": rid, **row} for row in rows)]

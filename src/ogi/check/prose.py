@@ -29,6 +29,21 @@ def _where(fig: dict[str, Any]) -> str:
 
 def _against_table(parsed: Parsed) -> list[dict[str, Any]]:
     cells = {(c["indicator"], c["column"]): c for c in parsed.statistics if c["indicator"]}
+    gen = parsed.report["generation"]
+    names = {i["code"]: i["label_zh"] for i in formats.indicators()}
+    for code, parts in formats.derived(gen).items() if gen in (2, 3) else []:
+        for column in {c["column"] for c in parsed.statistics}:
+            found = [cells.get((p, column)) for p in parts]
+            if found and all(found):
+                values = [f["value"] for f in found if f]
+                total = sum(values) if all(v is not None for v in values) else None
+                label = f"{names[code]} (the sum of {len(found)} cells)"
+                cells[(code, column)] = {
+                    "value": total,
+                    "label": label,
+                    "column_label": column,
+                    "start": found[0]["start"] if found[0] else None,
+                }
     stated: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for fig in parsed.figures:
         if fig["indicator"]:

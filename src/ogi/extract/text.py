@@ -186,29 +186,31 @@ def read_header(text: str) -> tuple[dict[str, str], int]:
     """Crawler header lines (``key: value``) at the top, up to a ``=== 正文 ===`` line.
 
     Returns the recognised keys (title, published, url, issuer, doc_number) and the offset
-    where the report text starts (0 when there is no header).
+    where the report text starts (0 when there is no header). Lines of the header that are
+    not ``key: value`` (页面链接与图片详见 …) are skipped when an end line follows them.
     """
     spec = formats.layout()
     keys = {alias: key for key, aliases in spec["header_keys"].items() for alias in aliases}
     end_re = re.compile(spec["header_end"])
+    lines = text.splitlines(keepends=True)[:20]
+    ends = [
+        i
+        for i, line in enumerate(lines)
+        if "=" in line and end_re.match(formats.fold(line).strip())
+    ]
     header: dict[str, str] = {}
     offset = 0
-    for line in text.splitlines(keepends=True):
+    for i, line in enumerate(lines):
         stripped = formats.fold(line).strip()
-        offset += len(line)
-        if end_re.match(stripped) and "=" in stripped:
-            return header, offset
         name, sep, value = stripped.partition(":")
-        if not sep or len(name) > 12:
+        is_pair = bool(sep) and 0 < len(name.strip()) <= 12
+        if ends and i == ends[0]:
+            return header, offset + len(line)
+        if not is_pair and not ends:
             break
-        if name.strip() in keys and value.strip():
+        if is_pair and name.strip() in keys and value.strip():
             header[keys[name.strip()]] = value.strip()
-    if header:  # header lines without an end marker: the report starts after them
-        offset = 0
-        for line in text.splitlines(keepends=True):
-            name, sep, _ = formats.fold(line).strip().partition(":")
-            if not sep or len(name) > 12:
-                break
-            offset += len(line)
-        return header, offset
-    return {}, 0
+        offset += len(line)
+    if not header:
+        return {}, 0
+    return header, offset

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
+from fnmatch import fnmatchcase
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -33,6 +34,12 @@ def _load(name: str) -> Any:
 def gen1() -> dict[str, Any]:
     """Generation-1 table families, indicators, identities and summary mapping."""
     return _load("gen1.yml")  # type: ignore[no-any-return]
+
+
+@cache
+def gen23() -> dict[str, Any]:
+    """Generations 2 and 3: fixed sections, the three table templates, identities, summary."""
+    return _load("gen23.yml")  # type: ignore[no-any-return]
 
 
 @cache
@@ -72,7 +79,65 @@ def indicators() -> list[dict[str, Any]]:
     family = next(iter(g1["families"]))
     for ind in g1["indicators"]:
         out.append({"generation": g1["generation"], "family": family, **ind})
+    spec = gen23()
+    for gen in spec["generations"]:
+        for table, row in template_rows(gen):
+            out.append(
+                {
+                    "code": f"g{gen}.{table}.{row['code']}",
+                    "generation": gen,
+                    "family": f"gen{gen}",
+                    "label_zh": row["label"],
+                    "label_en": row["label_en"],
+                    "unit": row.get("unit", "件"),
+                    "variants": [row["anchor"]] if row.get("anchor") else [],
+                }
+            )
+        for d in spec["derived"]:
+            out.append(
+                {
+                    "code": f"g{gen}.{d['code']}",
+                    "generation": gen,
+                    "family": f"gen{gen}",
+                    "label_zh": d["label_zh"],
+                    "label_en": d["label_en"]
+                    + " (sum of "
+                    + ", ".join(f"g{gen}.{c}" for c in d["cells"])
+                    + ")",
+                    "unit": "件",
+                    "variants": [],
+                }
+            )
     return out
+
+
+@cache
+def derived(gen: int) -> dict[str, list[str]]:
+    """Derived indicators of generation 2 or 3: code → the codes of the cells it adds up."""
+    codes = [f"g{gen}.{t}.{r['code']}" for t, r in template_rows(gen)]
+    out = {}
+    for d in gen23()["derived"]:
+        cells: list[str] = []
+        for pattern in d["cells"]:
+            full = f"g{gen}.{pattern}"
+            cells += (
+                [c for c in codes if fnmatchcase(c, full)]
+                if "*" in full
+                else [c for c in codes if c == full]
+            )
+        out[f"g{gen}.{d['code']}"] = cells
+    return out
+
+
+def template_rows(gen: int) -> list[tuple[str, dict[str, Any]]]:
+    """(table, row) of the fixed tables of generation 2 or 3, in printed order."""
+    tables = gen23()["tables"]
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for block in tables["s2"]["by_generation"][gen]["blocks"]:
+        rows += [("s2", r) for r in block["rows"]]
+    rows += [("s3", r) for r in tables["s3"]["rows"] if gen in r.get("generations", [2, 3])]
+    rows += [("s4", r) for r in tables["s4"]["rows"]]
+    return rows
 
 
 # --- text folding -----------------------------------------------------------------------

@@ -11,8 +11,9 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import formats
 from ..extract import Document
-from . import citations, cues, figures, metadata, outline, tables
+from . import citations, cues, figures, metadata, outline, tables, template
 from .lines import sentence_at, split_lines
 
 
@@ -25,6 +26,7 @@ class Parsed:
     statistics: list[dict[str, Any]] = field(default_factory=list)
     figures: list[dict[str, Any]] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # checks made while reading tables
     text: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -42,19 +44,23 @@ def parse(doc: Document) -> Parsed:
     """Parse a decoded report completely."""
     src, text = doc.source, doc.text
     rid = src.report_id
+    body = text[doc.body_start :]
     found = tables.read_tables(text, rid, doc.body_start)
+    notes: list[dict[str, Any]] = []
+    generation = 1 if found else template.detect_generation(formats.fold(body))
+    if generation in (2, 3):
+        found, notes = template.read_template_tables(text, rid, generation, doc.body_start)
     blocks = [
         (b[0].start, b[-1].end) for b in tables.pipe_blocks(split_lines(text, doc.body_start))
-    ]
+    ] + [(t.start, t.end) for t in found]
     sections = outline.outline(text, rid, doc.body_start, blocks)
 
     title = metadata.title_of(text, doc.header, doc.body_start)
-    year = metadata.year_of(title, found, text[doc.body_start :])
-    issuer, issuer_source, place_name = metadata.issuer_of(
-        title, doc.header, text[doc.body_start :]
-    )
+    year = metadata.year_of(title, found, body)
+    issuer, issuer_source, place_name = metadata.issuer_of(title, doc.header, body)
     where = metadata.place(place_name) if place_name else metadata.place("")
-    generation = metadata.generation_of(found, text[doc.body_start :], year)
+    if generation is None:
+        generation = metadata.generation_of(body, year)
     report = {
         "report_id": rid,
         "source_file": src.name,
@@ -113,6 +119,7 @@ def parse(doc: Document) -> Parsed:
         statistics=[cell for t in found for cell in t.cells],
         figures=figs,
         citations=cites,
+        notes=[{"report_id": rid, **n} for n in notes],
         text=text,
     )
 

@@ -33,10 +33,13 @@ def _compile(pattern: str) -> re.Pattern[str]:
 @cache
 def _cues() -> dict[str, Any]:
     p = formats.prose()
-    restate = {
-        int(key.rsplit("_", 1)[1]): [{**c, "re": _compile(c["pattern"])} for c in cues]
-        for key, cues in p["restatements"].items()
-    }
+    restate: dict[int, list[dict[str, Any]]] = {}
+    for cue in p["restatements"]:
+        for gen in cue["generations"]:
+            codes = [code.format(g=gen) for code in cue["indicator"]]
+            restate.setdefault(gen, []).append(
+                {**cue, "indicator": codes, "re": _compile(cue["pattern"])}
+            )
     measures = [{**m, "re": _compile(m["pattern"])} for m in p["measures"]]
     return {"restatements": restate, "measures": measures}
 
@@ -51,8 +54,12 @@ def link_figures(
     """Set ``indicator``/``column`` and ``measure`` on the figures the cues point at (in place).
 
     ``indicators`` are the codes present in the report's tables: a restatement cue names
-    candidate indicators and the first one present is used.
+    candidate indicators and the first one present is used (a derived indicator, the sum of
+    cells, counts as present when its generation defines it).
     """
+    indicators = (
+        indicators | set(formats.derived(generation)) if generation in (2, 3) else indicators
+    )
     if not figures:
         return
     folded = formats.fold(text)

@@ -149,17 +149,9 @@ def _place_in_text(text: str) -> str | None:
     return best if len(codes) == 1 else None
 
 
-def generation_of(tables: list[Any], text: str, year: int | None) -> int:
-    """Generation from the tables found; without a table, from the fixed section wording of
-    generations 2/3, else 1."""
-    families = {t.family for t in tables}
-    if any(f.startswith("g1") for f in families):
-        return 1
-    folded = formats.fold(text)
-    if "本年制发件数" in folded:
-        return 3
-    if "本年新制作数量" in folded:
-        return 2
-    if "收到和处理政府信息公开申请" in folded:
+def generation_of(text: str, year: int | None) -> int:
+    """Generation of a report whose tables were not found: the fixed section wording of
+    generations 2/3 (then the year tells 2 from 3), else 1."""
+    if "收到和处理政府信息公开申请" in formats.fold(text):
         return 3 if (year or 0) >= 2021 else 2
     return 1

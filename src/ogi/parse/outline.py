@@ -1,13 +1,18 @@
 """The outline: every numbered heading (一、 / （一） / 1. / （1）) as a tree of sections.
 
-A heading is a line that opens with a section marker (``formats/layout.yml``). Its heading
-text runs to the first 。 or colon; the rest of the line and the lines up to the next heading
-are its body. Text before the first heading becomes section ``0``. Lines inside a table and
-page chrome never open a section; chrome is also kept out of bodies.
+A heading is a section marker (``formats/layout.yml``) at the start of a line, or inside a
+line right after a sentence ends (pages flattened to one line), or before one of the fixed
+headings of generations 2 and 3. At the start of a line, its heading runs to the first 。 or
+colon; run into the text, to the first 。 or colon close by, else to a word that ends
+headings (情况, 方面 …), else the heading is left empty. The rest, up to the next heading, is
+the body. Text before the first heading becomes section ``0``. Tables never open a section;
+page chrome is kept out of bodies.
 
 >>> secs = outline("一、概述\\n正文。\\n(一)情况。细节\\n", "r", 0, [])
 >>> [(s["section_id"], s["level"], s["heading"], s["body"]) for s in secs]
 [('r:1', 1, '概述', '正文。'), ('r:1.1', 2, '情况', '细节')]
+>>> [(s["section_id"], s["heading"], s["body"]) for s in outline("前言。一、概述2016年成效。(一)基本情况今年如此。", "r", 0, [])]
+[('r:0', '', '前言。'), ('r:1', '概述', '2016年成效。'), ('r:1.1', '基本情况', '今年如此。')]
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ class Marker:
     level: int
     marker: str
     ordinal: int | None
-    end: int  # offset in the line just past the marker
+    end: int  # offset in the text just past the marker
 
 
 @cache
@@ -54,6 +59,34 @@ def _markers() -> list[tuple[int, str, re.Pattern[str]]]:
         (m["level"], m["numeral"], re.compile(r"\s*(?:" + m["pattern"] + ")"))
         for m in formats.layout()["markers"]
     ]
+
+
+@cache
+def _any_marker() -> re.Pattern[str]:
+    return re.compile(
+        "|".join(
+            f"(?:{m['pattern']})".replace("?P<num>", "?:") for m in formats.layout()["markers"]
+        )
+    )
+
+
+@cache
+def _fixed_titles() -> re.Pattern[str]:
+    """A fixed heading of generations 2/3 (一、总体情况 …), which may stand anywhere."""
+    from .template import section_re
+
+    return re.compile(
+        "|".join(section_re(s["ordinal"]).pattern for s in formats.gen23()["sections"])
+    )
+
+
+@cache
+def _run_in() -> dict[str, Any]:
+    spec = dict(formats.layout()["run_in"])
+    spec["after_re"] = re.compile(spec["after"])
+    spec["cut_re"] = re.compile(spec["cut_before"])
+    spec["ends"] = sorted(spec["ends"], key=len, reverse=True)
+    return spec
 
 
 def find_marker(line: str) -> Marker | None:
@@ -68,79 +101,176 @@ def find_marker(line: str) -> Marker | None:
     return None
 
 
+def _cuts(folded: str, skip: list[tuple[int, int]]) -> list[int]:
+    """Offsets inside a line (> 0) where a run-in heading starts; none inside ``skip`` spans
+    (tables, as offsets into the line)."""
+    out: list[int] = []
+    after = _run_in()["after_re"]
+    fixed = _fixed_titles()
+    for m in _any_marker().finditer(folded):
+        p = m.start()
+        if p == 0 or (out and p < out[-1]) or any(a <= p < b for a, b in skip):
+            continue
+        if after.search(folded, 0, p) or fixed.match(folded, p):
+            out.append(p)
+    return out
+
+
 _HEADING_END = re.compile(r"[。:：]")
+
+
+@cache
+def _title_prefix() -> re.Pattern[str]:
+    """The title of a fixed heading of generations 2/3, without its number."""
+    from .template import flex
+
+    titles = sorted(
+        (t for s in formats.gen23()["sections"] for t in s["titles"]), key=len, reverse=True
+    )
+    return re.compile("|".join(flex(t) for t in titles))
+
+
+def _run_in_heading(rest: str) -> tuple[str, int]:
+    """(heading, where the body starts) for a heading run into its text, tried in order:
+    a fixed heading of generations 2/3; the longest start of the text, up to the first digit,
+    space or punctuation, that ends with a heading word (情况, 方面 …); the text up to the
+    next marker close by, if no digit or sentence end comes first; the text up to a 。 or
+    colon close by; else no heading (the text is all body)."""
+    spec = _run_in()
+    folded = formats.fold(rest)
+    fixed = _title_prefix().match(folded)
+    if fixed:
+        return rest[: fixed.end()], fixed.end()
+    cut = spec["cut_re"].search(folded)
+    head = folded[: cut.start() if cut else len(folded)][: spec["max_chars"]]
+    for i in range(len(head), 1, -1):
+        if any(head[:i].endswith(w) for w in spec["ends"]):
+            return rest[:i], i + (folded[i : i + 1] in ("。", ":", "："))
+    nxt = _any_marker().search(folded, 1, spec["max_chars"])
+    if nxt and not re.search(r"[\d。:：!?！？；;]", folded[: nxt.start()]):
+        return rest[: nxt.start()], nxt.start()
+    m = _HEADING_END.search(folded, 0, spec["max_chars"])
+    if m:
+        return rest[: m.start()], m.end()
+    return "", 0
+
+
+@dataclass
+class _Piece:
+    start: int
+    end: int
+    line: int
+
+
+def _segments(line: Line, skip: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+    """(start, end, at line start) pieces of a line, split where run-in headings start."""
+    folded = formats.fold(line.text)
+    inside = [(a - line.start, b - line.start) for a, b in skip if a < line.end and b > line.start]
+    bounds = [0, *_cuts(folded, inside), len(line.text)]
+    return [
+        (line.start + a, line.start + b, a == 0)
+        for a, b in zip(bounds, bounds[1:], strict=False)
+        if b > a
+    ]
 
 
 def outline(
     text: str, report_id: str, start: int, skip: list[tuple[int, int]]
 ) -> list[dict[str, Any]]:
     """Sections of ``text[start:]``; ``skip`` are spans (tables) that never open a section."""
-    lines = split_lines(text, start)
+    heads: list[tuple[Marker, int, str, list[_Piece]]] = []  # marker, start, heading, body pieces
+    preamble: list[_Piece] = []
 
-    def in_skip(line: Line) -> bool:
-        return any(a <= line.start < b for a, b in skip)
+    def add_body(piece: _Piece) -> None:
+        if text[piece.start : piece.end].strip():
+            (heads[-1][3] if heads else preamble).append(piece)
 
-    # Group lines under the heading that precedes them.
-    groups: list[tuple[Marker | None, Line | None, list[Line]]] = [(None, None, [])]
-    for line in lines:
+    for line in split_lines(text, start):
         if is_chrome(line.text):
             continue
-        marker = None if in_skip(line) else find_marker(line.text)
-        if marker:
-            groups.append((marker, line, []))
-        else:
-            groups[-1][2].append(line)
+        if any(a <= line.start < b for a, b in skip):
+            add_body(_Piece(line.start, line.end, line.no))
+            continue
+        for seg_start, seg_end, at_line_start in _segments(line, skip):
+            pos, first = seg_start, True
+            while pos < seg_end:  # a heading's text may open with the next marker (主要做法1.…)
+                chunk = text[pos:seg_end]
+                marker = find_marker(chunk)
+                if marker is None:
+                    add_body(_Piece(pos, seg_end, line.no))
+                    break
+                rest = chunk[marker.end :]
+                rest_start = pos + marker.end + len(rest) - len(rest.lstrip())
+                rest = rest.lstrip()
+                heading, body_at = (_line_heading if at_line_start and first else _run_in_heading)(
+                    rest
+                )
+                heads.append((marker, pos + len(chunk) - len(chunk.lstrip()), heading.strip(), []))
+                pos = rest_start + body_at
+                while pos < seg_end and text[pos].isspace():
+                    pos += 1
+                first = False
+    return _tree(text, report_id, heads, preamble)
 
+
+def _line_heading(rest: str) -> tuple[str, int]:
+    """At the start of a line: the heading runs to the first 。 or colon with text after it,
+    else it is the whole line. A long line with neither is read like a run-in heading."""
+    spec = _run_in()
+    folded = formats.fold(rest)
+    m = _HEADING_END.search(folded)
+    if m and m.end() < len(rest.rstrip()):
+        if m.start() <= spec["max_chars"] * 3 or len(rest) <= spec["max_chars"] * 4:
+            return rest[: m.start()], m.end()
+    elif len(rest.rstrip()) <= spec["max_chars"] * 4:
+        return rest.rstrip().rstrip("。:："), len(rest)
+    return _run_in_heading(rest)
+
+
+def _tree(
+    text: str,
+    report_id: str,
+    heads: list[tuple[Marker, int, str, list[_Piece]]],
+    preamble: list[_Piece],
+) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
+    if preamble:
+        sections.append(
+            _section(
+                report_id,
+                f"{report_id}:0",
+                None,
+                0,
+                None,
+                None,
+                "",
+                _join(text, preamble),
+                preamble[0].start,
+                preamble[-1].end,
+            )
+        )
     stack: list[dict[str, Any]] = []  # open ancestors, innermost last
     children: dict[str | None, int] = {}
-    for marker, head, body_lines in groups:
-        if marker is None or head is None:
-            body = _join(text, body_lines)
-            if body.strip():
-                first, last = _content_span(body_lines)
-                sections.append(
-                    _section(
-                        report_id,
-                        f"{report_id}:0",
-                        None,
-                        0,
-                        None,
-                        None,
-                        "",
-                        body.strip("\n"),
-                        first,
-                        last,
-                    )
-                )
-            continue
+    for marker, begin, heading, pieces in heads:
         while stack and stack[-1]["level"] >= marker.level:
             stack.pop()
         parent = stack[-1] if stack else None
         parent_id = parent["section_id"] if parent else None
         children[parent_id] = children.get(parent_id, 0) + 1
         path = f"{parent['section_id'].split(':', 1)[1]}." if parent else ""
-        section_id = f"{report_id}:{path}{children[parent_id]}"
-        rest = head.text[marker.end :].strip()
-        m = _HEADING_END.search(formats.fold(rest))
-        if m and m.end() < len(rest):
-            heading, tail = rest[: m.start()], rest[m.end() :].lstrip()
-        else:
-            heading, tail = rest.rstrip("。:："), ""
-        body = "\n".join(part for part in [tail, _join(text, body_lines)] if part)
-        begin = head.start + (len(head.text) - len(head.text.lstrip()))
-        _, last = _content_span(body_lines) if body_lines else (0, head.end)
+        end = pieces[-1].end if pieces else begin + len(marker.marker) + len(heading)
+        end = max(end, _heading_end(text, begin, marker, heading))
         sec = _section(
             report_id,
-            section_id,
+            f"{report_id}:{path}{children[parent_id]}",
             parent_id,
             marker.level,
             marker.marker,
             marker.ordinal,
-            heading.strip(),
-            body.strip("\n"),
+            heading,
+            _join(text, pieces),
             begin,
-            max(last, head.end),
+            end,
         )
         sections.append(sec)
         stack.append(sec)
@@ -149,15 +279,26 @@ def outline(
     return sections
 
 
-def _content_span(lines: list[Line]) -> tuple[int, int]:
-    kept = [ln for ln in lines if ln.text.strip()]
-    if not kept:
-        return (lines[0].start, lines[0].start) if lines else (0, 0)
-    return kept[0].start, kept[-1].end
+def _heading_end(text: str, begin: int, marker: Marker, heading: str) -> int:
+    """Offset just past the heading text (and its 。 or colon) as printed."""
+    pos = text.find(heading, begin) if heading else begin + len(marker.marker)
+    end = (pos + len(heading)) if pos >= 0 else begin + len(marker.marker)
+    if end < len(text) and formats.fold(text[end]) in "。:：":
+        end += 1
+    return end
 
 
-def _join(text: str, lines: list[Line]) -> str:
-    return "\n".join(ln.text for ln in lines).strip("\n")
+def _join(text: str, pieces: list[_Piece]) -> str:
+    """Body text: pieces of one line joined as they stand, lines joined by a line break."""
+    out: list[str] = []
+    last_line = None
+    for p in pieces:
+        part = text[p.start : p.end]
+        if last_line is not None and p.line != last_line:
+            out.append("\n")
+        out.append(part)
+        last_line = p.line
+    return "".join(out).strip()
 
 
 def _section(

@@ -1,0 +1,140 @@
+"""Numbers printed in a row of a table, possibly run together (``350010137`` for seven cells).
+
+``tokens`` reads the printed value text of one row into chunks (a number, a run of digits, a
+blank mark); ``splits`` lists every way the chunks make exactly the row's cells, each cell a
+valid number for its column (no leading zeros; a decimal point only where the column takes
+decimals; a minus sign only where it may be negative). The caller keeps the splits that
+satisfy the table's arithmetic: one left is inferred, several are ambiguous — never guessed.
+
+>>> [c.text for c in tokens("230 000023", 0)]
+['230', '000023']
+>>> sorted(tuple(c.value for c in s) for s in splits(tokens("7000007", 0), ["int"] * 7))[:2]
+[(7, 0, 0, 0, 0, 0, 7)]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+BLANKS = {"-", "—", "——", "–", "/", "／", "－"}
+_CHUNK = re.compile(
+    r"(?P<num>-?\d[\d,]*(?:\.\d+)?)(?P<unit>万元|亿元|元)?|(?P<blank>——|—|–|－|-|/|／)"
+)
+_SEPARATORS = re.compile(r"[\s|]+")
+LIMIT = 100_000  # splits enumerated per row before the row is called too ambiguous to read
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A printed token: a number (or a run of digits) or a blank mark, with its offset."""
+
+    text: str
+    start: int
+    unit: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return self.text in BLANKS
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a split: its value (None when printed blank) and where it was printed."""
+
+    value: int | float | None
+    text: str
+    start: int
+    end: int
+
+
+def tokens(text: str, start: int) -> list[Chunk] | None:
+    """The chunks of a row's value text (``text`` starts at offset ``start`` of the source);
+    None when something other than numbers, blank marks and separators is in it."""
+    out: list[Chunk] = []
+    pos = 0
+    while pos < len(text):
+        sep = _SEPARATORS.match(text, pos)
+        if sep:
+            pos = sep.end()
+            continue
+        m = _CHUNK.match(text, pos)
+        if not m:
+            return None
+        if m.group("blank"):
+            out.append(Chunk(m.group("blank"), start + pos))
+        else:
+            out.append(Chunk(m.group("num"), start + pos, m.group("unit") or ""))
+        pos = m.end()
+    return out
+
+
+def _valid(part: str, kind: str) -> int | float | None:
+    """The value of one cell's digits, or None when they cannot be one cell of this kind."""
+    neg = part.startswith("-")
+    body = part[1:] if neg else part
+    if not body or body.startswith(".") or body.endswith(".") or (neg and kind != "signed"):
+        return None
+    if "," in body:
+        head, *groups = body.split(".")[0].split(",")
+        if not (1 <= len(head) <= 3 and all(len(g) == 3 for g in groups)):
+            return None
+        body = body.replace(",", "")
+    whole = body.split(".")[0]
+    if len(whole) > 1 and whole.startswith("0"):
+        return None
+    if "." in body:
+        if kind != "decimal":
+            return None
+        return -float(body) if neg else float(body)
+    return -int(body) if neg else int(body)
+
+
+def _cuts(chunk: Chunk, parts: int, kinds: list[str]) -> Iterator[list[Cell]]:
+    """Every way to cut one chunk into ``parts`` cells of the given kinds."""
+    text = chunk.text
+    if chunk.blank:
+        if parts == 1:
+            yield [Cell(None, text, chunk.start, chunk.end)]
+        return
+    if parts == 1:
+        v = _valid(text, kinds[0])
+        if v is not None:
+            yield [Cell(v, text + chunk.unit, chunk.start, chunk.end + len(chunk.unit))]
+        return
+    first_min = 2 if text.startswith("-") else 1
+    for cut in range(first_min, len(text) - parts + 2):
+        v = _valid(text[:cut], kinds[0])
+        if v is None:
+            continue
+        head = Cell(v, text[:cut], chunk.start, chunk.start + cut)
+        rest = Chunk(text[cut:], chunk.start + cut, chunk.unit)
+        for tail in _cuts(rest, parts - 1, kinds[1:]):
+            yield [head, *tail]
+
+
+def splits(chunks: list[Chunk], kinds: list[str]) -> Iterator[list[Cell]]:
+    """Every way the chunks make exactly ``len(kinds)`` cells (kinds: int, signed, decimal)."""
+    n = len(kinds)
+
+    def walk(i: int, used: int) -> Iterator[list[Cell]]:
+        if i == len(chunks):
+            if used == n:
+                yield []
+            return
+        remaining = len(chunks) - i - 1  # every later chunk takes at least one cell
+        digits = len(chunks[i].text.replace("-", "").replace(".", "").replace(",", ""))
+        most = 1 if chunks[i].blank else min(digits, n - used - remaining)
+        for parts in range(1, most + 1):
+            for head in _cuts(chunks[i], parts, kinds[used : used + parts]):
+                for tail in walk(i + 1, used + parts):
+                    yield head + tail
+
+    if len(chunks) > n:
+        return
+    yield from walk(0, 0)

@@ -1,0 +1,585 @@
+"""The fixed tables of generations 2 and 3 (sections 二, 三, 四), read from any flattening.
+
+The tables are templates (``formats/gen23.yml``): their rows and columns are known. The
+reader finds each section by its fixed heading, each row by its label (in order; white space,
+line breaks and quote marks between characters allowed), and reads the numbers between one
+row's label and the next. Numbers separated by anything (spaces, tabs, pipes, line breaks)
+are printed cells; numbers run together are split by :mod:`ogi.parse.digits`, keeping only
+the splits that satisfy the table's arithmetic (row totals, the column identities, the
+section 四 totals). One split left is ``inferred``; several leave the cells empty
+(``ambiguous``) and a ``digit_split`` check lists the candidates.
+
+>>> t = "三、收到和处理政府信息公开申请情况 一、本年新收政府信息公开申请数量 5 0 0 0 0 0 5 四、政府信息公开行政复议、行政诉讼情况"
+>>> tables, _ = read_template_tables(t, "r", 3, 0)
+>>> [(c["indicator"], c["column"], c["value"]) for c in tables[0].cells][-1]
+('g3.s3.received', 'total', 5)
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from .. import formats
+from .digits import LIMIT, Cell, splits, tokens
+from .tables import Table
+
+_CN = "〇一二三四五六七八九十"
+_ORDINAL = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])"
+)
+_QUOTES = "“”\"‘’「」'"
+
+
+def flex(text: str) -> str:
+    """A regex for ``text`` allowing white space and quote marks between its characters."""
+    chars = [c for c in formats.fold(text) if c not in _QUOTES and not c.isspace()]
+    gap = rf"[\s{_QUOTES}]*"
+    return gap.join(re.escape(c) for c in chars)
+
+
+def anchor_of(row: dict[str, Any]) -> str:
+    """The text a row is found by: its ``anchor``, else its label without the ordinal."""
+    return str(row.get("anchor") or _ORDINAL.sub("", row["label"]))
+
+
+@cache
+def _spec() -> dict[str, Any]:
+    return formats.gen23()  # type: ignore[no-any-return]
+
+
+@cache
+def section_re(ordinal: int) -> re.Pattern[str]:
+    sec = next(s for s in _spec()["sections"] if s["ordinal"] == ordinal)
+    titles = "|".join(flex(t) for t in sorted(sec["titles"], key=len, reverse=True))
+    return re.compile(rf"{_CN[ordinal]}\s*[、.]\s*(?:{titles})")
+
+
+def find_sections(folded: str, start: int = 0) -> dict[int, tuple[int, int]]:
+    """Positions of the fixed headings 一 … 六 (ordinal → (start, end)), found in order."""
+    found: dict[int, tuple[int, int]] = {}
+    pos = start
+    for sec in _spec()["sections"]:
+        m = section_re(sec["ordinal"]).search(folded, pos)
+        if m:
+            found[sec["ordinal"]] = (m.start(), m.end())
+            pos = m.end()
+    return found
+
+
+def detect_generation(folded: str) -> int | None:
+    """2 or 3 from the header words of section 二's table, None when neither is there."""
+    hits = {g: sum(1 for w in words if w in folded) for g, words in _spec()["detect"].items()}
+    best = max(hits, key=lambda g: hits[g])
+    return int(best) if hits[best] else None
+
+
+# --- reading rows ---------------------------------------------------------------------------
+
+_VALUE_CHARS = re.compile(r"[\d\s|.,\-—–－/／]|万元|亿元|元")
+_LEAD_JUNK = re.compile(r"^[^\d\-—–－/／|]*")
+
+
+def _value_text(folded: str, start: int, end: int) -> tuple[int, int]:
+    """The span of a row's printed numbers inside ``folded[start:end]``: after the rest of
+    the label (an aside in brackets, wrapped words) up to the first character that cannot be
+    part of a number (the next group label, a caption, a header)."""
+    region = folded[start:end]
+    lead = _LEAD_JUNK.match(region)
+    i = lead.end() if lead else 0
+    j = i
+    while j < len(region):
+        m = _VALUE_CHARS.match(region, j)
+        if not m:
+            break
+        j = m.end()
+    return start + i, start + j
+
+
+@dataclass
+class RowRead:
+    """What was read for one template row: its label as printed and its candidate splits."""
+
+    code: str
+    label: str
+    label_start: int
+    kinds: list[str]
+    text: str = ""
+    start: int = 0
+    candidates: list[list[Cell]] = field(default_factory=list)
+    printed: bool = False  # every cell was printed apart: no split was needed
+    too_many: bool = False
+    unreadable: bool = False
+
+
+def _read_row(
+    text: str,
+    folded: str,
+    code: str,
+    label_span: tuple[int, int],
+    end: int,
+    kinds: list[str],
+    next_ordinal: str | None,
+) -> RowRead:
+    s, e = _value_text(folded, label_span[1], end)
+    raw = folded[s:e].rstrip()
+    if next_ordinal:  # the next row's ordinal sticks to this row's digits: …00000002.其他…
+        after = folded[s + len(raw) : end].lstrip()
+        if raw.endswith(next_ordinal + ".") and len(raw) > len(next_ordinal) + 1:
+            raw = raw[: -len(next_ordinal) - 1]
+        elif (
+            raw.endswith(next_ordinal) and after[:1] in ("、", ".") and len(raw) > len(next_ordinal)
+        ):
+            raw = raw[: -len(next_ordinal)]
+    raw = raw.rstrip(" |\t\n")
+    row = RowRead(
+        code,
+        " ".join(text[label_span[0] : label_span[1]].split()),
+        label_span[0],
+        kinds,
+        text[s : s + len(raw)],
+        s,
+    )
+    chunks = tokens(raw, s)
+    if chunks is None:
+        row.unreadable = True
+        return row
+    row.printed = len(chunks) == len(kinds)
+    for n, cand in enumerate(splits(chunks, kinds)):
+        if n >= LIMIT:
+            row.too_many = True
+            row.candidates = []
+            break
+        row.candidates.append(cand)
+    return row
+
+
+def _find(folded: str, anchor: str, pos: int, end: int) -> tuple[int, int] | None:
+    m = _anchor_re(anchor).search(folded, pos, end)
+    return (m.start(), m.end()) if m else None
+
+
+@cache
+def _anchor_re(anchor: str) -> re.Pattern[str]:
+    return re.compile(flex(anchor) + f"[{_QUOTES}]*")
+
+
+def _ordinal_text(label: str) -> str | None:
+    m = re.match(r"^(\d+)[.、．]", label)
+    return m.group(1) if m else None
+
+
+# --- the three tables ----------------------------------------------------------------------
+
+
+def _s3_rows(gen: int) -> list[dict[str, Any]]:
+    return [r for r in _spec()["tables"]["s3"]["rows"] if gen in r.get("generations", [2, 3])]
+
+
+def _s2_blocks(gen: int) -> list[dict[str, Any]]:
+    return _spec()["tables"]["s2"]["by_generation"][gen]["blocks"]  # type: ignore[no-any-return]
+
+
+def _kind(col: dict[str, Any]) -> str:
+    return "signed" if col.get("signed") else "decimal" if col.get("decimal") else "int"
+
+
+def _rows_in(
+    text: str, folded: str, rows: list[tuple[str, str, list[str], str | None]], start: int, end: int
+) -> list[RowRead | None]:
+    """Find each (code, anchor, kinds, ordinal) row in order; None for a row not found."""
+    spans: list[tuple[int, int] | None] = []
+    pos = start
+    for _, anchor, _, _ in rows:
+        span = _find(folded, anchor, pos, end)
+        spans.append(span)
+        if span:
+            pos = span[1]
+    out: list[RowRead | None] = []
+    for i, ((code, _, kinds, _), span) in enumerate(zip(rows, spans, strict=True)):
+        if span is None:
+            out.append(None)
+            continue
+        nxt = next((sp for sp in spans[i + 1 :] if sp), None)
+        stop = nxt[0] if nxt else end
+        next_ord = next((rows[k][3] for k in range(i + 1, len(rows)) if spans[k]), None)
+        out.append(_read_row(text, folded, code, span, stop, kinds, next_ord))
+    return out
+
+
+@dataclass
+class TemplateResult:
+    """Tables read plus the digit-split findings (rows of the ``checks`` resource)."""
+
+    tables: list[Table] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_template_tables(
+    text: str, report_id: str, gen: int, start: int
+) -> tuple[list[Table], list[dict[str, Any]]]:
+    """Sections 二, 三, 四 of a generation-2/3 report: (tables, digit_split checks)."""
+    folded = formats.fold(text)
+    secs = find_sections(folded, start)
+    order = sorted(secs)
+    bounds = {
+        k: (secs[k][1], secs[order[i + 1]][0] if i + 1 < len(order) else len(text))
+        for i, k in enumerate(order)
+    }
+    result = TemplateResult()
+    for section, reader in ((2, _read_s2), (3, _read_s3), (4, _read_s4)):
+        if section in bounds:
+            reader(text, folded, report_id, gen, bounds[section], result)
+    return result.tables, result.checks
+
+
+def _record(
+    report_id: str,
+    gen: int,
+    table: str,
+    row_no: int,
+    code: str,
+    label: str,
+    col: dict[str, Any],
+    cell: Cell | None,
+    status: str,
+    unit: str | None,
+    fallback: tuple[str, int, int],
+) -> dict[str, Any]:
+    text, start, end = (cell.text, cell.start, cell.end) if cell else fallback
+    value = cell.value if cell and status in ("printed", "inferred") else None
+    if cell and cell.value is None:
+        status = "blank"
+    cell_unit = next((u for u in ("万元", "亿元", "元") if cell and cell.text.endswith(u)), None)
+    return {
+        "report_id": report_id,
+        "table": table,
+        "row": row_no,
+        "column": col["key"],
+        "indicator": f"g{gen}.{table}.{code}",
+        "label": label,
+        "column_label": col["label"],
+        "parent_row": None,
+        "value": value,
+        "value_text": text,
+        "value_status": status,
+        "unit": cell_unit or col.get("unit") or unit,
+        "line": None,
+        "start": start,
+        "end": end,
+    }
+
+
+def _emit(
+    result: TemplateResult,
+    table: Table,
+    report_id: str,
+    gen: int,
+    row_no: int,
+    row: RowRead,
+    cols: list[dict[str, Any]],
+    chosen: list[Cell] | None,
+    status: str,
+    unit: str | None,
+) -> None:
+    for i, col in enumerate(cols):
+        cell = chosen[i] if chosen else None
+        table.cells.append(
+            _record(
+                report_id,
+                gen,
+                table.table,
+                row_no,
+                row.code,
+                row.label,
+                col,
+                cell,
+                status,
+                unit,
+                (row.text, row.start, row.start + len(row.text)),
+            )
+        )
+
+
+def _fmt(cells: list[Cell]) -> str:
+    def one(v: int | float | None) -> str:
+        if v is None:
+            return "blank"
+        return f"{v:.6f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
+
+    return ", ".join(one(c.value) for c in cells)
+
+
+def _split_check(
+    result: TemplateResult,
+    gen: int,
+    table: str,
+    row: RowRead,
+    status: str,
+    survivors: list[list[Cell]],
+    why: str,
+) -> None:
+    subject = f"g{gen}.{table}.{row.code}" if row.code else f"g{gen}.{table}"
+    where = f"{row.label} printed as “{row.text}” (offset {row.start})"
+    if status == "inferred":
+        message = (
+            f"{where}: the digits run together; only one split fits {why}: {_fmt(survivors[0])}."
+        )
+        st = "pass"
+    elif status == "ambiguous":
+        shown = " | ".join(_fmt(c) for c in survivors[:12])
+        more = f" and {len(survivors) - 12} more" if len(survivors) > 12 else ""
+        message = (
+            f"{where}: the digits run together and {len(survivors)} splits fit {why}: {shown}{more}; "
+            "the cells are left empty."
+        )
+        st = "ambiguous"
+    else:
+        message = f"{where}: {why}; the cells are left empty."
+        st = "not_assessable"
+    result.checks.append(
+        {
+            "check": "digit_split",
+            "subject": subject,
+            "status": st,
+            "severity": "warning",
+            "expected": None,
+            "observed": None,
+            "message": message,
+            "start": row.start,
+        }
+    )
+
+
+def _decide(
+    result: TemplateResult,
+    gen: int,
+    table: str,
+    row: RowRead,
+    survivors: list[list[Cell]],
+    why: str,
+) -> tuple[list[Cell] | None, str]:
+    """The cells to publish for a row and their status, recording a digit_split check."""
+    if row.unreadable:
+        _split_check(
+            result,
+            gen,
+            table,
+            row,
+            "unreadable",
+            [],
+            "something other than numbers is printed there",
+        )
+        return None, "blank"
+    if row.too_many:
+        _split_check(
+            result, gen, table, row, "unreadable", [], f"more than {LIMIT} splits are possible"
+        )
+        return None, "ambiguous"
+    if row.printed and len(row.candidates) == 1:
+        return row.candidates[0], "printed"
+    if not survivors:
+        reason = (
+            "no split of its digits into its cells satisfies the table's arithmetic"
+            if row.candidates
+            else "its numbers do not make one value per column"
+        )
+        _split_check(result, gen, table, row, "unreadable", [], reason)
+        return None, "ambiguous" if row.candidates else "blank"
+    if len(survivors) == 1:
+        _split_check(result, gen, table, row, "inferred", survivors, why)
+        return survivors[0], "inferred"
+    _split_check(result, gen, table, row, "ambiguous", survivors, why)
+    return None, "ambiguous"
+
+
+def _read_s2(
+    text: str,
+    folded: str,
+    report_id: str,
+    gen: int,
+    bounds: tuple[int, int],
+    result: TemplateResult,
+) -> None:
+    table = Table(f"gen{gen}", "s2", bounds[0], bounds[1])
+    specs = []
+    for block in _s2_blocks(gen):
+        kinds = [_kind(c) for c in block["columns"]]
+        for row in block["rows"]:
+            specs.append((row, block["columns"], kinds))
+    reads = _rows_in(
+        text, folded, [(r["code"], anchor_of(r), k, None) for r, _, k in specs], *bounds
+    )
+    for row_no, ((spec, cols, _), read) in enumerate(zip(specs, reads, strict=True), start=1):
+        if read is None:
+            continue
+        chosen, status = _decide(
+            result,
+            gen,
+            "s2",
+            read,
+            read.candidates,
+            "one valid number per column (section 二 has no identity to tell splits apart)",
+        )
+        _emit(result, table, report_id, gen, row_no, read, cols, chosen, status, spec.get("unit"))
+    if table.cells:
+        result.tables.append(table)
+
+
+def _read_s3(
+    text: str,
+    folded: str,
+    report_id: str,
+    gen: int,
+    bounds: tuple[int, int],
+    result: TemplateResult,
+) -> None:
+    spec = _spec()["tables"]["s3"]
+    cols = spec["columns"]
+    kinds = ["int"] * len(cols)
+    rows = _s3_rows(gen)
+    reads = _rows_in(
+        text,
+        folded,
+        [(r["code"], anchor_of(r), kinds, _ordinal_text(r["label"])) for r in rows],
+        *bounds,
+    )
+    # Row totals first, then the column identities across rows for what is still open.
+    per_row: dict[str, list[list[Cell]]] = {}
+    for r, read in zip(rows, reads, strict=True):
+        if read is not None:
+            per_row[r["code"]] = [c for c in read.candidates if _row_total_ok(c)]
+    chosen_sets = _solve_columns(rows, per_row)
+    table = Table(f"gen{gen}", "s3", bounds[0], bounds[1])
+    for row_no, (r, read) in enumerate(zip(rows, reads, strict=True), start=1):
+        if read is None:
+            continue
+        survivors = chosen_sets.get(r["code"], per_row.get(r["code"], []))
+        why = (
+            "the row total"
+            if survivors == per_row.get(r["code"])
+            else "the row total and the column identities"
+        )
+        chosen, status = _decide(result, gen, "s3", read, survivors, why)
+        _emit(result, table, report_id, gen, row_no, read, cols, chosen, status, "件")
+    if table.cells:
+        result.tables.append(table)
+
+
+def _row_total_ok(cells: list[Cell]) -> bool:
+    values = [c.value for c in cells]
+    if values[-1] is None or any(v is None for v in values[:-1]):
+        return True  # a blank cell: the row total cannot be checked, so it cannot rule out
+    return sum(values[:-1]) == values[-1]  # type: ignore[arg-type]
+
+
+def _solve_columns(
+    rows: list[dict[str, Any]], per_row: dict[str, list[list[Cell]]]
+) -> dict[str, list[list[Cell]]]:
+    """Narrow rows with several candidates using the per-column identities of section 三:
+    一 + 二 = （七） + 四, and （七） = sum of the results. Returns the surviving candidates of
+    the rows that were narrowed (bounded search; rows left as they were when it is too big)."""
+    open_rows = [code for code, cands in per_row.items() if len(cands) > 1]
+    if not open_rows:
+        return {}
+    space = 1
+    for code in open_rows:
+        space *= len(per_row[code])
+    if space > LIMIT:
+        return {}
+    ident = _spec()["identities"]
+    results = [r["code"] for r in rows if r.get("result")]
+    fixed = {code: cands[0] for code, cands in per_row.items() if len(cands) == 1}
+    survivors: dict[str, list[list[Cell]]] = {code: [] for code in open_rows}
+    for combo in itertools.product(*(per_row[c] for c in open_rows)):
+        cells = {**fixed, **dict(zip(open_rows, combo, strict=True))}
+        if _columns_hold(
+            cells,
+            ident["balance"]["left"],
+            ident["balance"]["right"],
+            results,
+            ident["results"]["total"],
+        ):
+            for code, cand in zip(open_rows, combo, strict=True):
+                if cand not in survivors[code]:
+                    survivors[code].append(cand)
+    return survivors
+
+
+def _columns_hold(
+    cells: dict[str, list[Cell]], left: list[str], right: list[str], results: list[str], total: str
+) -> bool:
+    ncols = len(next(iter(cells.values())))
+    for j in range(ncols):
+
+        def v(code: str, col: int = j) -> int | float | None:
+            return cells[code][col].value if code in cells else None
+
+        sides = [[v(c) for c in left], [v(c) for c in right]]
+        if all(x is not None for side in sides for x in side) and sum(sides[0]) != sum(sides[1]):  # type: ignore[arg-type]
+            return False
+        parts = [v(c) for c in results if c in cells]
+        if (
+            v(total) is not None
+            and parts
+            and all(x is not None for x in parts)
+            and sum(parts) != v(total)
+        ):  # type: ignore[arg-type]
+            return False
+    return True
+
+
+def _read_s4(
+    text: str,
+    folded: str,
+    report_id: str,
+    gen: int,
+    bounds: tuple[int, int],
+    result: TemplateResult,
+) -> None:
+    spec = _spec()["tables"]["s4"]
+    cols, rows = spec["columns"], spec["rows"]
+    words = sorted({*spec["header_words"], *(c["label"] for c in cols)}, key=len, reverse=True)
+    header = re.compile("|".join(flex(w) for w in words))
+    start, end = bounds
+    # the values follow the last header word before the first digit
+    last = start
+    for m in header.finditer(folded, start, end):
+        if re.search(r"\d", folded[last : m.start()]) and last > start:
+            break
+        last = m.end()
+    if last == start:
+        return
+    values = re.compile(r"[\d\s|.,\-—–－/／]*").match(folded, last, end)
+    span = (last, values.end() if values else last)
+    label = "行政复议 / 行政诉讼"
+    n = len(cols) * len(rows)
+    read = RowRead("", label, last, ["int"] * n, text[span[0] : span[1]].strip(), span[0])
+    raw = folded[span[0] : span[1]].rstrip()
+    chunks = tokens(raw, span[0])
+    if chunks is None:
+        read.unreadable = True
+    else:
+        read.printed = len(chunks) == n
+        for k, cand in enumerate(splits(chunks, read.kinds)):
+            if k >= LIMIT:
+                read.too_many, read.candidates = True, []
+                break
+            read.candidates.append(cand)
+    width = len(cols)
+    survivors = [
+        c
+        for c in read.candidates
+        if all(_row_total_ok(c[b * width : (b + 1) * width]) for b in range(len(rows)))
+    ]
+    chosen, status = _decide(result, gen, "s4", read, survivors, "the three 总计 totals")
+    table = Table(f"gen{gen}", "s4", start, end)
+    for row_no, r in enumerate(rows, start=1):
+        part = chosen[(row_no - 1) * width : row_no * width] if chosen else None
+        sub = RowRead(r["code"], r["label"], read.start, [], read.text, read.start)
+        _emit(result, table, report_id, gen, row_no, sub, cols, part, status, "件")
+    if table.cells and read.text:
+        result.tables.append(table)
