@@ -155,17 +155,18 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+_LABEL_PREFIX = re.compile(
+    r"^(?:其中[:：]?)?(?:\d{1,2}[.、．]|[(（]\d{1,2}[)）]|[一二三四五六七八九十]+[、.．])?"
+)
 _LABEL_DROP = re.compile(
-    r"\s+"  # white space, including inside words (指 标 名 称)
-    r"|\([^()]*\)"  # bracketed asides: (网上), (条)
+    r"\([^()]*\)"  # bracketed asides: (网上), (条)
     r"|[、,;:/·'\"“”‘’]"  # list punctuation
 )
-_LABEL_PREFIX = re.compile(r"^(?:其中)?(?:\d{1,2}[.、]|\(\d{1,2}\)|[一二三四五六七八九十]+[、.])?")
 
 
 def normalise_label(label: str) -> str:
     """The comparable form of a printed table label: folded, white space, 其中, numbering,
     bracketed asides and list punctuation removed."""
-    s = _LABEL_DROP.sub("", fold(label))
-    s = re.sub(r"^其中", "", s)
-    return _LABEL_PREFIX.sub("", s, count=1)
+    s = re.sub(r"\s+", "", fold(label))
+    s = _LABEL_PREFIX.sub("", s, count=1)
+    return _LABEL_DROP.sub("", s)

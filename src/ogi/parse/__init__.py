@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import formats
 from ..extract import Document
-from . import citations, cues, figures, metadata, outline, tables, template
+from . import citations, cues, figures, metadata, outline, stream, tables, template
 from .lines import sentence_at, split_lines
 
 
@@ -47,6 +47,8 @@ def parse(doc: Document) -> Parsed:
     body = text[doc.body_start :]
     found = tables.read_tables(text, rid, doc.body_start)
     notes: list[dict[str, Any]] = []
+    if not found:
+        found, notes = stream.read_stream_tables(text, rid, doc.body_start)
     generation = 1 if found else template.detect_generation(formats.fold(body))
     if generation in (2, 3):
         found, notes = template.read_template_tables(text, rid, generation, doc.body_start)

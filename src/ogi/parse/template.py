@@ -107,6 +107,7 @@ class RowRead:
     label: str
     label_start: int
     kinds: list[str]
+    subject: str = ""  # what a digit_split check about this row is about
     text: str = ""
     start: int = 0
     candidates: list[list[Cell]] = field(default_factory=list)
@@ -140,8 +141,8 @@ def _read_row(
         " ".join(text[label_span[0] : label_span[1]].split()),
         label_span[0],
         kinds,
-        text[s : s + len(raw)],
-        s,
+        text=text[s : s + len(raw)],
+        start=s,
     )
     chunks = tokens(raw, s)
     if chunks is None:
@@ -315,14 +316,12 @@ def _fmt(cells: list[Cell]) -> str:
 
 def _split_check(
     result: TemplateResult,
-    gen: int,
-    table: str,
     row: RowRead,
     status: str,
     survivors: list[list[Cell]],
     why: str,
 ) -> None:
-    subject = f"g{gen}.{table}.{row.code}" if row.code else f"g{gen}.{table}"
+    subject = row.subject
     where = f"{row.label} printed as “{row.text}” (offset {row.start})"
     if status == "inferred":
         message = (
@@ -354,10 +353,8 @@ def _split_check(
     )
 
 
-def _decide(
+def decide(
     result: TemplateResult,
-    gen: int,
-    table: str,
     row: RowRead,
     survivors: list[list[Cell]],
     why: str,
@@ -366,8 +363,6 @@ def _decide(
     if row.unreadable:
         _split_check(
             result,
-            gen,
-            table,
             row,
             "unreadable",
             [],
@@ -375,9 +370,7 @@ def _decide(
         )
         return None, "blank"
     if row.too_many:
-        _split_check(
-            result, gen, table, row, "unreadable", [], f"more than {LIMIT} splits are possible"
-        )
+        _split_check(result, row, "unreadable", [], f"more than {LIMIT} splits are possible")
         return None, "ambiguous"
     if row.printed and len(row.candidates) == 1:
         return row.candidates[0], "printed"
@@ -387,12 +380,12 @@ def _decide(
             if row.candidates
             else "its numbers do not make one value per column"
         )
-        _split_check(result, gen, table, row, "unreadable", [], reason)
+        _split_check(result, row, "unreadable", [], reason)
         return None, "ambiguous" if row.candidates else "blank"
     if len(survivors) == 1:
-        _split_check(result, gen, table, row, "inferred", survivors, why)
+        _split_check(result, row, "inferred", survivors, why)
         return survivors[0], "inferred"
-    _split_check(result, gen, table, row, "ambiguous", survivors, why)
+    _split_check(result, row, "ambiguous", survivors, why)
     return None, "ambiguous"
 
 
@@ -416,10 +409,9 @@ def _read_s2(
     for row_no, ((spec, cols, _), read) in enumerate(zip(specs, reads, strict=True), start=1):
         if read is None:
             continue
-        chosen, status = _decide(
+        read.subject = f"g{gen}.s2.{read.code}"
+        chosen, status = decide(
             result,
-            gen,
-            "s2",
             read,
             read.candidates,
             "one valid number per column (section 二 has no identity to tell splits apart)",
@@ -457,13 +449,14 @@ def _read_s3(
     for row_no, (r, read) in enumerate(zip(rows, reads, strict=True), start=1):
         if read is None:
             continue
+        read.subject = f"g{gen}.s3.{read.code}"
         survivors = chosen_sets.get(r["code"], per_row.get(r["code"], []))
         why = (
             "the row total"
             if survivors == per_row.get(r["code"])
             else "the row total and the column identities"
         )
-        chosen, status = _decide(result, gen, "s3", read, survivors, why)
+        chosen, status = decide(result, read, survivors, why)
         _emit(result, table, report_id, gen, row_no, read, cols, chosen, status, "件")
     if table.cells:
         result.tables.append(table)
@@ -518,18 +511,18 @@ def _columns_hold(
         def v(code: str, col: int = j) -> int | float | None:
             return cells[code][col].value if code in cells else None
 
-        sides = [[v(c) for c in left], [v(c) for c in right]]
-        if all(x is not None for side in sides for x in side) and sum(sides[0]) != sum(sides[1]):  # type: ignore[arg-type]
+        lhs, rhs = _known([v(c) for c in left]), _known([v(c) for c in right])
+        if lhs is not None and rhs is not None and sum(lhs) != sum(rhs):
             return False
-        parts = [v(c) for c in results if c in cells]
-        if (
-            v(total) is not None
-            and parts
-            and all(x is not None for x in parts)
-            and sum(parts) != v(total)
-        ):  # type: ignore[arg-type]
+        parts, whole = _known([v(c) for c in results if c in cells]), v(total)
+        if whole is not None and parts and sum(parts) != whole:
             return False
     return True
+
+
+def _known(values: list[int | float | None]) -> list[int | float] | None:
+    """The values when none is missing, else None."""
+    return None if any(x is None for x in values) else [x for x in values if x is not None]
 
 
 def _read_s4(
@@ -557,7 +550,15 @@ def _read_s4(
     span = (last, values.end() if values else last)
     label = "行政复议 / 行政诉讼"
     n = len(cols) * len(rows)
-    read = RowRead("", label, last, ["int"] * n, text[span[0] : span[1]].strip(), span[0])
+    read = RowRead(
+        "",
+        label,
+        last,
+        ["int"] * n,
+        subject=f"g{gen}.s4",
+        text=text[span[0] : span[1]].strip(),
+        start=span[0],
+    )
     raw = folded[span[0] : span[1]].rstrip()
     chunks = tokens(raw, span[0])
     if chunks is None:
@@ -575,11 +576,11 @@ def _read_s4(
         for c in read.candidates
         if all(_row_total_ok(c[b * width : (b + 1) * width]) for b in range(len(rows)))
     ]
-    chosen, status = _decide(result, gen, "s4", read, survivors, "the three 总计 totals")
+    chosen, status = decide(result, read, survivors, "the three 总计 totals")
     table = Table(f"gen{gen}", "s4", start, end)
     for row_no, r in enumerate(rows, start=1):
         part = chosen[(row_no - 1) * width : row_no * width] if chosen else None
-        sub = RowRead(r["code"], r["label"], read.start, [], read.text, read.start)
+        sub = RowRead(r["code"], r["label"], read.start, [], text=read.text, start=read.start)
         _emit(result, table, report_id, gen, row_no, sub, cols, part, status, "件")
     if table.cells and read.text:
         result.tables.append(table)

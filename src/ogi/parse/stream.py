@@ -1,0 +1,321 @@
+"""Generation-1 provincial tables flattened without one cell per line: cells separated by
+spaces or tabs, or by nothing at all (``主动公开文件数条346085376其中：1、政府网站公开数条…``).
+
+After the header (指标名称 · 单位 · 2016年度 · 历年累计, read as in ``formats/gen1.yml``), the
+text is cut into runs of words and runs of digits. A run of words is a row label ending with
+its unit; the digits after it are the row's values. A list number stuck to the previous
+row's digits (``…853762、政府公报公开数``) is taken off them. Values run together are split
+by :mod:`ogi.parse.digits`, keeping the splits that satisfy the table's arithmetic
+(历年累计 ≥ the year, 其中 rows within their parent, the identities of ``gen1.yml``): one
+left is inferred, several leave the cells empty and a digit_split check lists them.
+
+>>> t = "指标名称 单位 2018年 历年累计\\n行政复议数 件 5 25\\n行政诉讼数 件 5 26\\n"
+>>> [(c["indicator"], c["column"], c["value"]) for c in read_stream_tables(t, "r", 0)[0][0].cells][:2]
+[('g1.reconsiderations', 'year', 5), ('g1.reconsiderations', 'cumulative', 25)]
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from .. import formats
+from .digits import LIMIT, Cell, splits, tokens
+from .tables import Table, match_indicator
+from .template import RowRead, TemplateResult, decide, flex
+
+_UNITS = [
+    "万元",
+    "人次",
+    "条",
+    "件",
+    "元",
+    "个",
+    "人",
+    "次",
+    "项",
+    "份",
+    "期",
+    "场",
+    "篇",
+    "家",
+    "户",
+]
+_NUM = re.compile(r"[\d.,]+")
+_BLANK = re.compile(r"——|—|–|－|-|/|／")
+_SEP = re.compile(r"[\s|]+")
+_WORDS = re.compile(r"[^\d\s|.,—–－\-/／]+(?:[.,](?!\d)[^\d\s|.,—–－\-/／]*)*")
+_CHILD = re.compile(r"^(?:其中[:：]?)?\s*(\d{1,2})\s*[、.．]")
+
+
+@cache
+def _header() -> tuple[re.Pattern[str], dict[str, Any]]:
+    family = formats.gen1()["families"]["g1_provincial"]
+    labels = "|".join(flex(w) for w in family["header"]["label"])
+    units = "|".join(flex(w) for w in sorted(family["header"]["unit"], key=len, reverse=True))
+    col = r"(?:\d{4}\s*年\s*度?|本\s*年\s*度?|当\s*年|历\s*年\s*累\s*计|累\s*计)"
+    return re.compile(
+        rf"(?:{labels})\s*\|?\s*(?:{units})?\s*\|?\s*(?P<cols>(?:{col}\s*\|?\s*){{1,3}})"
+    ), family
+
+
+@dataclass
+class _Row:
+    label: str
+    label_start: int
+    unit: str | None
+    ordinal: int | None
+    values: str
+    values_start: int
+
+
+def _rows(text: str, folded: str, start: int, end: int) -> list[_Row]:
+    """The rows after the header: word runs (labels with units) and the numbers after each."""
+    rows: list[_Row] = []
+    pos = start
+    pending: tuple[int, int] | None = None  # an ordinal waiting for its label
+    while pos < end:
+        sep = _SEP.match(folded, pos, end)
+        if sep:
+            pos = sep.end()
+            continue
+        words = _WORDS.match(folded, pos, end)
+        if words:
+            word = folded[words.start() : words.end()]
+            if "。" in word or len(word) > 40:  # prose: the table has ended
+                break
+            if word in ("其中:", "其中：", "其中") and rows is not None:
+                pos = words.end()
+                pending = (words.start(), -1)
+                continue
+            label_start = pending[0] if pending else words.start()
+            ordinal = pending[1] if pending and pending[1] >= 0 else None
+            label = word.lstrip("、.．")
+            unit = next((u for u in _UNITS if label.endswith(u) and len(label) > len(u)), None)
+            if unit:
+                label = label[: -len(unit)]
+            printed = text[label_start : words.end() - (len(unit) if unit else 0)]
+            rows.append(
+                _Row(" ".join(printed.split()), label_start, unit, ordinal, "", words.end())
+            )
+            pending = None
+            pos = words.end()
+            continue
+        num = _NUM.match(folded, pos, end) or _BLANK.match(folded, pos, end)
+        if not num:
+            break
+        run_end = num.end()
+        nxt = folded[run_end : run_end + 1]
+        digits = folded[num.start() : run_end]
+        if nxt in ("、", ".", "．") and _NUM.fullmatch(digits) and rows:
+            # the digits end with the next row's list number: …853762、政府公报公开数
+            expected = (rows[-1].ordinal or 0) + 1 if rows[-1].ordinal else 1
+            if pending and pending[1] == -1:  # 其中：1、 — the whole run is the number
+                pending = (pending[0], int(digits) if digits.isdigit() else -1)
+                pos = run_end
+                continue
+            tail = str(expected)
+            if digits.endswith(tail) and len(digits) > len(tail):
+                _extend(rows[-1], text, num.start(), run_end - len(tail))
+                pending = (run_end - len(tail), expected)
+                pos = run_end
+                continue
+        if pending and pending[1] == -1:  # 其中: then digits: a list number
+            pending = (pending[0], int(digits) if digits.isdigit() else -1)
+            pos = run_end
+            continue
+        if rows:
+            _extend(rows[-1], text, num.start(), run_end)
+        pos = run_end
+    return rows
+
+
+def _extend(row: _Row, text: str, start: int, end: int) -> None:
+    """Add printed value text to a row (keeping what separates the pieces)."""
+    if not row.values:
+        row.values_start = start
+        row.values = text[start:end]
+    else:
+        row.values = text[row.values_start : end]
+
+
+def read_stream_tables(
+    text: str, report_id: str, start: int
+) -> tuple[list[Table], list[dict[str, Any]]]:
+    """The provincial table, when it is flattened without one cell per line."""
+    folded = formats.fold(text)
+    header_re, family = _header()
+    m = header_re.search(folded, start)
+    if not m:
+        return [], []
+    cols_text = m.group("cols")
+    columns: list[tuple[str, str]] = []
+    for piece in re.finditer(
+        r"\d{4}\s*年\s*度?|本\s*年\s*度?|当\s*年|历\s*年\s*累\s*计|累\s*计", cols_text
+    ):
+        label = re.sub(r"\s+", "", piece.group(0))
+        col = next((c for c in family["columns"] if re.match(c["pattern"], label)), None)
+        if col:
+            columns.append(
+                (col["key"], text[m.start("cols") + piece.start() : m.start("cols") + piece.end()])
+            )
+    if not columns:
+        return [], []
+    rows = _rows(text, folded, m.end(), len(text))
+    if not rows:
+        return [], []
+    kinds = ["decimal"] * len(columns)
+    reads: list[RowRead] = []
+    for n, row in enumerate(rows, start=1):
+        ind = match_indicator(row.label)
+        code = ind["code"] if ind else None
+        read = RowRead(
+            code or "",
+            row.label,
+            row.label_start,
+            kinds,
+            subject=code or f"g1.appendix.row{n}",
+            text=row.values.strip(),
+            start=row.values_start,
+        )
+        chunks = tokens(formats.fold(row.values), row.values_start) if row.values else []
+        if chunks is None:
+            read.unreadable = True
+        else:
+            read.printed = len(chunks) == len(columns)
+            for k, cand in enumerate(splits(chunks, kinds)):
+                if k >= LIMIT:
+                    read.too_many, read.candidates = True, []
+                    break
+                read.candidates.append(cand)
+        reads.append(read)
+    keys = [k for k, _ in columns]
+    survivors = _solve(reads, rows, keys)
+    result = TemplateResult()
+    table = Table(
+        "g1_provincial",
+        "appendix",
+        m.start(),
+        max(r.values_start + len(r.values) for r in rows),
+        columns,
+    )
+    parent_of: dict[str, int] = {}
+    last_top: int | None = None
+    for n, (row, read) in enumerate(zip(rows, reads, strict=True), start=1):
+        ind = match_indicator(row.label)
+        if ind and ind.get("parent") in parent_of:
+            parent_row: int | None = parent_of[ind["parent"]]
+        elif (row.ordinal or _CHILD.match(row.label)) and last_top is not None:
+            parent_row = last_top
+        else:
+            parent_row = None
+        if parent_row is None:
+            last_top = n
+        if ind:
+            parent_of.setdefault(ind["code"], n)
+        if not read.candidates and not read.unreadable and not read.text:
+            continue  # a label with no values: a heading row
+        why = "历年累计 ≥ the year, 其中 rows within their parent and the table's identities"
+        chosen, status = decide(result, read, survivors[n - 1], why)
+        for i, (key, header) in enumerate(columns):
+            cell = chosen[i] if chosen else None
+            value = cell.value if cell and status in ("printed", "inferred") else None
+            table.cells.append(
+                {
+                    "report_id": report_id,
+                    "table": "appendix",
+                    "row": n,
+                    "column": key,
+                    "indicator": ind["code"] if ind else None,
+                    "label": row.label,
+                    "column_label": header,
+                    "parent_row": parent_row,
+                    "value": value,
+                    "value_text": cell.text if cell else read.text,
+                    "value_status": "blank" if cell and cell.value is None else status,
+                    "unit": row.unit,
+                    "line": text.count("\n", 0, cell.start if cell else read.start) + 1,
+                    "start": cell.start if cell else read.start,
+                    "end": cell.end if cell else read.start + len(read.text),
+                }
+            )
+    checks = [{"report_id": report_id, **c} for c in result.checks]
+    return ([table] if table.cells else []), checks
+
+
+def _solve(reads: list[RowRead], rows: list[_Row], keys: list[str]) -> list[list[list[Cell]]]:
+    """Candidates per row that satisfy 历年累计 ≥ year, then the identities across rows."""
+    year = keys.index("year") if "year" in keys else None
+    cum = keys.index("cumulative") if "cumulative" in keys else None
+
+    def row_ok(cells: list[Cell]) -> bool:
+        if year is None or cum is None:
+            return True
+        y, c = cells[year].value, cells[cum].value
+        return y is None or c is None or c >= y
+
+    per_row = [[c for c in r.candidates if row_ok(c)] for r in reads]
+    open_rows = [i for i, cands in enumerate(per_row) if len(cands) > 1]
+    if not open_rows:
+        return per_row
+    space = 1
+    for i in open_rows:
+        space *= len(per_row[i])
+    if space > LIMIT:
+        return per_row
+    spec = formats.gen1()
+    codes = [r.code for r in reads]
+    parents = {
+        i: next(
+            (
+                j
+                for j, c in enumerate(codes)
+                if c and c == (match_indicator(rows[i].label) or {}).get("parent")
+            ),
+            None,
+        )
+        for i in range(len(rows))
+    }
+    fixed = {i: c[0] for i, c in enumerate(per_row) if len(c) == 1}
+    keep: dict[int, list[list[Cell]]] = {i: [] for i in open_rows}
+    for combo in itertools.product(*(per_row[i] for i in open_rows)):
+        cells = {**fixed, **dict(zip(open_rows, combo, strict=True))}
+        if _consistent(cells, codes, parents, spec, len(keys)):
+            for i, cand in zip(open_rows, combo, strict=True):
+                if cand not in keep[i]:
+                    keep[i].append(cand)
+    return [keep.get(i, per_row[i]) for i in range(len(per_row))]
+
+
+def _consistent(
+    cells: dict[int, list[Cell]],
+    codes: list[str],
+    parents: dict[int, int | None],
+    spec: dict[str, Any],
+    ncols: int,
+) -> bool:
+    index = {code: i for i, code in enumerate(codes) if code}
+    for j in range(ncols):
+
+        def v(i: int | None, col: int = j) -> int | float | None:
+            return cells[i][col].value if i is not None and i in cells else None
+
+        for i, p in parents.items():
+            child, parent = v(i), v(p)
+            if child is not None and parent is not None and child > parent:
+                return False
+        for ident in spec["identities"]:
+            total = v(index.get(ident["total"]))
+            parts = [v(index[c]) for c in ident["parts"] if c in index]
+            known = [x for x in parts if x is not None]
+            if (
+                total is not None
+                and parts
+                and len(known) == len(parts)
+                and abs(sum(known) - total) > 1e-9
+            ):
+                return False
+    return True
