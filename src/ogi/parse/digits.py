@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-BLANKS = {"-", "—", "——", "–", "/", "／", "－"}
+BLANKS = {"", "-", "—", "——", "–", "/", "／", "－"}
 _CHUNK = re.compile(
     r"(?P<num>-?\d[\d,]*(?:\.\d+)?)(?P<unit>万元|亿元|元)?|(?P<blank>——|—|–|－|-|/|／)"
 )
@@ -55,7 +55,45 @@ class Cell:
 
 def tokens(text: str, start: int) -> list[Chunk] | None:
     """The chunks of a row's value text (``text`` starts at offset ``start`` of the source);
-    None when something other than numbers, blank marks and separators is in it."""
+    None when something other than numbers, blank marks and separators is in it.
+
+    Where cells are set apart by pipes or tabs, every one of them is a cell, so an empty one
+    is a blank cell; elsewhere runs of white space only separate numbers.
+
+    >>> [c.text for c in tokens("| 5 |  | 3 |", 0)], [c.text for c in tokens("5\t\t3", 0)]
+    (['5', '', '3'], ['5', '', '3'])
+    """
+    for sep in ("|", "\t"):
+        if sep in text:
+            return _strict(text, start, sep)
+    return _loose(text, start)
+
+
+def _strict(text: str, start: int, sep: str) -> list[Chunk] | None:
+    """Cells between separators: each piece is one chunk (an empty piece a blank cell)."""
+    body = text.strip(" \r\n")
+    offset = start + text.index(body[0]) if body else start
+    if body.startswith(sep):
+        body, offset = body[1:], offset + 1
+    if body.endswith(sep) and sep == "|":  # a pipe closes the last cell; a tab opens one
+        body = body[:-1]
+    out: list[Chunk] = []
+    pos = 0
+    for piece in body.split(sep):
+        inner = piece.strip()
+        at = offset + pos + (piece.index(inner) if inner else 0)
+        pos += len(piece) + 1
+        if not inner:
+            out.append(Chunk("", at))
+            continue
+        sub = _loose(inner, at)
+        if sub is None or len(sub) != 1:
+            return None  # a cell holding something else than one number
+        out.append(sub[0])
+    return out
+
+
+def _loose(text: str, start: int) -> list[Chunk] | None:
     out: list[Chunk] = []
     pos = 0
     while pos < len(text):

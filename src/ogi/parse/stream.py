@@ -44,10 +44,10 @@ _UNITS = [
     "家",
     "户",
 ]
-_NUM = re.compile(r"[\d.,]+")
+_NUM = re.compile(r"\d+(?:[.,]\d+)*")
 _BLANK = re.compile(r"——|—|–|－|-|/|／")
 _SEP = re.compile(r"[\s|]+")
-_WORDS = re.compile(r"[^\d\s|.,—–－\-/／]+(?:[.,](?!\d)[^\d\s|.,—–－\-/／]*)*")
+_WORDS = re.compile(r"[.．]?[^\d\s|.,—–－\-/／]+(?:[.,](?!\d)[^\d\s|.,—–－\-/／]*)*")
 _CHILD = re.compile(r"^(?:其中[:：]?)?\s*(\d{1,2})\s*[、.．]")
 
 
@@ -91,6 +91,10 @@ def _rows(text: str, folded: str, start: int, end: int) -> list[_Row]:
                 pos = words.end()
                 pending = (words.start(), -1)
                 continue
+            if word in _UNITS and rows and rows[-1].unit is None and not rows[-1].values:
+                rows[-1].unit = word  # the unit, in its own cell
+                pos = words.end()
+                continue
             label_start = pending[0] if pending else words.start()
             ordinal = pending[1] if pending and pending[1] >= 0 else None
             label = word.lstrip("、.．")
@@ -110,11 +114,17 @@ def _rows(text: str, folded: str, start: int, end: int) -> list[_Row]:
         run_end = num.end()
         nxt = folded[run_end : run_end + 1]
         digits = folded[num.start() : run_end]
-        if nxt in ("、", ".", "．") and _NUM.fullmatch(digits) and rows:
-            # the digits end with the next row's list number: …853762、政府公报公开数
-            expected = (rows[-1].ordinal or 0) + 1 if rows[-1].ordinal else 1
+        if nxt in ("、", ".", "．") and digits.isdigit() and rows:
+            # a list number before the next label: alone (… 0\n2.政府公报公开数) or stuck to
+            # this row's digits (…853762、政府公报公开数)
+            expected = (rows[-1].ordinal or 0) + 1
+            alone = num.start() == 0 or folded[num.start() - 1] in " \t\n|"
             if pending and pending[1] == -1:  # 其中：1、 — the whole run is the number
-                pending = (pending[0], int(digits) if digits.isdigit() else -1)
+                pending = (pending[0], int(digits))
+                pos = run_end
+                continue
+            if alone and len(digits) <= 2:
+                pending = (num.start(), int(digits))
                 pos = run_end
                 continue
             tail = str(expected)
@@ -287,6 +297,8 @@ def _solve(reads: list[RowRead], rows: list[_Row], keys: list[str]) -> list[list
             for i, cand in zip(open_rows, combo, strict=True):
                 if cand not in keep[i]:
                     keep[i].append(cand)
+    if not any(keep.values()):  # the report breaks its arithmetic: nothing to narrow by
+        return per_row
     return [keep.get(i, per_row[i]) for i in range(len(per_row))]
 
 

@@ -80,13 +80,14 @@ def detect_generation(folded: str) -> int | None:
 # --- reading rows ---------------------------------------------------------------------------
 
 _VALUE_CHARS = re.compile(r"[\d\s|.,\-—–－/／]|万元|亿元|元")
-_LEAD_JUNK = re.compile(r"^[^\d\-—–－/／|]*")
+_LEAD_JUNK = re.compile(r"^[^\d\-—–－/／|\t]*")
 
 
 def _value_text(folded: str, start: int, end: int) -> tuple[int, int]:
     """The span of a row's printed numbers inside ``folded[start:end]``: after the rest of
     the label (an aside in brackets, wrapped words) up to the first character that cannot be
-    part of a number (the next group label, a caption, a header)."""
+    part of a number (the next group label, a caption, a header). When the next label stands
+    on the span's last line behind a pipe (``| 二、上年结转…``), that line is not part of it."""
     region = folded[start:end]
     lead = _LEAD_JUNK.match(region)
     i = lead.end() if lead else 0
@@ -96,6 +97,10 @@ def _value_text(folded: str, start: int, end: int) -> tuple[int, int]:
         if not m:
             break
         j = m.end()
+    last = region.rfind("\n", i, j)
+    next_on_line = j == len(region) or region[j] != "\n"  # the next label follows on that line
+    if last >= 0 and next_on_line and not region[last:j].strip(" \t|\n"):
+        j = last
     return start + i, start + j
 
 
@@ -125,8 +130,12 @@ def _read_row(
     kinds: list[str],
     next_ordinal: str | None,
 ) -> RowRead:
+    line_start = folded.rfind("\n", 0, label_span[0]) + 1
+    if folded[line_start : label_span[0]].lstrip().startswith("|"):  # a pipe row: one line
+        line_end = folded.find("\n", label_span[1])
+        end = min(end, line_end if line_end >= 0 else end)
     s, e = _value_text(folded, label_span[1], end)
-    raw = folded[s:e].rstrip()
+    raw = folded[s:e].rstrip(" \r\n")
     if next_ordinal:  # the next row's ordinal sticks to this row's digits: …00000002.其他…
         after = folded[s + len(raw) : end].lstrip()
         if raw.endswith(next_ordinal + ".") and len(raw) > len(next_ordinal) + 1:
@@ -135,7 +144,7 @@ def _read_row(
             raw.endswith(next_ordinal) and after[:1] in ("、", ".") and len(raw) > len(next_ordinal)
         ):
             raw = raw[: -len(next_ordinal)]
-    raw = raw.rstrip(" |\t\n")
+    raw = raw.rstrip(" \r\n")
     row = RowRead(
         code,
         " ".join(text[label_span[0] : label_span[1]].split()),
@@ -417,8 +426,17 @@ def _read_s2(
             "one valid number per column (section 二 has no identity to tell splits apart)",
         )
         _emit(result, table, report_id, gen, row_no, read, cols, chosen, status, spec.get("unit"))
+    _tighten(table, reads)
     if table.cells:
         result.tables.append(table)
+
+
+def _tighten(table: Table, reads: list[RowRead | None]) -> None:
+    """The table's span: from the first row's label to the end of the last row's numbers."""
+    found = [r for r in reads if r is not None]
+    if found:
+        table.start = min(r.label_start for r in found)
+        table.end = max(r.start + len(r.text) for r in found)
 
 
 def _read_s3(
@@ -458,6 +476,7 @@ def _read_s3(
         )
         chosen, status = decide(result, read, survivors, why)
         _emit(result, table, report_id, gen, row_no, read, cols, chosen, status, "件")
+    _tighten(table, reads)
     if table.cells:
         result.tables.append(table)
 
@@ -499,6 +518,8 @@ def _solve_columns(
             for code, cand in zip(open_rows, combo, strict=True):
                 if cand not in survivors[code]:
                     survivors[code].append(cand)
+    if not any(survivors.values()):  # the report breaks its arithmetic: nothing to narrow by
+        return {}
     return survivors
 
 
@@ -538,16 +559,26 @@ def _read_s4(
     words = sorted({*spec["header_words"], *(c["label"] for c in cols)}, key=len, reverse=True)
     header = re.compile("|".join(flex(w) for w in words))
     start, end = bounds
-    # the values follow the last header word before the first digit
-    last = start
+    # the values follow the header: the longest chain of header words with no digit between
+    best: tuple[int, int, int] = (0, start, start)  # (words, chain start, chain end)
+    chain_start, chain_end, count = start, start, 0
     for m in header.finditer(folded, start, end):
-        if re.search(r"\d", folded[last : m.start()]) and last > start:
-            break
-        last = m.end()
-    if last == start:
+        if count and not re.search(r"\d", folded[chain_end : m.start()]):
+            chain_end, count = m.end(), count + 1
+        else:
+            chain_start, chain_end, count = m.start(), m.end(), 1
+        if count > best[0]:
+            best = (count, chain_start, chain_end)
+    if best[0] < len(cols):
         return
+    last = best[2]
+    line_end = folded.find("\n", last, end)
+    if line_end >= 0 and not folded[last:line_end].strip(" \t|"):  # the values start a new line
+        last = line_end + 1
     values = re.compile(r"[\d\s|.,\-—–－/／]*").match(folded, last, end)
-    span = (last, values.end() if values else last)
+    stop = values.end() if values else last
+    lead = len(folded[last:stop]) - len(folded[last:stop].lstrip())
+    span = (last + lead, last + lead + len(folded[last + lead : stop].rstrip()))
     label = "行政复议 / 行政诉讼"
     n = len(cols) * len(rows)
     read = RowRead(
@@ -556,7 +587,7 @@ def _read_s4(
         last,
         ["int"] * n,
         subject=f"g{gen}.s4",
-        text=text[span[0] : span[1]].strip(),
+        text=text[span[0] : span[1]],
         start=span[0],
     )
     raw = folded[span[0] : span[1]].rstrip()
@@ -577,7 +608,7 @@ def _read_s4(
         if all(_row_total_ok(c[b * width : (b + 1) * width]) for b in range(len(rows)))
     ]
     chosen, status = decide(result, read, survivors, "the three 总计 totals")
-    table = Table(f"gen{gen}", "s4", start, end)
+    table = Table(f"gen{gen}", "s4", best[1], span[1])
     for row_no, r in enumerate(rows, start=1):
         part = chosen[(row_no - 1) * width : row_no * width] if chosen else None
         sub = RowRead(r["code"], r["label"], read.start, [], text=read.text, start=read.start)

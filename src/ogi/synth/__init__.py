@@ -1,0 +1,125 @@
+"""Synthetic OGI reports with ground truth, for tests and benchmarks.
+
+Realistic reports of all three generations with random but consistent numbers, printed in
+every flattening scraped reports come in (:data:`FORMS`), some with one injected fault
+(sub-rows that do not add up, prose that disagrees, blank cells, a wrong total). Each
+:class:`Synthetic` carries what a correct parse must find: every cell's value (None where
+the cell must stay empty: printed blank, or digits run together that the arithmetic cannot
+split in one way only) and the checks that must fail. Deterministic for a given seed.
+
+>>> reports = corpus(6, seed=1)
+>>> sorted({r.generation for r in reports}), reports[0].name
+([1, 2, 3], 'synthetic_00000.txt')
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from .. import formats
+from . import gen1, gen23
+from .model import TEXT_FORMS, render_text
+from .truth import Value
+
+FORMS = TEXT_FORMS
+GENERATIONS = (1, 2, 3)
+# faults that a page flattened without separators cannot carry (a blank cell vanishes)
+_NOT_IN_NONE = {"blank_cells"}
+
+
+@dataclass
+class Synthetic:
+    """A generated report and what a correct parse must find in it."""
+
+    name: str
+    generation: int
+    form: str
+    issuer: str
+    year: int
+    text: str
+    data: bytes
+    truth: dict[tuple[str, str], Value | None] = field(default_factory=dict)
+    fault: str | None = None
+    must_fail: set[tuple[str, str]] = field(default_factory=set)  # (check, subject)
+
+
+def _place(rng: random.Random) -> tuple[str, str]:
+    codes = formats.adcodes()
+    county = rng.choice(
+        sorted(
+            c for c in codes if c[4:] != "00" and codes[c].endswith("区") and c[:4] + "00" in codes
+        )
+    )
+    return codes[county[:4] + "00"], codes[county]
+
+
+def _cells_of(check: str, subject: str, gen: int) -> list[tuple[str, str]]:
+    """The cells a failing check is about (to tell whether the reader can know them)."""
+    g = f"g{gen}"
+    if check == "g1.received_sum":
+        return [(c, subject) for c in ("g1.requests_received", *gen1.SUMS[0][1])]
+    if check == "g1.subrow_le_parent":
+        code, col = subject.split("@")
+        return [(code, col), ("g1.proactive_total", col)]
+    if check == "g1.cumulative_ge_year":
+        return [(subject, "year"), (subject, "cumulative")]
+    if check == "prose_vs_table":
+        code, col = subject.split("@")
+        return [(code, col)]
+    if check == "g23.s3_results_sum":
+        rows = [
+            r["code"]
+            for r in formats.gen23()["tables"]["s3"]["rows"]
+            if gen in r.get("generations", [2, 3]) and (r.get("result") or r["code"] == "total")
+        ]
+        return [(f"{g}.s3.{r}", subject) for r in rows]
+    if check == "g23.s4_block_total":
+        return [(subject, c["key"]) for c in formats.gen23()["tables"]["s4"]["columns"]]
+    return []
+
+
+def report(
+    rng: random.Random, generation: int, form: str, fault: str | None, name: str
+) -> Synthetic:
+    """One synthetic report of a generation, printed in a form, with an optional fault."""
+    city, county = _place(rng)
+    if generation == 1:
+        year = rng.randint(2009, 2018)
+        doc, truth, must_fail = gen1.gen1_doc(rng, f"{city}{county}", fault, form, year)
+        issuer = f"{city}{county}人民政府"
+    else:
+        year = rng.choice([2019, 2020]) if generation == 2 else rng.randint(2021, 2025)
+        issuer = f"{city}{county}人民政府"
+        doc, truth, must_fail = gen23.gen23_doc(rng, generation, issuer, "我区", year, fault, form)
+    # a check about cells the reader cannot know is not assessable, not failing
+    must_fail = {
+        m for m in must_fail if all(truth.get(c) is not None for c in _cells_of(*m, generation))
+    }
+    text = render_text(doc, form)
+    return Synthetic(
+        name, generation, form, issuer, year, text, text.encode("utf-8"), truth, fault, must_fail
+    )
+
+
+def corpus(
+    n: int,
+    seed: int = 0,
+    fault_rate: float = 0.4,
+    forms: tuple[str, ...] = FORMS,
+    generations: tuple[int, ...] = GENERATIONS,
+) -> list[Synthetic]:
+    """``n`` reports cycling through generations and forms; a share carry one fault."""
+    rng = random.Random(seed)
+    out = []
+    combos = [(g, f) for g in generations for f in forms]
+    for i in range(n):
+        gen, form = combos[i % len(combos)]
+        faults = [
+            f
+            for f in (gen1.FAULTS if gen == 1 else gen23.FAULTS)
+            if not (form == "none" and f in _NOT_IN_NONE)
+        ]
+        fault = rng.choice(faults) if rng.random() < fault_rate else None
+        out.append(report(rng, gen, form, fault, f"synthetic_{i:05d}.txt"))
+    return out

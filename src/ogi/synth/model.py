@@ -1,0 +1,109 @@
+"""A generated report before it is printed, and the text flattenings it is printed in.
+
+A :class:`Doc` is headings, paragraphs and tables; :func:`render_text` prints it the ways
+scraped reports come: one cell per line ending in `` |`` (``cell_lines``), markdown pipes,
+cells separated by spaces or tabs, or no separator at all (the whole page on one line, the
+digits of a row run together).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TEXT_FORMS = ("cell_lines", "markdown", "spaces", "tabs", "none")
+
+
+@dataclass
+class Head:
+    """A header cell (HTML keeps its spans; text forms print its text once)."""
+
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class Row:
+    """A table row: its label, its unit (a unit column) and its printed values (None = a
+    blank cell). A group row (三、本年度办理结果) has no values."""
+
+    label: str
+    values: list[str | None] = field(default_factory=list)
+    unit: str | None = None
+
+
+@dataclass
+class Table:
+    header: list[list[Head]]
+    rows: list[Row]
+    caption_rows: dict[int, list[list[Head]]] = field(
+        default_factory=dict
+    )  # row index → header rows before it
+
+
+@dataclass
+class Doc:
+    title: str | None
+    blocks: list[tuple[str, object]]  # ("h", text) | ("p", text) | ("table", Table)
+
+
+def _cells(row: Row) -> list[str | None]:
+    label = [row.label] if row.label else []  # the value row of section 四 has no label
+    return [*label, *([row.unit] if row.unit is not None else []), *row.values]
+
+
+def _table_lines(table: Table, form: str) -> list[str]:
+    """A table printed in a text form, one string per printed line."""
+    out: list[str] = []
+
+    def header(rows: list[list[Head]]) -> None:
+        for hrow in rows:
+            texts = [h.text for h in hrow]
+            if form == "cell_lines":
+                out.extend(f"{t} |" for t in texts)
+            elif form == "markdown":
+                out.append("| " + " | ".join(texts) + " |")
+            elif form == "tabs":
+                out.append("\t".join(texts))
+            elif form == "none":
+                out.append("".join(texts))
+            else:
+                out.append(" ".join(texts))
+
+    header(table.header)
+    if form == "markdown":
+        width = max(len(_cells(r)) for r in table.rows)
+        out.insert(1, "|" + "---|" * width)
+    for i, row in enumerate(table.rows):
+        if i in table.caption_rows:
+            header(table.caption_rows[i])
+        cells = _cells(row)
+        if form == "cell_lines":
+            out.extend(f"{c} |" if c else " |" for c in cells)
+        elif form == "markdown":
+            out.append("| " + " | ".join(c or "" for c in cells) + " |")
+        elif form == "tabs":
+            out.append("\t".join(c or "" for c in cells))
+        elif form == "spaces":
+            out.append(" ".join(c if c is not None else "—" for c in cells))
+        else:
+            out.append("".join(c or "" for c in cells))
+    return out
+
+
+def render_text(doc: Doc, form: str, chrome: bool = True) -> str:
+    """The document as a scraped page in one of :data:`TEXT_FORMS`."""
+    lines: list[str] = []
+    if doc.title:
+        lines.append(doc.title)
+    for kind, payload in doc.blocks:
+        if kind == "table":
+            assert isinstance(payload, Table)
+            lines.extend(_table_lines(payload, form))
+        else:
+            lines.append(str(payload))
+    if form == "none":
+        return "".join(lines) + "\n"
+    if chrome:
+        lines.append("扫一扫在手机上查看当前页面")
+    return "\n".join(lines) + "\n"
