@@ -37,8 +37,7 @@ SEED_TEXT = SEED_BYTES.decode("utf-8")
 
 EMPTY = "is empty; give a report file with text in it"
 BINARY = "is a binary file, not a text report; give the report as text (UTF-8 or GBK)"
-PDF = "is a PDF, which this version cannot read; save the report as text (UTF-8 or GBK) and build again"
-HTML = "is an HTML page, which this version cannot read; save the page as text and build again"
+PDF_DAMAGED = "is a PDF that cannot be read (damaged or cut short); get an intact copy of the file"
 NOT_OGI = (
     "is not an OGI annual report (no 政府信息公开 report wording found); remove it from the inputs"
 )
@@ -118,10 +117,6 @@ def _random_binary() -> bytes:
     return rng.randbytes(600) + b"\x00\x00\x00" + rng.randbytes(600)
 
 
-HTML_BODY = (
-    "<body><h1>某区2019年政府信息公开工作年度报告</h1><p>一、总体情况</p>"
-    "<p>2019年，我区主动公开政府信息1000条，依申请公开20件。</p></body></html>\n"
-)
 
 # The first lead byte of a 3-byte UTF-8 character after byte 5000 of the seed: made 0xFF, it
 # and the two continuation bytes after it are invalid.
@@ -136,32 +131,15 @@ BAD_FILES: dict[str, tuple[str, bytes, str]] = {
     "binary": ("blob.bin", _random_binary(), BINARY),
     "png": ("scan.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x00", BINARY),
     "utf-16 without bom": ("u16.txt", SEED_TEXT.encode("utf-16-be"), BINARY),
-    "pdf": (
+    "pdf, damaged": (
         "report.pdf",
         b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
-        PDF,
+        PDF_DAMAGED,
     ),
-    "html": ("page.html", f"<!DOCTYPE html>\n<html lang=zh>{HTML_BODY}".encode(), HTML),
-    "html, gbk": ("page-gbk.htm", f"<!doctype html>\n<html>{HTML_BODY}".encode("gbk"), HTML),
-    "html with bom": ("bom.html", f"\ufeff<!DOCTYPE html>\n<html>{HTML_BODY}".encode(), HTML),
-    "html saved by a browser": (
-        "saved.htm",
-        f"<!-- saved from url=(0030)http://www.example.gov.cn/ -->\n<html>{HTML_BODY}".encode(),
-        HTML,
-    ),
-    "html without doctype": (
-        "frag.html",
-        f'\n<head><meta charset="utf-8"><title>年度报告</title></head>{HTML_BODY}'.encode(),
-        HTML,
-    ),
-    "xhtml": (
-        "x.xhtml",
-        (
-            '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC '
-            '"-//W3C//DTD XHTML 1.0 Transitional//EN" "xhtml1-transitional.dtd">\n'
-            f'<html xmlns="http://www.w3.org/1999/xhtml">{HTML_BODY}'
-        ).encode(),
-        HTML,
+    "html page that is not a report": (
+        "news.html",
+        "<!DOCTYPE html>\n<html><body><h1>区领导调研春耕生产</h1><p>近日，区领导深入田间地头调研。</p></body></html>".encode(),
+        NOT_OGI,
     ),
     "chinese novel": (
         "novel.txt",
@@ -500,7 +478,7 @@ def test_gb18030_characters_outside_gbk(tmp_path: Path) -> None:
 # 3. A failed build leaves the previous one as it was.
 
 
-@pytest.mark.parametrize("bad", ["empty", "html", "duplicate", "missing"])
+@pytest.mark.parametrize("bad", ["empty", "not a report", "duplicate", "missing"])
 def test_previous_build_survives_a_failure(tmp_path: Path, bad: str) -> None:
     out = tmp_path / "out"
     result = ogi("build", RAW, "--out", out)
@@ -515,9 +493,9 @@ def test_previous_build_survives_a_failure(tmp_path: Path, bad: str) -> None:
     if bad == "empty":
         bad_path.write_bytes(b"")
         line = f"ogi: error: {bad_path}: {EMPTY}"
-    elif bad == "html":
-        bad_path.write_bytes(BAD_FILES["html"][1])
-        line = f"ogi: error: {bad_path}: {HTML}"
+    elif bad == "not a report":
+        bad_path.write_bytes(BAD_FILES["english text"][1])
+        line = f"ogi: error: {bad_path}: {NOT_OGI}"
     elif bad == "duplicate":
         bad_path.write_bytes(SEED_BYTES)
         line = (

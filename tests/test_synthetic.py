@@ -16,7 +16,7 @@ from ogi.parse import Parsed, parse
 from ogi.summarise import summarise
 from ogi.synth import FORMS, GENERATIONS, Synthetic, corpus
 
-N = 300
+N = 320
 
 
 def parse_synthetic(syn: Synthetic) -> Parsed:

@@ -60,7 +60,8 @@ def _against_table(parsed: Parsed) -> list[dict[str, Any]]:
                     "not_assessable",
                     "warning",
                     f"The prose states {_where(figs[0])} for {code} ({column}), "
-                    "but that table cell is blank or missing.",
+                    "but that table cell is empty (printed blank, or digits run together that the "
+                    "arithmetic cannot split in one way; see digit_split).",
                     observed=figs[0]["value"],
                     start=figs[0]["start"],
                 )

@@ -1,5 +1,6 @@
-"""Bytes → text: decode (UTF-8, GBK/GB18030 and others), reject what is not a text report,
-and separate a crawler's header lines (标题:, 发布时间:, 原文链接: …) from the report.
+"""Bytes → text: decode (UTF-8, GBK/GB18030 and others), hand web pages and PDFs to their
+readers, reject what is not a report, and separate a crawler's header lines (标题:,
+发布时间:, 原文链接: …) from the report.
 
 >>> doc = extract(Source("a.txt", "a.txt", "一、概述\\n政府信息公开 主动公开".encode("gbk"), "0" * 64))
 >>> doc.encoding, doc.text[:4]
@@ -48,12 +49,6 @@ def decode(source: Source) -> tuple[str, str]:
     if not data.strip():
         raise InputError(source.path, "is empty", "give a report file with text in it")
     head = data[:8192]
-    if head.startswith(b"%PDF"):
-        raise InputError(
-            source.path,
-            "is a PDF, which this version cannot read",
-            "save the report as text (UTF-8 or GBK) and build again",
-        )
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (Windows "Unicode")
         try:
             return _not_empty(source, data.decode("utf-16")), "utf-16"
@@ -155,19 +150,24 @@ _HTML = re.compile(
 
 
 def extract(source: Source) -> Document:
-    """Decode a source, check it is an OGI report, and read its crawler header."""
-    text, encoding = decode(source)
-    if _HTML.match(text[:4096]):
-        raise InputError(
-            source.path,
-            "is an HTML page, which this version cannot read",
-            "save the page as text and build again",
-        )
+    """Read a source as text (a PDF's text layer, a web page's text, or the text itself),
+    check it is an OGI report, and read its crawler header."""
+    if source.data[:1024].lstrip().startswith(b"%PDF"):
+        from .pdf import extract_pdf_text
+
+        text, encoding, form = extract_pdf_text(source), "pdf", "pdf"
+    else:
+        text, encoding = decode(source)
+        form = "text"
+        if _HTML.match(text[:4096]):
+            from .html import html_to_text
+
+            text, form = html_to_text(text), "html"
     if len(_CONTROL.findall(text)) > 8:
         raise InputError(
             source.path,
             "is a binary file, not a text report",
-            "give the report as text (UTF-8 or GBK)",
+            "give the report as text, HTML or PDF",
         )
     cues = formats.layout()["report_cues"]
     folded = formats.fold(text)
@@ -179,7 +179,7 @@ def extract(source: Source) -> Document:
             "remove it from the inputs",
         )
     header, body_start = read_header(text)
-    return Document(source, text, encoding, "text", header, body_start)
+    return Document(source, text, encoding, form, header, body_start)
 
 
 def read_header(text: str) -> tuple[dict[str, str], int]:

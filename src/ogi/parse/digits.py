@@ -156,6 +156,13 @@ def _cuts(chunk: Chunk, parts: int, kinds: list[str]) -> Iterator[list[Cell]]:
             yield [head, *tail]
 
 
+def fit(chunks: list[Chunk], n: int) -> list[Chunk]:
+    """The chunks without empty cells past the row's ``n``-th (a grid wider than the row)."""
+    while len(chunks) > n and chunks[-1].text == "":
+        chunks = chunks[:-1]
+    return chunks
+
+
 def splits(chunks: list[Chunk], kinds: list[str]) -> Iterator[list[Cell]]:
     """Every way the chunks make exactly ``len(kinds)`` cells (kinds: int, signed, decimal)."""
     n = len(kinds)
@@ -173,6 +180,7 @@ def splits(chunks: list[Chunk], kinds: list[str]) -> Iterator[list[Cell]]:
                 for tail in walk(i + 1, used + parts):
                     yield head + tail
 
+    chunks = fit(chunks, n)
     if len(chunks) > n:
         return
     yield from walk(0, 0)

@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from .digits import LIMIT, Cell, splits, tokens
+from .digits import LIMIT, Cell, fit, splits, tokens
 from .tables import Table, match_indicator
 from .template import RowRead, TemplateResult, decide, flex
 
@@ -195,6 +195,7 @@ def read_stream_tables(
         if chunks is None:
             read.unreadable = True
         else:
+            chunks = fit(chunks, len(columns))
             read.printed = len(chunks) == len(columns)
             for k, cand in enumerate(splits(chunks, kinds)):
                 if k >= LIMIT:

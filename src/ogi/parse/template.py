@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from .digits import LIMIT, Cell, splits, tokens
+from .digits import LIMIT, Cell, fit, splits, tokens
 from .tables import Table
 
 _CN = "〇一二三四五六七八九十"
@@ -157,6 +157,7 @@ def _read_row(
     if chunks is None:
         row.unreadable = True
         return row
+    chunks = fit(chunks, len(kinds))
     row.printed = len(chunks) == len(kinds)
     for n, cand in enumerate(splits(chunks, kinds)):
         if n >= LIMIT:
@@ -595,6 +596,7 @@ def _read_s4(
     if chunks is None:
         read.unreadable = True
     else:
+        chunks = fit(chunks, n)
         read.printed = len(chunks) == n
         for k, cand in enumerate(splits(chunks, read.kinds)):
             if k >= LIMIT:

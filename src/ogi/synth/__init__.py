@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from .. import formats
 from . import gen1, gen23
 from .model import TEXT_FORMS, render_text
+from .render import to_html, to_pdf
 from .truth import Value
 
-FORMS = TEXT_FORMS
+FORMS = (*TEXT_FORMS, "html", "html_gbk", "pdf")
+SUFFIX = {"html": ".html", "html_gbk": ".html", "pdf": ".pdf"}
 GENERATIONS = (1, 2, 3)
 # faults that a page flattened without separators cannot carry (a blank cell vanishes)
 _NOT_IN_NONE = {"blank_cells"}
@@ -96,10 +98,17 @@ def report(
     must_fail = {
         m for m in must_fail if all(truth.get(c) is not None for c in _cells_of(*m, generation))
     }
-    text = render_text(doc, form)
-    return Synthetic(
-        name, generation, form, issuer, year, text, text.encode("utf-8"), truth, fault, must_fail
-    )
+    if form == "html":
+        data = to_html(doc, "utf-8")
+    elif form == "html_gbk":
+        data = to_html(doc, "gbk")
+    elif form == "pdf":
+        data = to_pdf(doc)
+    else:
+        data = render_text(doc, form).encode("utf-8")
+    text = data.decode("gbk" if form == "html_gbk" else "utf-8") if form != "pdf" else ""
+    name = name.rsplit(".", 1)[0] + SUFFIX.get(form, ".txt")
+    return Synthetic(name, generation, form, issuer, year, text, data, truth, fault, must_fail)
 
 
 def corpus(

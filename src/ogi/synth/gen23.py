@@ -234,7 +234,7 @@ def _s3_table(gen: int, values: dict[str, list[int]], blanks: set[tuple[str, int
     spec = formats.gen23()["tables"]["s3"]
     header = [
         [
-            Head("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", colspan=3),
+            Head("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=3),
             Head("申请人情况", colspan=7),
         ],
         [Head("自然人", rowspan=2), Head("法人或其他组织", colspan=5), Head("总计", rowspan=2)],

@@ -1,0 +1,108 @@
+"""Reports as web pages and PDFs: the page around the report, its encoding and its markup
+do not change what is read; a PDF without text is refused (it needs OCR)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+
+import pytest
+from conftest import SEED
+
+from ogi.acquire import Source
+from ogi.errors import InputError
+from ogi.extract import extract
+from ogi.extract.html import html_to_text
+from ogi.parse import parse
+from ogi.synth import report
+from ogi.synth.gen23 import gen23_doc
+from ogi.synth.render import to_html
+
+
+def src(name: str, data: bytes) -> Source:
+    return Source(name, name, data, hashlib.sha256(data).hexdigest())
+
+
+def values(data: bytes, name: str = "r.html") -> dict:
+    parsed = parse(extract(src(name, data)))
+    return {(c["indicator"], c["column"]): c["value"] for c in parsed.statistics}
+
+
+@pytest.fixture(scope="module")
+def page() -> tuple[bytes, dict]:
+    doc, truth, _ = gen23_doc(random.Random(7), 3, "某市某区人民政府", "我区", 2022, None, "html")
+    return to_html(doc, "utf-8"), truth
+
+
+@pytest.mark.parametrize(
+    "variant", ["plain", "bom", "saved by a browser", "xhtml", "gbk", "no doctype"]
+)
+def test_html_variants_read_alike(page: tuple[bytes, dict], variant: str) -> None:
+    html, truth = page
+    text = html.decode("utf-8")
+    if variant == "bom":
+        data = "\ufeff".encode() + html
+    elif variant == "saved by a browser":
+        data = ("<!-- saved from url=(0030)http://www.example.gov.cn/ -->\n" + text).encode()
+    elif variant == "xhtml":
+        data = (
+            '<?xml version="1.0" encoding="utf-8"?>\n' + text.replace("<!DOCTYPE html>", "")
+        ).encode()
+    elif variant == "gbk":
+        data = text.replace('charset="utf-8"', 'charset="gbk"').encode("gbk")
+    elif variant == "no doctype":
+        data = text.replace("<!DOCTYPE html>", "").encode()
+    else:
+        data = html
+    assert values(data) == truth
+
+
+def test_html_page_chrome_is_left_out(page: tuple[bytes, dict]) -> None:
+    text = html_to_text(page[0].decode("utf-8"))
+    for chrome in ("当前位置", "分享到", "版权所有", "_hmt", "首页 |"):
+        assert chrome not in text
+    assert (
+        "| 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 |" in text
+    )  # 商业<br>企业 joined
+    assert extract(src("r.html", page[0])).form == "html"
+
+
+def test_html_blank_cells_stay_blank() -> None:
+    syn = report(random.Random(3), 2, "html", "blank_cells", "b.html")
+    got = values(syn.data)
+    blanks = {k for k, v in syn.truth.items() if v is None}
+    assert blanks and all(got[k] is None for k in blanks)
+    assert got == syn.truth
+
+
+def test_pdf_is_read_through_its_text_layer() -> None:
+    syn = report(random.Random(11), 3, "pdf", None, "r.pdf")
+    doc = extract(src("r.pdf", syn.data))
+    assert (doc.form, doc.encoding) == ("pdf", "pdf")
+    assert values(syn.data, "r.pdf") == syn.truth
+
+
+def test_scanned_pdf_needs_ocr() -> None:
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    c = canvas.Canvas(out)
+    c.rect(50, 50, 400, 600, fill=1)  # a page with a picture and no text, as a scan is
+    c.showPage()
+    c.save()
+    with pytest.raises(InputError) as err:
+        extract(src("scan.pdf", out.getvalue()))
+    assert str(err.value) == (
+        "scan.pdf: is a scanned PDF without a text layer: it needs OCR, which ogi does not "
+        "do; run OCR on it (for example with ocrmypdf) and build from the result"
+    )
+
+
+def test_full_width_digits_read_as_digits() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    head, table = text.split("指 标 名 称", 1)
+    wide = table.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    got = values((head + "指 标 名 称" + wide).encode(), "wide.txt")
+    assert got == values(text.encode(), "seed.txt")
+    assert got[("g1.requests_received", "year")] == 192
