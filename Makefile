@@ -18,6 +18,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
+# The CJK font the synthetic corpus is printed to PDF with (Debian's fonts-wqy-zenhei).
+FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+$(FONT):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null; \
+	else \
+	  echo "make: the tests need Debian's fonts-wqy-zenhei: sudo apt-get install fonts-wqy-zenhei" >&2; exit 1; \
+	fi
+
 # The published package, the database and the site metadata are built together.
 datapackage.json build/ogi.db metadata.yml &: $(STAMP) $(SOURCES)
 	$(BIN)/ogi build data/raw --out .
@@ -37,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 
-test: $(STAMP)
+test: $(STAMP) $(FONT)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/pytest
