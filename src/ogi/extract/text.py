@@ -2,7 +2,7 @@
 readers, reject what is not a report, and separate a crawler's header lines (标题:,
 发布时间:, 原文链接: …) from the report.
 
->>> doc = extract(Source("a.txt", "a.txt", "一、概述\\n政府信息公开 主动公开".encode("gbk"), "0" * 64))
+>>> doc = extract(Source("a.txt", "a.txt", "一、概述\\n政府信息公开 主动公开 依申请公开".encode("gbk"), "0" * 64))
 >>> doc.encoding, doc.text[:4]
 ('gb18030', '一、概述')
 """

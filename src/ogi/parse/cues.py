@@ -1,7 +1,7 @@
 """Link prose figures to what they state: a cell of the report's own table (restatements)
 or a measure stated in the prose only. The cues are declared in ``formats/prose.yml``.
 
->>> figs = [{"start": 9, "end": 14, "value": 1630}]
+>>> figs = [{"start": 11, "end": 16, "value": 1630, "value_text": "1630条"}]
 >>> link_figures("我区共主动公开政府信息1630条。", figs, {"g1.proactive_total"}, 1)
 >>> figs[0]["indicator"], figs[0]["column"]
 ('g1.proactive_total', 'year')

@@ -60,7 +60,7 @@ def tokens(text: str, start: int) -> list[Chunk] | None:
     Where cells are set apart by pipes or tabs, every one of them is a cell, so an empty one
     is a blank cell; elsewhere runs of white space only separate numbers.
 
-    >>> [c.text for c in tokens("| 5 |  | 3 |", 0)], [c.text for c in tokens("5\t\t3", 0)]
+    >>> [c.text for c in tokens("| 5 |  | 3 |", 0)], [c.text for c in tokens("5\\t\\t3", 0)]
     (['5', '', '3'], ['5', '', '3'])
     """
     for sep in ("|", "\t"):

@@ -5,7 +5,7 @@ figure only before a measure word (三十个工作日, 两个工作日), never i
 三同步). Numbers in tables, in section numbering, in document numbers and titles, and
 ordinals (第N) are not figures. Units, markers and kinds come from ``formats/prose.yml``.
 
->>> [(f["value"], f["unit"], f["approx"], f["kind"]) for f in find_figures("共公开70余条，约42㎡，满意率99.95 %。", 0, 22, [])]
+>>> [(f["value"], f["unit"], f["approx"], f["kind"]) for f in find_figures("共公开70余条，约42㎡，满意率99.95 %。", 0, 23, [])]
 [(70, '条', '余', 'count'), (42, '㎡', '约', 'area'), (99.95, '%', None, 'percent')]
 """
 

@@ -121,7 +121,7 @@ def corpus(
     """``n`` reports cycling through generations and forms; a share carry one fault."""
     rng = random.Random(seed)
     out = []
-    combos = [(g, f) for g in generations for f in forms]
+    combos = [(g, f) for f in forms for g in generations]  # generations cycle fastest
     for i in range(n):
         gen, form = combos[i % len(combos)]
         faults = [

@@ -1,0 +1,74 @@
+"""Across years: this year's 二、上年结转 must equal last year's 四、结转下年度继续办理 for the same
+issuing body (a soft rule of generations 2 and 3: a body may restate its figures).
+
+The build keeps one small record per report (:func:`carried`) and compares them once every
+report is parsed (:func:`check_cross_year`), so memory grows only by a few numbers a report.
+
+>>> a = {"report_id": "a", "issuer": "某区人民政府", "year": 2020, "carried_in": 0, "carried_over": 3, "start": 5}
+>>> b = {"report_id": "b", "issuer": "某区人民政府", "year": 2021, "carried_in": 2, "carried_over": 0, "start": 9}
+>>> [(c["report_id"], c["status"]) for c in check_cross_year([a, b])]
+[('b', 'fail')]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import formats
+from ..parse import Parsed
+from .result import fmt, result
+
+
+def carried(parsed: Parsed) -> dict[str, Any] | None:
+    """What the cross-year rule needs of one report (None for generation 1 or no issuer)."""
+    rep = parsed.report
+    gen = rep["generation"]
+    if gen not in (2, 3) or not rep["issuer"] or rep["year"] is None:
+        return None
+    total = formats.gen23()["tables"]["s3"]["total_column"]
+    cells = {c["indicator"]: c for c in parsed.statistics if c["column"] == total}
+    cin, cout = cells.get(f"g{gen}.s3.carried_in"), cells.get(f"g{gen}.s3.carried_over")
+    return {
+        "report_id": rep["report_id"],
+        "issuer": rep["issuer"],
+        "year": rep["year"],
+        "carried_in": cin["value"] if cin else None,
+        "carried_over": cout["value"] if cout else None,
+        "start": cin["start"] if cin else None,
+    }
+
+
+def check_cross_year(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One check row for each report whose issuer also reported the year before."""
+    rule = formats.gen23()["cross_year"]
+    by_key = {(r["issuer"], r["year"]): r for r in sorted(records, key=lambda r: r["report_id"])}
+    out = []
+    for (issuer, year), this in sorted(by_key.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        last = by_key.get((issuer, year - 1))
+        if last is None:
+            continue
+        subject = f"{year - 1}→{year}"
+        if this["carried_in"] is None or last["carried_over"] is None:
+            row = result(
+                rule["check"],
+                subject,
+                "not_assessable",
+                "warning",
+                f"{rule['title_en']}: {issuer} {year} 上年结转 or {year - 1} 结转下年度 is empty.",
+            )
+        else:
+            ok = this["carried_in"] == last["carried_over"]
+            row = result(
+                rule["check"],
+                subject,
+                "pass" if ok else "fail",
+                "warning",
+                f"{issuer}: 上年结转 in the {year} report is {fmt(this['carried_in'])}; 结转下年度 in the "
+                f"{year - 1} report (report {last['report_id']}) is {fmt(last['carried_over'])}; "
+                f"{'they agree' if ok else 'they differ'}.",
+                expected=last["carried_over"],
+                observed=this["carried_in"],
+                start=this["start"],
+            )
+        out.append({"report_id": this["report_id"], **row})
+    return out
