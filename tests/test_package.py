@@ -139,7 +139,7 @@ def test_summary_columns_are_exactly_the_contract() -> None:
         if f["name"] == "granted"
     )
     assert (
-        "Generation 1: g1.answers_granted (同意公开答复数), year column." in granted["description"]
+        "Generation 1, provincial table: g1.answers_granted (同意公开答复数), year column." in granted["description"]
     )
 
 

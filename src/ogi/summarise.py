@@ -1,12 +1,13 @@
 """Summarise: one row per report, comparable across generations.
 
-The mapping of table rows onto summary columns is declared per generation (``summary`` in
-``formats/gen1.yml``). A column maps to a list of indicators whose cells are added; when any
+The mapping of table rows onto summary columns is declared per table family (``summary`` in
+``formats/gen1.yml`` and ``formats/gen23.yml``). A column maps to a list of indicators whose cells are added; when any
 of them is missing or blank, the column stays empty — never 0.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from functools import cache
 from typing import Any
@@ -36,11 +37,10 @@ FIELDS = [
 
 
 @cache
-def mappings() -> dict[int, dict[str, Any]]:
-    """Generation → its summary mapping: the value column read, and field → indicator codes
-    (wildcards such as ``s3.refused.*`` expanded to the generation's own codes)."""
-    g1 = formats.gen1()
-    out = {g1["generation"]: g1["summary"]}
+def mappings() -> dict[str, dict[str, Any]]:
+    """Table family → its summary mapping: the value column read, and field → indicator
+    codes (wildcards such as ``s3.refused.*`` expanded to the generation's own codes)."""
+    out: dict[str, dict[str, Any]] = dict(formats.gen1()["summary"])
     spec = formats.gen23()
     for gen in spec["generations"]:
         codes = [i["code"] for i in formats.indicators() if i["generation"] == gen]
@@ -52,13 +52,21 @@ def mappings() -> dict[int, dict[str, Any]]:
                 expanded += (
                     [c for c in codes if fnmatchcase(c, full)]
                     if "*" in full
-                    else [full]
-                    if full in codes
-                    else []
+                    else [c for c in codes if c == full]
                 )
             fields[name] = expanded
-        out[gen] = {"column": spec["summary"]["column"], "fields": fields}
+        out[f"gen{gen}"] = {"column": spec["summary"]["column"], "fields": fields}
     return out
+
+
+def mapping_for(generation: int, codes: Iterable[str]) -> dict[str, Any] | None:
+    """The summary mapping of a report of ``generation`` whose tables hold ``codes``."""
+    if generation in (2, 3):
+        return mappings().get(f"gen{generation}")
+    if generation == 1:
+        national = any(c.startswith("g1n.") for c in codes)
+        return mappings()["g1_national" if national else "g1_provincial"]
+    return None
 
 
 def summarise(parsed: Parsed) -> dict[str, Any]:
@@ -71,10 +79,10 @@ def summarise(parsed: Parsed) -> dict[str, Any]:
         issuer=rep["issuer"],
         generation=rep["generation"],
     )
-    mapping = mappings().get(rep["generation"])
+    cells = {(c["indicator"], c["column"]): c["value"] for c in parsed.statistics if c["indicator"]}
+    mapping = mapping_for(rep["generation"], (code for code, _ in cells))
     if mapping is None:
         return row
-    cells = {(c["indicator"], c["column"]): c["value"] for c in parsed.statistics if c["indicator"]}
     for name, codes in mapping["fields"].items():
         values = [cells.get((code, mapping["column"])) for code in codes]
         if values and all(v is not None for v in values):

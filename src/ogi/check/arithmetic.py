@@ -35,7 +35,10 @@ def check_tables(parsed: Parsed) -> list[dict[str, Any]]:
     cells = _cells(parsed)
     columns = list(dict.fromkeys(c["column"] for c in parsed.statistics))
     out = []
+    present = {code for code, _ in cells}
     for ident in spec["identities"]:
+        if not present & {ident["total"], *ident["parts"]}:
+            continue  # the rows of another table family: the rule does not apply
         for column in columns:
             out.append(_identity(ident, column, cells))
     out += _subrows(parsed, spec["subrow_check"])

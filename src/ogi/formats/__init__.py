@@ -76,9 +76,10 @@ def indicators() -> list[dict[str, Any]]:
     """Every known indicator row, all generations, in declaration order."""
     out = []
     g1 = gen1()
-    family = next(iter(g1["families"]))
     for ind in g1["indicators"]:
-        out.append({"generation": g1["generation"], "family": family, **ind})
+        out.append({"generation": g1["generation"], "family": "g1_provincial", **ind})
+    for ind in g1["national_indicators"]:
+        out.append({"generation": g1["generation"], "family": "g1_national", **ind})
     spec = gen23()
     for gen in spec["generations"]:
         for table, row in template_rows(gen):

@@ -122,17 +122,35 @@ def is_number_cell(printed: str) -> bool:
 
 
 @cache
-def _label_index() -> dict[str, dict[str, Any]]:
-    index: dict[str, dict[str, Any]] = {}
+def _label_index() -> dict[tuple[str, int | None, str], dict[str, Any]]:
+    index: dict[tuple[str, int | None, str], dict[str, Any]] = {}
     for ind in formats.indicators():
         for variant in [ind["label_zh"], *ind.get("variants", [])]:
-            index.setdefault(formats.normalise_label(variant), ind)
+            index.setdefault(
+                (ind["family"], ind.get("group"), formats.normalise_label(variant)), ind
+            )
     return index
 
 
-def match_indicator(label: str) -> dict[str, Any] | None:
-    """The indicator a printed row label stands for, or None when not recognised."""
-    return _label_index().get(formats.normalise_label(label))
+def match_indicator(
+    label: str, family: str = "g1_provincial", group: int | None = None
+) -> dict[str, Any] | None:
+    """The indicator a printed row label stands for in a table family (and, where labels
+    repeat, under a group heading such as 四、行政复议数量), or None when not recognised."""
+    norm = formats.normalise_label(label)
+    index = _label_index()
+    return index.get((family, group, norm)) or index.get((family, None, norm))
+
+
+_GROUP = re.compile(r"^\s*([一二三四五六七八九十]+)\s*[、.．]")
+
+
+def group_of(label: str) -> int | None:
+    """The number of a top-level group heading (四、行政复议数量 → 4), else None."""
+    from .outline import chinese_number
+
+    m = _GROUP.match(formats.fold(label))
+    return chinese_number(m.group(1)) if m else None
 
 
 _CHILD = re.compile(r"^\s*(?:其中|\d{1,2}\s*[.、．]|[(（]\d{1,2}[)）])")
@@ -188,13 +206,18 @@ def _read_g1(
     table = Table(name, "appendix", cells[0].start, cells[-1].end, columns)
     parent_of: dict[str, int] = {}
     last_top: int | None = None
+    group: int | None = None
+    marks = {formats.fold(m) for m in family.get("heading_mark", [])}
     for row_no, row in enumerate(_group_rows(cells[used:], used, has_unit), start=1):
         label_cell, rest = row[0], row[1:]
+        label = " ".join(label_cell.text.split())
+        group = group_of(label) or group
+        if marks and rest and all(formats.fold(c.text).strip() in marks for c in rest):
+            continue  # a heading row (一、主动公开情况 | —— | ——): it only opens a group
         unit = ""
         if has_unit and rest and (not is_number_cell(rest[0].text) or len(rest) > len(columns)):
             unit, rest = rest[0].text.strip(), rest[1:]
-        label = " ".join(label_cell.text.split())
-        ind = match_indicator(label)
+        ind = match_indicator(label, name, group)
         code = ind["code"] if ind else None
         if ind and ind.get("parent") in parent_of:
             parent_row: int | None = parent_of[ind["parent"]]

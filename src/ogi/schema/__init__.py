@@ -54,24 +54,25 @@ def field_description(name: str, field: dict[str, Any]) -> str:
 
 
 def summary_mapping_text(field_name: str) -> str:
-    """How each generation's table rows feed a summary column, as a sentence."""
+    """How each table family's rows feed a summary column, as sentences."""
     from ..summarise import mappings
 
     labels = {i["code"]: i["label_zh"] for i in formats.indicators()}
+    names = {
+        "g1_provincial": "Generation 1, provincial table",
+        "g1_national": "Generation 1, national-style table",
+        "gen2": "Generation 2",
+        "gen3": "Generation 3",
+    }
     parts = []
-    for gen, mapping in sorted(mappings().items()):
+    for family, mapping in mappings().items():
         codes = mapping["fields"].get(field_name)
-        if codes is None:
+        if not codes:
+            parts.append(f"{names[family]}: not stated (empty).")
             continue
         rows = " + ".join(f"{c} ({labels[c]})" for c in codes)
-        parts.append(f"Generation {gen}: {rows}, {mapping['column']} column.")
-    mapped = {g for g, m in mappings().items() if field_name in m["fields"]}
-    unmapped = sorted({1, 2, 3} & set(mappings()) - mapped)
-    if unmapped:
-        parts.append(
-            "Not stated in generation " + ", ".join(map(str, unmapped)) + " reports (empty)."
-        )
-    return (" " + " ".join(parts)) if parts else ""
+        parts.append(f"{names[family]}: {rows}, {mapping['column']} column.")
+    return " " + " ".join(parts)
 
 
 def table_schema(name: str) -> dict[str, Any]:
