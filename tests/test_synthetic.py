@@ -85,7 +85,12 @@ def test_metadata_and_summary_follow_the_text(results) -> None:
         ), syn.name
         row = summarise(parsed)
         if syn.generation == 1:
-            assert row["requests_received"] == syn.truth[("g1.requests_received", "year")]
+            key = (
+                ("g1n.requests_received", "value")
+                if ("g1n.requests_received", "value") in syn.truth
+                else ("g1.requests_received", "year")
+            )
+            assert row["requests_received"] == syn.truth[key]
             assert row["requests_carried_in"] is None
         else:
             g = f"g{syn.generation}"

@@ -214,6 +214,8 @@ def _read_g1(
         group = group_of(label) or group
         if marks and rest and all(formats.fold(c.text).strip() in marks for c in rest):
             continue  # a heading row (一、主动公开情况 | —— | ——): it only opens a group
+        if formats.normalise_label(label) in family["header"]["label"]:
+            continue  # the header again, where the table goes on over a page
         unit = ""
         if has_unit and rest and (not is_number_cell(rest[0].text) or len(rest) > len(columns)):
             unit, rest = rest[0].text.strip(), rest[1:]

@@ -25,6 +25,7 @@ from .truth import Value
 
 FORMS = (*TEXT_FORMS, "html", "html_gbk", "pdf")
 SUFFIX = {"html": ".html", "html_gbk": ".html", "pdf": ".pdf"}
+NATIONAL_FORMS = ("cell_lines", "markdown", "html", "html_gbk", "pdf")
 GENERATIONS = (1, 2, 3)
 # Faults a page flattened without separators cannot carry: a blank cell vanishes, and a row
 # that breaks its own arithmetic (a cumulative value below the year's) leaves a run of
@@ -70,7 +71,8 @@ def _cells_of(check: str, subject: str, gen: int) -> list[tuple[str, str]]:
         return [(c, subject) for c in ("g1.requests_received", *gen1.SUMS[0][1])]
     if check == "g1.subrow_le_parent":
         code, col = subject.split("@")
-        return [(code, col), ("g1.proactive_total", col)]
+        parent = next(i.get("parent") for i in formats.indicators() if i["code"] == code)
+        return [(code, col), (parent, col)]
     if check == "g1.cumulative_ge_year":
         return [(subject, "year"), (subject, "cumulative")]
     if check == "prose_vs_table":
@@ -89,11 +91,21 @@ def _cells_of(check: str, subject: str, gen: int) -> list[tuple[str, str]]:
 
 
 def report(
-    rng: random.Random, generation: int, form: str, fault: str | None, name: str
+    rng: random.Random,
+    generation: int,
+    form: str,
+    fault: str | None,
+    name: str,
+    national: bool = False,
 ) -> Synthetic:
-    """One synthetic report of a generation, printed in a form, with an optional fault."""
+    """One synthetic report of a generation, printed in a form, with an optional fault
+    (``national``: a generation-1 report with the national-style table)."""
     city, county = _place(rng)
-    if generation == 1:
+    if generation == 1 and national:
+        year = rng.randint(2014, 2018)
+        doc, truth, must_fail = gen1.national_doc(rng, f"{city}{county}", fault, year)
+        issuer = f"{city}{county}人民政府"
+    elif generation == 1:
         year = rng.randint(2009, 2018)
         doc, truth, must_fail = gen1.gen1_doc(rng, f"{city}{county}", fault, form, year)
         issuer = f"{city}{county}人民政府"
@@ -131,11 +143,10 @@ def corpus(
     combos = [(g, f) for f in forms for g in generations]  # generations cycle fastest
     for i in range(n):
         gen, form = combos[i % len(combos)]
-        faults = [
-            f
-            for f in (gen1.FAULTS if gen == 1 else gen23.FAULTS)
-            if not (form == "none" and f in _NOT_IN_NONE)
-        ]
+        # the national-style table comes in pipe rows, pages and PDFs (half of those reports)
+        national = gen == 1 and form in NATIONAL_FORMS and rng.random() < 0.5
+        pool = gen1.NATIONAL_FAULTS if national else gen1.FAULTS if gen == 1 else gen23.FAULTS
+        faults = [f for f in pool if not (form == "none" and f in _NOT_IN_NONE)]
         fault = rng.choice(faults) if rng.random() < fault_rate else None
-        out.append(report(rng, gen, form, fault, f"synthetic_{i:05d}.txt"))
+        out.append(report(rng, gen, form, fault, f"synthetic_{i:05d}.txt", national))
     return out

@@ -175,3 +175,130 @@ def gen1_doc(
             truth[(code, "year")] = year_v[code]
             truth[(code, "cumulative")] = cum_v[code]
     return doc, truth, must_fail
+
+
+NATIONAL_FAULTS = ("channels_do_not_add_up", "subrow_exceeds_parent", "prose_disagrees")
+
+
+def national_doc(
+    rng: random.Random, place: str, fault: str | None, year: int
+) -> tuple[Doc, dict[tuple[str, str], Value | None], set[tuple[str, str]]]:
+    """A generation-1 report with the national-style three-column table (统计指标 | 单位 | 统计数),
+    its groups headed by rows that carry —— instead of a value."""
+    from .. import formats
+
+    inds = {i["code"]: i for i in formats.gen1()["national_indicators"]}
+    v: dict[str, int] = {
+        code: rng.choice([0, rng.randint(0, 9), rng.randint(0, 400)]) for code in inds
+    }
+    for total, parts in [
+        (
+            "g1n.requests_received",
+            [
+                "g1n.requests_in_person",
+                "g1n.requests_fax",
+                "g1n.requests_online",
+                "g1n.requests_mail",
+            ],
+        ),
+        ("g1n.requests_closed", ["g1n.closed_on_time", "g1n.closed_extended"]),
+        (
+            "g1n.answers_total",
+            [
+                "g1n.answers_already_public",
+                "g1n.answers_granted",
+                "g1n.answers_partial",
+                "g1n.answers_refused",
+                "g1n.answers_not_this_body",
+                "g1n.answers_not_exist",
+                "g1n.answers_clarify",
+                "g1n.answers_other_channel",
+            ],
+        ),
+        (
+            "g1n.reconsiderations",
+            [
+                "g1n.reconsideration_upheld",
+                "g1n.reconsideration_corrected",
+                "g1n.reconsideration_other",
+            ],
+        ),
+        ("g1n.lawsuits", ["g1n.lawsuit_upheld", "g1n.lawsuit_corrected", "g1n.lawsuit_other"]),
+        ("g1n.staff", ["g1n.staff_full_time", "g1n.staff_part_time"]),
+    ]:
+        v[total] = sum(v[p] for p in parts)
+    for code, ind in inds.items():  # 其中 rows that are not parts of a sum stay within their parent
+        if ind.get("parent") in (
+            "g1n.answers_refused",
+            "g1n.proactive_total",
+            "g1n.press_conferences",
+            "g1n.online_interviews",
+        ):
+            v[code] = rng.randint(0, v[ind["parent"]] // 6)
+    must_fail: set[tuple[str, str]] = set()
+    prose_received = v["g1n.requests_received"]
+    if fault == "channels_do_not_add_up":
+        v["g1n.requests_online"] += rng.randint(1, 9)
+        must_fail.add(("g1n.received_sum", "value"))
+    elif fault == "subrow_exceeds_parent":
+        v["g1n.proactive_normative"] = v["g1n.proactive_total"] + rng.randint(1, 9)
+        must_fail.add(("g1.subrow_le_parent", "g1n.proactive_normative@value"))
+    elif fault == "prose_disagrees":
+        prose_received += rng.randint(1, 9)
+        must_fail.add(("prose_vs_table", "g1n.requests_received@value"))
+    groups = [
+        "一、主动公开情况",
+        "二、回应解读情况",
+        "三、依申请公开情况",
+        "四、行政复议数量",
+        "五、行政诉讼数量",
+        "六、举报投诉数量",
+        "七、依申请公开信息收取的费用",
+        "八、机构建设和保障经费情况",
+        "九、政府信息公开会议和培训情况",
+    ]
+    totals = {4: "g1n.reconsiderations", 5: "g1n.lawsuits", 6: "g1n.complaints", 7: "g1n.fees"}
+    rows: list[Row] = []
+    numbering: dict[tuple[int, str | None], int] = {}
+    for g, heading in enumerate(groups, start=1):
+        if g in totals:
+            rows.append(Row(heading, [str(v[totals[g]])], inds[totals[g]]["unit"]))
+        else:
+            rows.append(Row(heading, ["——"], "——"))
+        for code, ind in inds.items():
+            if ind["group"] != g or code in totals.values():
+                continue
+            parent = ind.get("parent")
+            if parent in (None, *totals.values()):
+                numbering[(g, parent)] = numbering.get((g, parent), 0) + 1
+                n = numbering[(g, parent)]
+                label = f"（{'一二三四五六七八九十'[n - 1]}）{ind['label_zh']}"
+            else:
+                siblings = [c for c, i in inds.items() if i.get("parent") == parent]
+                label = (
+                    "其中：" if code == siblings[0] else ""
+                ) + f"{siblings.index(code) + 1}.{ind['label_zh']}"
+            rows.append(Row(label, [str(v[code])], ind["unit"]))
+    table = Table([[Head("统计指标"), Head("单位"), Head("统计数")]], rows)
+    doc = Doc(
+        None,
+        [
+            ("h", "一、概述"),
+            (
+                "p",
+                f"{year}年,我区认真贯彻落实《中华人民共和国政府信息公开条例》,结合{place}实际,全面推进政务公开。",
+            ),
+            ("h", "二、主动公开政府信息情况"),
+            ("p", "持续完善主动公开目录。"),
+            ("h", "三、政府信息依申请公开情况"),
+            ("p", f"{year}年共收到政府信息公开申请{prose_received}件。"),
+            ("h", "四、因政府信息公开申请行政复议、提起行政诉讼的情况"),
+            ("p", "依法做好行政复议和行政诉讼应诉工作。"),
+            ("h", "五、政府信息公开工作存在的主要问题及改进措施"),
+            ("p", "进一步加强政务公开工作。"),
+            ("h", "六、政府信息公开情况统计表"),
+            ("table", table),
+        ],
+    )
+    truth: dict[tuple[str, str], Value | None] = {(code, "value"): v[code] for code in inds}
+    return doc, truth, must_fail
