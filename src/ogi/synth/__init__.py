@@ -71,7 +71,7 @@ def _cells_of(check: str, subject: str, gen: int) -> list[tuple[str, str]]:
         return [(c, subject) for c in ("g1.requests_received", *gen1.SUMS[0][1])]
     if check == "g1.subrow_le_parent":
         code, col = subject.split("@")
-        parent = next(i.get("parent") for i in formats.indicators() if i["code"] == code)
+        parent = str(next(i.get("parent") for i in formats.indicators() if i["code"] == code))
         return [(code, col), (parent, col)]
     if check == "g1.cumulative_ge_year":
         return [(subject, "year"), (subject, "cumulative")]
