@@ -15,7 +15,7 @@ satisfy the table's arithmetic: one left is inferred, several are ambiguous — 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 BLANKS = {"", "-", "—", "——", "–", "/", "／", "－"}
@@ -114,6 +114,8 @@ def _loose(text: str, start: int) -> list[Chunk] | None:
 
 def _valid(part: str, kind: str) -> int | float | None:
     """The value of one cell's digits, or None when they cannot be one cell of this kind."""
+    if part.isdigit():  # the common case, quickly
+        return int(part) if len(part) == 1 or part[0] != "0" else None
     neg = part.startswith("-")
     body = part[1:] if neg else part
     if not body or body.startswith(".") or body.endswith(".") or (neg and kind != "signed"):
@@ -133,17 +135,27 @@ def _valid(part: str, kind: str) -> int | float | None:
     return -int(body) if neg else int(body)
 
 
-def _cuts(chunk: Chunk, parts: int, kinds: list[str]) -> Iterator[list[Cell]]:
-    """Every way to cut one chunk into ``parts`` cells of the given kinds."""
+Prune = Callable[[list[Cell]], bool]
+
+
+def _cuts(
+    chunk: Chunk, parts: int, kinds: list[str], prefix: list[Cell], ok: Prune
+) -> Iterator[list[Cell]]:
+    """Every way to cut one chunk into ``parts`` cells of the given kinds, following the
+    cells already chosen (``prefix``); ``ok`` rejects a prefix early."""
     text = chunk.text
     if chunk.blank:
         if parts == 1:
-            yield [Cell(None, text, chunk.start, chunk.end)]
+            cell = Cell(None, text, chunk.start, chunk.end)
+            if ok([*prefix, cell]):
+                yield [cell]
         return
     if parts == 1:
         v = _valid(text, kinds[0])
         if v is not None:
-            yield [Cell(v, text + chunk.unit, chunk.start, chunk.end + len(chunk.unit))]
+            cell = Cell(v, text + chunk.unit, chunk.start, chunk.end + len(chunk.unit))
+            if ok([*prefix, cell]):
+                yield [cell]
         return
     first_min = 2 if text.startswith("-") else 1
     for cut in range(first_min, len(text) - parts + 2):
@@ -151,9 +163,13 @@ def _cuts(chunk: Chunk, parts: int, kinds: list[str]) -> Iterator[list[Cell]]:
         if v is None:
             continue
         head = Cell(v, text[:cut], chunk.start, chunk.start + cut)
-        rest = Chunk(text[cut:], chunk.start + cut, chunk.unit)
-        for tail in _cuts(rest, parts - 1, kinds[1:]):
-            yield [head, *tail]
+        grown = [*prefix, head]
+        if ok(grown):
+            rest = Chunk(text[cut:], chunk.start + cut, chunk.unit)
+            for tail in _cuts(rest, parts - 1, kinds[1:], grown, ok):
+                yield [head, *tail]
+        if text[first_min - 1] == "0":
+            break  # a cell starting with 0 is 0 itself: no longer cut is a number
 
 
 def fit(chunks: list[Chunk], n: int) -> list[Chunk]:
@@ -163,11 +179,68 @@ def fit(chunks: list[Chunk], n: int) -> list[Chunk]:
     return chunks
 
 
-def splits(chunks: list[Chunk], kinds: list[str]) -> Iterator[list[Cell]]:
-    """Every way the chunks make exactly ``len(kinds)`` cells (kinds: int, signed, decimal)."""
-    n = len(kinds)
+def _always(_: list[Cell]) -> bool:
+    return True
 
-    def walk(i: int, used: int) -> Iterator[list[Cell]]:
+
+def _sum_runs(chunk: Chunk, n: int, width: int) -> Iterator[list[Cell]]:
+    """Every way one run of digits makes ``n`` whole numbers in blocks of ``width`` cells whose
+    last cell is the sum of the others. The sum is known when its cell comes, so its digits
+    are read, not searched for: fast where the plain search would try thousands of cuts."""
+    text, start = chunk.text, chunk.start
+
+    def rec(p: int, cells: list[Cell], total: int, in_block: int) -> Iterator[list[Cell]]:
+        left = n - len(cells)
+        if left == 0:
+            if p == len(text):
+                yield cells
+            return
+        if len(text) - p < left:
+            return
+        if in_block == width - 1:
+            t = str(total)
+            if text.startswith(t, p):
+                yield from rec(
+                    p + len(t), [*cells, Cell(total, t, start + p, start + p + len(t))], 0, 0
+                )
+            return
+        for end in range(p + 1, len(text) - left + 2):
+            part = text[p:end]
+            if len(part) > 1 and part[0] == "0":
+                break
+            v = int(part)
+            yield from rec(
+                end, [*cells, Cell(v, part, start + p, start + end)], total + v, in_block + 1
+            )
+
+    yield from rec(0, [], 0, 0)
+
+
+def splits(
+    chunks: list[Chunk], kinds: list[str], ok: Prune = _always, sum_width: int | None = None
+) -> Iterator[list[Cell]]:
+    """Every way the chunks make exactly ``len(kinds)`` cells (kinds: int, signed, decimal).
+
+    ``ok`` is asked of every prefix of cells as it grows and cuts the search where it says
+    no (a row total that cannot hold any more); it must accept a prefix it cannot judge yet.
+    ``sum_width``: the row is made of blocks of that many cells, each ending with the sum of
+    the others (as ``ok`` = :func:`block_totals` says); a single run of digits is then split
+    the fast way.
+    """
+    n = len(kinds)
+    single = fit(chunks, n)
+    if (
+        sum_width
+        and len(single) == 1
+        and n > 1
+        and single[0].text.isdigit()
+        and not single[0].unit
+        and set(kinds) == {"int"}
+    ):
+        yield from _sum_runs(single[0], n, sum_width)
+        return
+
+    def walk(i: int, used: int, prefix: list[Cell]) -> Iterator[list[Cell]]:
         if i == len(chunks):
             if used == n:
                 yield []
@@ -176,11 +249,28 @@ def splits(chunks: list[Chunk], kinds: list[str]) -> Iterator[list[Cell]]:
         digits = len(chunks[i].text.replace("-", "").replace(".", "").replace(",", ""))
         most = 1 if chunks[i].blank else min(digits, n - used - remaining)
         for parts in range(1, most + 1):
-            for head in _cuts(chunks[i], parts, kinds[used : used + parts]):
-                for tail in walk(i + 1, used + parts):
+            for head in _cuts(chunks[i], parts, kinds[used : used + parts], prefix, ok):
+                for tail in walk(i + 1, used + parts, prefix + head):
                     yield head + tail
 
     chunks = fit(chunks, n)
     if len(chunks) > n:
         return
-    yield from walk(0, 0)
+    if len(chunks) == n:
+        ok = _always  # every cell printed apart: the printed numbers stand, right or wrong
+    yield from walk(0, 0, [])
+
+
+def block_totals(width: int) -> Prune:
+    """A prune for rows made of blocks of ``width`` cells whose last cell is the total of the
+    others (section 三's rows: one block of 7; section 四: three blocks of 5)."""
+
+    def ok(cells: list[Cell]) -> bool:
+        if len(cells) % width:
+            return True
+        block = [c.value for c in cells[-width:]]
+        if any(v is None for v in block):
+            return True  # a blank cell: the total cannot be checked
+        return sum(block[:-1]) == block[-1]  # type: ignore[arg-type]
+
+    return ok

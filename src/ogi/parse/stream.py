@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -178,6 +179,7 @@ def read_stream_tables(
     if not rows:
         return [], []
     kinds = ["decimal"] * len(columns)
+    keys = [k for k, _ in columns]
     reads: list[RowRead] = []
     for n, row in enumerate(rows, start=1):
         ind = match_indicator(row.label)
@@ -197,13 +199,12 @@ def read_stream_tables(
         else:
             chunks = fit(chunks, len(columns))
             read.printed = len(chunks) == len(columns)
-            for k, cand in enumerate(splits(chunks, kinds)):
+            for k, cand in enumerate(splits(chunks, kinds, _year_within(keys))):
                 if k >= LIMIT:
                     read.too_many, read.candidates = True, []
                     break
                 read.candidates.append(cand)
         reads.append(read)
-    keys = [k for k, _ in columns]
     survivors = _solve(reads, rows, keys)
     result = TemplateResult()
     table = Table(
@@ -257,6 +258,21 @@ def read_stream_tables(
     return ([table] if table.cells else []), checks
 
 
+def _year_within(keys: list[str]) -> Callable[[list[Cell]], bool]:
+    """A prune: once a row's cells are all chosen, 历年累计 must not be below the year."""
+    if "year" not in keys or "cumulative" not in keys:
+        return lambda cells: True
+    y, c = keys.index("year"), keys.index("cumulative")
+
+    def ok(cells: list[Cell]) -> bool:
+        if len(cells) < len(keys):
+            return True
+        yv, cv = cells[y].value, cells[c].value
+        return yv is None or cv is None or cv >= yv
+
+    return ok
+
+
 def _solve(reads: list[RowRead], rows: list[_Row], keys: list[str]) -> list[list[list[Cell]]]:
     """Candidates per row that satisfy 历年累计 ≥ year, then the identities across rows."""
     year = keys.index("year") if "year" in keys else None
@@ -272,11 +288,6 @@ def _solve(reads: list[RowRead], rows: list[_Row], keys: list[str]) -> list[list
     open_rows = [i for i, cands in enumerate(per_row) if len(cands) > 1]
     if not open_rows:
         return per_row
-    space = 1
-    for i in open_rows:
-        space *= len(per_row[i])
-    if space > LIMIT:
-        return per_row
     spec = formats.gen1()
     codes = [r.code for r in reads]
     parents = {
@@ -291,16 +302,52 @@ def _solve(reads: list[RowRead], rows: list[_Row], keys: list[str]) -> list[list
         for i in range(len(rows))
     }
     fixed = {i: c[0] for i, c in enumerate(per_row) if len(c) == 1}
-    keep: dict[int, list[list[Cell]]] = {i: [] for i in open_rows}
-    for combo in itertools.product(*(per_row[i] for i in open_rows)):
-        cells = {**fixed, **dict(zip(open_rows, combo, strict=True))}
-        if _consistent(cells, codes, parents, spec, len(keys)):
-            for i, cand in zip(open_rows, combo, strict=True):
-                if cand not in keep[i]:
-                    keep[i].append(cand)
-    if not any(keep.values()):  # the report breaks its arithmetic: nothing to narrow by
-        return per_row
-    return [keep.get(i, per_row[i]) for i in range(len(per_row))]
+    for component in _components(open_rows, codes, parents, spec):
+        space = 1
+        for i in component:
+            space *= len(per_row[i])
+        if space > LIMIT:
+            continue  # too many ways to try: the rows stay as they are
+        keep: dict[int, list[list[Cell]]] = {i: [] for i in component}
+        for combo in itertools.product(*(per_row[i] for i in component)):
+            cells = {**fixed, **dict(zip(component, combo, strict=True))}
+            if _consistent(cells, codes, parents, spec, len(keys)):
+                for i, cand in zip(component, combo, strict=True):
+                    if cand not in keep[i]:
+                        keep[i].append(cand)
+        if any(keep.values()):  # else the report breaks its arithmetic: nothing to narrow by
+            for i in component:
+                per_row[i] = keep[i]
+    return per_row
+
+
+def _components(
+    open_rows: list[int], codes: list[str], parents: dict[int, int | None], spec: dict[str, Any]
+) -> list[list[int]]:
+    """The open rows grouped by the rules that tie them (a part and its total, a 其中 row and
+    its parent), so that each group is searched on its own."""
+    link = {i: i for i in range(len(codes))}
+
+    def root(i: int) -> int:
+        while link[i] != i:
+            i = link[i]
+        return i
+
+    def join(a: int, b: int) -> None:
+        link[root(a)] = root(b)
+
+    index = {code: i for i, code in enumerate(codes) if code}
+    for i, p in parents.items():
+        if p is not None:
+            join(i, p)
+    for ident in spec["identities"]:
+        members = [index[c] for c in (ident["total"], *ident["parts"]) if c in index]
+        for m in members[1:]:
+            join(members[0], m)
+    groups: dict[int, list[int]] = {}
+    for i in open_rows:
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
 
 
 def _consistent(

@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from .digits import LIMIT, Cell, fit, splits, tokens
+from .digits import LIMIT, Cell, Prune, _always, block_totals, fit, splits, tokens
 from .tables import Table
 
 _CN = "〇一二三四五六七八九十"
@@ -129,6 +129,7 @@ def _read_row(
     end: int,
     kinds: list[str],
     next_ordinal: str | None,
+    prune: Prune | None = None,
 ) -> RowRead:
     line_start = folded.rfind("\n", 0, label_span[0]) + 1
     if folded[line_start : label_span[0]].lstrip().startswith("|"):  # a pipe row: one line
@@ -159,7 +160,9 @@ def _read_row(
         return row
     chunks = fit(chunks, len(kinds))
     row.printed = len(chunks) == len(kinds)
-    for n, cand in enumerate(splits(chunks, kinds)):
+    for n, cand in enumerate(
+        splits(chunks, kinds, prune or _always, len(kinds) if prune else None)
+    ):
         if n >= LIMIT:
             row.too_many = True
             row.candidates = []
@@ -199,7 +202,12 @@ def _kind(col: dict[str, Any]) -> str:
 
 
 def _rows_in(
-    text: str, folded: str, rows: list[tuple[str, str, list[str], str | None]], start: int, end: int
+    text: str,
+    folded: str,
+    rows: list[tuple[str, str, list[str], str | None]],
+    start: int,
+    end: int,
+    prune: Prune | None = None,
 ) -> list[RowRead | None]:
     """Find each (code, anchor, kinds, ordinal) row in order; None for a row not found."""
     spans: list[tuple[int, int] | None] = []
@@ -217,7 +225,7 @@ def _rows_in(
         nxt = next((sp for sp in spans[i + 1 :] if sp), None)
         stop = nxt[0] if nxt else end
         next_ord = next((rows[k][3] for k in range(i + 1, len(rows)) if spans[k]), None)
-        out.append(_read_row(text, folded, code, span, stop, kinds, next_ord))
+        out.append(_read_row(text, folded, code, span, stop, kinds, next_ord, prune))
     return out
 
 
@@ -457,6 +465,7 @@ def _read_s3(
         folded,
         [(r["code"], anchor_of(r), kinds, _ordinal_text(r["label"])) for r in rows],
         *bounds,
+        block_totals(len(cols)),
     )
     # Row totals first, then the column identities across rows for what is still open.
     per_row: dict[str, list[list[Cell]]] = {}
@@ -598,7 +607,7 @@ def _read_s4(
     else:
         chunks = fit(chunks, n)
         read.printed = len(chunks) == n
-        for k, cand in enumerate(splits(chunks, read.kinds)):
+        for k, cand in enumerate(splits(chunks, read.kinds, block_totals(len(cols)), len(cols))):
             if k >= LIMIT:
                 read.too_many, read.candidates = True, []
                 break

@@ -161,10 +161,16 @@ def gen1_doc(
                         return False
             return True
 
+        # the rows a rule ties together: a total with its parts, a parent with its 其中 rows
+        groups = [
+            ["g1.proactive_total", "g1.proactive_website", "g1.proactive_gazette"],
+            *([total, *parts] for total, parts in SUMS),
+        ]
         known = resolve(
             {code: (f"{year_v[code]}{cum_v[code]}", 2) for code, _, _, _ in ROWS},
             lambda k, v: v[1] >= v[0],
             joint,
+            groups,
         )
         for code, _, _, _ in ROWS:
             got = known[code]

@@ -49,22 +49,25 @@ def resolve(
     rows: dict[str, tuple[str, int]],
     row_ok: Callable[[str, tuple[Value, ...]], bool],
     joint_ok: Callable[[dict[str, tuple[Value, ...]]], bool],
+    groups: list[list[str]] | None = None,
 ) -> dict[str, tuple[Value, ...] | None]:
     """For each row (printed run, number of cells): its values when the arithmetic leaves one
-    split, else None (ambiguous)."""
+    split, else None (ambiguous). ``groups`` are sets of rows tied by the arithmetic (rows in
+    no group stand alone); each is searched on its own."""
     per_row = {
         k: sorted(c for c in splits_of(run, n) if row_ok(k, c)) for k, (run, n) in rows.items()
     }
-    open_rows = [k for k, c in per_row.items() if len(c) > 1]
-    size = 1
-    for k in open_rows:
-        size *= len(per_row[k])
-    if open_rows and size <= LIMIT:
-        fixed = {k: c[0] for k, c in per_row.items() if len(c) == 1}
+    fixed = {k: c[0] for k, c in per_row.items() if len(c) == 1}
+    for group in groups if groups is not None else [list(rows)]:
+        open_rows = [k for k in group if len(per_row.get(k, [])) > 1]
+        size = 1
+        for k in open_rows:
+            size *= len(per_row[k])
+        if not open_rows or size > LIMIT:
+            continue
         keep: dict[str, set[tuple[Value, ...]]] = {k: set() for k in open_rows}
         for combo in itertools.product(*(per_row[k] for k in open_rows)):
-            assignment = {**fixed, **dict(zip(open_rows, combo, strict=True))}
-            if joint_ok(assignment):
+            if joint_ok({**fixed, **dict(zip(open_rows, combo, strict=True))}):
                 for k, c in zip(open_rows, combo, strict=True):
                     keep[k].add(c)
         if any(keep.values()):
