@@ -96,3 +96,20 @@ def test_metadata_and_summary_follow_the_text(results) -> None:
             g = f"g{syn.generation}"
             assert row["requests_received"] == syn.truth[(f"{g}.s3.received", "total")]
             assert row["requests_carried_over"] == syn.truth[(f"{g}.s3.carried_over", "total")]
+
+
+def test_a_package_built_from_the_corpus_is_valid(tmp_path) -> None:
+    """Every generation and form in one build: frictionless and the domain rules find nothing."""
+    from ogi.build import build
+    from ogi.validate import validate
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    reports = corpus(len(GENERATIONS) * len(FORMS) * 2, seed=99)
+    for syn in reports:
+        (raw / syn.name).write_bytes(syn.data)
+    out = tmp_path / "out"
+    build([raw], out)
+    assert validate(out / "datapackage.json") == []
+    with open(out / "data" / "reports.csv", encoding="utf-8") as f:
+        assert sum(1 for _ in f) - 1 == len(reports)
