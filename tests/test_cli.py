@@ -37,6 +37,7 @@ SEED_TEXT = SEED_BYTES.decode("utf-8")
 
 EMPTY = "is empty; give a report file with text in it"
 BINARY = "is a binary file, not a text report; give the report as text (UTF-8 or GBK)"
+IMAGE = "is an image (a scan) without text: it needs OCR, which ogi does not do; run OCR on it and build from the text it gives"
 PDF_DAMAGED = "is a PDF that cannot be read (damaged or cut short); get an intact copy of the file"
 NOT_OGI = (
     "is not an OGI annual report (no 政府信息公开 report wording found); remove it from the inputs"
@@ -117,7 +118,6 @@ def _random_binary() -> bytes:
     return rng.randbytes(600) + b"\x00\x00\x00" + rng.randbytes(600)
 
 
-
 # The first lead byte of a 3-byte UTF-8 character after byte 5000 of the seed: made 0xFF, it
 # and the two continuation bytes after it are invalid.
 DAMAGE_AT = next(i for i in range(5000, len(SEED_BYTES)) if SEED_BYTES[i] & 0xF0 == 0xE0)
@@ -129,7 +129,8 @@ BAD_FILES: dict[str, tuple[str, bytes, str]] = {
     "full-width spaces": ("blank-cjk.txt", "\u3000\u3000\n \u3000\n".encode(), EMPTY),
     "bom only": ("bom.txt", b"\xef\xbb\xbf \r\n", EMPTY),
     "binary": ("blob.bin", _random_binary(), BINARY),
-    "png": ("scan.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x00", BINARY),
+    "png": ("scan.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x00", IMAGE),
+    "jpeg": ("scan.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01", IMAGE),
     "utf-16 without bom": ("u16.txt", SEED_TEXT.encode("utf-16-be"), BINARY),
     "pdf, damaged": (
         "report.pdf",

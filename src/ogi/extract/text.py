@@ -23,6 +23,8 @@ from ..errors import InputError
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "hz_gb_2312", "cp936", "euc_cn"}
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8
+# the magic bytes of image files: PNG, JPEG, GIF, TIFF (both byte orders), BMP, WebP
+_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM", b"RIFF")
 _CONTROL = re.compile("[\x01-\x08\x0b\x0e-\x1f]")  # control characters no text report holds
 
 
@@ -54,6 +56,12 @@ def decode(source: Source) -> tuple[str, str]:
             return _not_empty(source, data.decode("utf-16")), "utf-16"
         except UnicodeDecodeError:
             pass
+    if head.startswith(_IMAGES):
+        raise InputError(
+            source.path,
+            "is an image (a scan) without text: it needs OCR, which ogi does not do",
+            "run OCR on it and build from the text it gives",
+        )
     if b"\x00" in data:
         raise InputError(
             source.path,
