@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from .digits import LIMIT, Cell, fit, splits, tokens
+from .digits import LIMIT, Cell
 from .tables import Table, match_indicator
 from .template import RowRead, TemplateResult, decide, flex
 
@@ -193,17 +193,8 @@ def read_stream_tables(
             text=row.values.strip(),
             start=row.values_start,
         )
-        chunks = tokens(formats.fold(row.values), row.values_start) if row.values else []
-        if chunks is None:
-            read.unreadable = True
-        else:
-            chunks = fit(chunks, len(columns))
-            read.printed = len(chunks) == len(columns)
-            for k, cand in enumerate(splits(chunks, kinds, _year_within(keys))):
-                if k >= LIMIT:
-                    read.too_many, read.candidates = True, []
-                    break
-                read.candidates.append(cand)
+        if row.values:
+            read.read(formats.fold(row.values), _year_within(keys))
         reads.append(read)
     survivors = _solve(reads, rows, keys)
     result = TemplateResult()

@@ -120,6 +120,22 @@ class RowRead:
     too_many: bool = False
     unreadable: bool = False
 
+    def read(self, raw: str, prune: Prune = _always, sum_width: int | None = None) -> RowRead:
+        """Take the row's candidate splits from its printed value text (folded; ``self.start``
+        is where it stands in the source)."""
+        chunks = tokens(raw, self.start)
+        if chunks is None:
+            self.unreadable = True
+            return self
+        chunks = fit(chunks, len(self.kinds))
+        self.printed = len(chunks) == len(self.kinds)
+        for n, cand in enumerate(splits(chunks, self.kinds, prune, sum_width)):
+            if n >= LIMIT:
+                self.too_many, self.candidates = True, []
+                break
+            self.candidates.append(cand)
+        return self
+
 
 def _read_row(
     text: str,
@@ -154,21 +170,7 @@ def _read_row(
         text=text[s : s + len(raw)],
         start=s,
     )
-    chunks = tokens(raw, s)
-    if chunks is None:
-        row.unreadable = True
-        return row
-    chunks = fit(chunks, len(kinds))
-    row.printed = len(chunks) == len(kinds)
-    for n, cand in enumerate(
-        splits(chunks, kinds, prune or _always, len(kinds) if prune else None)
-    ):
-        if n >= LIMIT:
-            row.too_many = True
-            row.candidates = []
-            break
-        row.candidates.append(cand)
-    return row
+    return row.read(raw, prune or _always, len(kinds) if prune else None)
 
 
 def _find(folded: str, anchor: str, pos: int, end: int) -> tuple[int, int] | None:
@@ -600,18 +602,7 @@ def _read_s4(
         text=text[span[0] : span[1]],
         start=span[0],
     )
-    raw = folded[span[0] : span[1]].rstrip()
-    chunks = tokens(raw, span[0])
-    if chunks is None:
-        read.unreadable = True
-    else:
-        chunks = fit(chunks, n)
-        read.printed = len(chunks) == n
-        for k, cand in enumerate(splits(chunks, read.kinds, block_totals(len(cols)), len(cols))):
-            if k >= LIMIT:
-                read.too_many, read.candidates = True, []
-                break
-            read.candidates.append(cand)
+    read.read(folded[span[0] : span[1]].rstrip(), block_totals(len(cols)), len(cols))
     width = len(cols)
     survivors = [
         c
