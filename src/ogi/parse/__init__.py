@@ -14,7 +14,7 @@ from typing import Any
 from .. import formats
 from ..extract import Document
 from . import citations, cues, figures, metadata, outline, stream, tables, template
-from .lines import sentence_at, split_lines
+from .lines import Sentences, Spans, split_lines
 
 
 @dataclass
@@ -86,15 +86,17 @@ def parse(doc: Document) -> Parsed:
     markers = [(s["start"], s["start"] + len(s["marker"])) for s in sections if s["marker"]]
     chrome = _chrome_spans(text, doc.body_start)
     cites = citations.find_citations(text, doc.body_start, len(text))
-    cites = [c for c in cites if not _inside(c["start"], blocks + chrome)]
+    not_prose = Spans(blocks + chrome)
+    cites = [c for c in cites if not not_prose.contains(c["start"])]
     cite_spans = [(c["start"], c["end"]) for c in cites]
     figs = figures.find_figures(
         text, doc.body_start, len(text), blocks + markers + chrome + cite_spans
     )
 
     locate = _section_locator(sections)
+    sentences = Sentences(text)
     for no, fig in enumerate(figs, start=1):
-        s, e = sentence_at(text, fig["start"])
+        s, e = sentences.at(fig["start"])
         fig.update(
             report_id=rid,
             figure_no=no,
@@ -107,7 +109,7 @@ def parse(doc: Document) -> Parsed:
     present = {c["indicator"] for t in found for c in t.cells if c["indicator"]}
     cues.link_figures(text, figs, present, generation)
     for no, cite in enumerate(cites, start=1):
-        s, e = sentence_at(text, cite["start"])
+        s, e = sentences.at(cite["start"])
         cite.update(
             report_id=rid,
             citation_no=no,
@@ -124,10 +126,6 @@ def parse(doc: Document) -> Parsed:
         notes=[{"report_id": rid, **n} for n in notes],
         text=text,
     )
-
-
-def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= pos < b for a, b in spans)
 
 
 def _chrome_spans(text: str, start: int) -> list[tuple[int, int]]:

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
+from .lines import Spans
 from .outline import chinese_number
 
 
@@ -72,15 +73,18 @@ def find_figures(
     text: str, start: int, end: int, skip: list[tuple[int, int]]
 ) -> list[dict[str, Any]]:
     """Figures in ``text[start:end]`` outside the ``skip`` spans, in document order."""
+    outside = Spans(skip)
     spec = _spec()
     folded = formats.fold(text)
     out: list[dict[str, Any]] = []
     for numeral, pattern in (("arabic", spec["arabic"]), ("chinese", spec["chinese"])):
         for m in pattern.finditer(folded, start, end):
             s = m.start("num")
-            if any(a <= s < b for a, b in skip) or folded[s - 1 : s] == "第":
+            if outside.contains(s) or folded[s - 1 : s] == "第":
                 continue
             digits = m.group("num")
+            if len(digits) > 20:
+                continue  # a run of more than 20 digits is no quantity (an id, a code, noise)
             if numeral == "arabic":
                 raw = digits.replace(",", "")
                 value: int | float = float(raw) if "." in raw else int(raw)

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -50,6 +51,59 @@ def is_chrome(line: str) -> bool:
 
 
 _SENTENCE_END = "。！？!?\n"
+
+
+class Spans:
+    """Spans of text (start, end) to look positions up in quickly.
+
+    >>> Spans([(5, 9), (0, 2)]).contains(7), Spans([(5, 9)]).contains(9)
+    (True, False)
+    """
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for a, b in sorted(spans):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.starts = [a for a, _ in merged]
+        self.ends = [b for _, b in merged]
+
+    def contains(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.ends[i]
+
+
+MAX_SENTENCE = (
+    600  # a "sentence" longer than this (a page without full stops) is cut around the point
+)
+
+
+class Sentences:
+    """Sentence bounds of a whole text, found once: ``at(pos)`` is :func:`sentence_at` without
+    scanning the text again for every figure (a page with no full stop would cost time squared).
+
+    >>> Sentences("甲。乙丙。丁").at(3)
+    (2, 5)
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ends = [i for i, ch in enumerate(text) if ch in _SENTENCE_END]
+
+    def at(self, pos: int) -> tuple[int, int]:
+        i = bisect.bisect_left(self.ends, pos)
+        start = self.ends[i - 1] + 1 if i > 0 else 0
+        end = self.ends[i] + 1 if i < len(self.ends) else len(self.text)
+        if end > 0 and self.text[end - 1] == "\n":
+            end -= 1
+        while start < end and self.text[start] in " \t\r":
+            start += 1
+        if end - start > MAX_SENTENCE:
+            start = max(start, pos - MAX_SENTENCE // 2)
+            end = min(end, start + MAX_SENTENCE)
+        return start, end
 
 
 def sentence_at(text: str, pos: int) -> tuple[int, int]:

@@ -91,7 +91,7 @@ def _run_in() -> dict[str, Any]:
 
 def find_marker(line: str) -> Marker | None:
     """The section marker opening a line, if any."""
-    folded = formats.fold(line)
+    folded = formats.fold(line[:_HEAD])  # markers and headings stand at the start
     for level, numeral, pattern in _markers():
         m = pattern.match(folded)
         if m and m.end() < len(folded.rstrip()):  # a marker alone is not a heading
@@ -111,12 +111,13 @@ def _cuts(folded: str, skip: list[tuple[int, int]]) -> list[int]:
         p = m.start()
         if p == 0 or (out and p < out[-1]) or any(a <= p < b for a, b in skip):
             continue
-        if after.search(folded, 0, p) or fixed.match(folded, p):
+        if after.search(folded, max(0, p - 8), p) or fixed.match(folded, p):
             out.append(p)
     return out
 
 
 _HEADING_END = re.compile(r"[。:：]")
+_HEAD = 200  # how far into a line a marker and its heading are looked for
 
 
 @cache
@@ -137,7 +138,7 @@ def _run_in_heading(rest: str) -> tuple[str, int]:
     next marker close by, if no digit or sentence end comes first; the text up to a 。 or
     colon close by; else no heading (the text is all body)."""
     spec = _run_in()
-    folded = formats.fold(rest)
+    folded = formats.fold(rest[:_HEAD])
     fixed = _title_prefix().match(folded)
     if fixed:
         return rest[: fixed.end()], fixed.end()
@@ -217,7 +218,7 @@ def _line_heading(rest: str) -> tuple[str, int]:
     """At the start of a line: the heading runs to the first 。 or colon with text after it,
     else it is the whole line. A long line with neither is read like a run-in heading."""
     spec = _run_in()
-    folded = formats.fold(rest)
+    folded = formats.fold(rest[:_HEAD])
     m = _HEADING_END.search(folded)
     if m and m.end() < len(rest.rstrip()):
         if m.start() <= spec["max_chars"] * 3 or len(rest) <= spec["max_chars"] * 4:

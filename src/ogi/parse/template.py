@@ -28,6 +28,7 @@ from .digits import LIMIT, Cell, Prune, _always, block_totals, fit, splits, toke
 from .tables import Table
 
 _CN = "〇一二三四五六七八九十"
+MAX_DIGITS = 12  # a cell of a statistics table holds at most this many characters of number
 _ORDINAL = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])"
 )
@@ -124,8 +125,8 @@ class RowRead:
         """Take the row's candidate splits from its printed value text (folded; ``self.start``
         is where it stands in the source)."""
         chunks = tokens(raw, self.start)
-        if chunks is None:
-            self.unreadable = True
+        if chunks is None or sum(len(c.text) for c in chunks) > MAX_DIGITS * len(self.kinds):
+            self.unreadable = True  # not numbers, or far more digits than its cells can hold
             return self
         chunks = fit(chunks, len(self.kinds))
         self.printed = len(chunks) == len(self.kinds)
