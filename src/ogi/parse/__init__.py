@@ -14,7 +14,7 @@ from typing import Any
 from .. import formats
 from ..extract import Document
 from . import citations, cues, figures, metadata, outline, stream, tables, template
-from .lines import Sentences, Spans, split_lines
+from .lines import LineNumbers, Sentences, Spans, split_lines
 
 
 @dataclass
@@ -117,10 +117,16 @@ def parse(doc: Document) -> Parsed:
             sentence=text[s:e].strip(),
         )
 
+    statistics = [cell for t in found for cell in t.cells]
+    if any(c["line"] is None for c in statistics):
+        numbers = LineNumbers(text)
+        for cell in statistics:
+            if cell["line"] is None:
+                cell["line"] = numbers.at(cell["start"])
     return Parsed(
         report=report,
         sections=sections,
-        statistics=[cell for t in found for cell in t.cells],
+        statistics=statistics,
         figures=figs,
         citations=cites,
         notes=[{"report_id": rid, **n} for n in notes],

@@ -53,6 +53,20 @@ def is_chrome(line: str) -> bool:
 _SENTENCE_END = "。！？!?\n"
 
 
+class LineNumbers:
+    """Line numbers (1-based) of offsets in a text, by bisection.
+
+    >>> LineNumbers("a\nb\nc").at(2), LineNumbers("a\nb\nc").at(0)
+    (2, 1)
+    """
+
+    def __init__(self, text: str) -> None:
+        self.breaks = [i for i, ch in enumerate(text) if ch == "\n"]
+
+    def at(self, pos: int) -> int:
+        return bisect.bisect_left(self.breaks, pos) + 1
+
+
 class Spans:
     """Spans of text (start, end) to look positions up in quickly.
 

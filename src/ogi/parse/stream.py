@@ -240,7 +240,7 @@ def read_stream_tables(
                     "value_text": cell.text if cell else read.text,
                     "value_status": "blank" if cell and cell.value is None else status,
                     "unit": row.unit,
-                    "line": text.count("\n", 0, cell.start if cell else read.start) + 1,
+                    "line": None,  # numbered in ogi.parse
                     "start": cell.start if cell else read.start,
                     "end": cell.end if cell else read.start + len(read.text),
                 }

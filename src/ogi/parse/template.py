@@ -289,7 +289,7 @@ def _record(
         "value_text": text,
         "value_status": status,
         "unit": cell_unit or col.get("unit") or unit,
-        "line": None,
+        "line": None,  # numbered in ogi.parse
         "start": start,
         "end": end,
     }
