@@ -56,7 +56,7 @@ _SENTENCE_END = "。！？!?\n"
 class LineNumbers:
     """Line numbers (1-based) of offsets in a text, by bisection.
 
-    >>> LineNumbers("a\nb\nc").at(2), LineNumbers("a\nb\nc").at(0)
+    >>> LineNumbers("a\\nb\\nc").at(2), LineNumbers("a\\nb\\nc").at(0)
     (2, 1)
     """
 
