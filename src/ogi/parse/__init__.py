@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import formats
+from ..errors import InputError
 from ..extract import Document
 from . import citations, cues, figures, metadata, outline, stream, tables, template
 from .lines import LineNumbers, Sentences, Spans, split_lines
@@ -59,6 +60,12 @@ def parse(doc: Document) -> Parsed:
 
     title = metadata.title_of(text, doc.header, doc.body_start)
     year = metadata.year_of(title, found, body)
+    if year is None:
+        raise InputError(
+            src.path,
+            "names no report year (no 2016年度 in a title, table header or text)",
+            "check that it is an annual report; add the year to its title line",
+        )
     issuer, issuer_source, place_name = metadata.issuer_of(title, doc.header, body)
     where = metadata.place(place_name) if place_name else metadata.place("")
     if generation is None:

@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import cache
 from typing import Any
 
 from .. import formats
+from .lines import Spans
 
 
 @cache
@@ -64,17 +66,21 @@ def find_citations(text: str, start: int, end: int) -> list[dict[str, Any]]:
         }
         titles.append(rec)
         found.append(rec)
+    title_ends = [t["end"] for t in titles]  # in order: titles do not overlap
+    taken: list[tuple[int, int]] = [(t["start"], t["end"]) for t in titles]
     for pattern, has_year in ((doc, True), (decree, False)):
+        inside = Spans(taken)
         for m in pattern.finditer(folded):
             code, cut = _strip_code(m.group("code"), prefixes)
             s, e = start + m.start() + cut, start + m.end()
-            if any(c["start"] <= s < c["end"] for c in found):
+            if inside.contains(s):
                 continue
+            taken.append((s, e))
             found.append(
                 {
                     "kind": "doc_number",
                     "text": text[s:e],
-                    "title": _title_before(text, s, titles),
+                    "title": _title_before(text, s, titles, title_ends),
                     "issuer_code": text[s : s + len(code)],
                     "doc_year": int(m.group("year")) if has_year else None,
                     "doc_serial": int(m.group("serial")),
@@ -89,9 +95,10 @@ def find_citations(text: str, start: int, end: int) -> list[dict[str, Any]]:
 _BETWEEN = re.compile(r"^\s*[(（]?\s*$")
 
 
-def _title_before(text: str, pos: int, titles: list[dict[str, Any]]) -> str | None:
+def _title_before(text: str, pos: int, titles: list[dict[str, Any]], ends: list[int]) -> str | None:
     """The 《title》 printed right before a document number, e.g. 《…》(榕晋政办〔2018〕133号)."""
-    for t in reversed(titles):
-        if t["end"] <= pos:
-            return t["title"] if _BETWEEN.match(text[t["end"] : pos]) else None
-    return None
+    i = bisect.bisect_right(ends, pos) - 1
+    if i < 0:
+        return None
+    t = titles[i]
+    return t["title"] if _BETWEEN.match(text[t["end"] : pos]) else None

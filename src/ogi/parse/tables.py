@@ -266,4 +266,6 @@ def read_tables(text: str, report_id: str, start: int = 0) -> list[Table]:
             if table is not None:
                 tables.append(table)
                 break
+        if tables:
+            break  # one appendix table per report: a page may print it twice (screen and print)
     return tables

@@ -49,7 +49,8 @@ def field_description(name: str, field: dict[str, Any]) -> str:
     en, zh = field["description_en"], field["description_zh"]
     if field.get("unit"):
         en, zh = f"{en} Unit: {field['unit']}.", f"{zh}单位：{field['unit']}。"
-    mapping = summary_mapping_text(field["name"]) if name == "summary" else ""
+    counts = name == "summary" and field["name"] not in ("report_id", "year", "issuer", "generation")
+    mapping = summary_mapping_text(field["name"]) if counts else ""
     return f"{en}{mapping}\n{zh}"
 
 
