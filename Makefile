@@ -8,7 +8,7 @@ PORT   ?= 8001
 
 SOURCES := $(shell find src -name '*.py' -o -name '*.yml' -o -name '*.csv') $(wildcard data/raw/*)
 
-.PHONY: all run test build serve validate lint clean
+.PHONY: all run test build serve validate lint clean browser-deps bench
 
 all: datapackage.json
 
@@ -27,6 +27,18 @@ $(FONT):
 	  echo "make: the tests need Debian's fonts-wqy-zenhei: sudo apt-get install fonts-wqy-zenhei" >&2; exit 1; \
 	fi
 
+# Debian's Chromium, driven by Playwright in the browser test (tests/test_browser.py); the
+# Chinese in its screenshots is drawn with the font above.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else \
+	  echo "make: the browser test needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+	fi
+
+browser-deps: $(CHROMIUM) $(FONT)
+
 # The published package, the database and the site metadata are built together.
 datapackage.json build/ogi.db metadata.yml &: $(STAMP) $(SOURCES)
 	$(BIN)/ogi build data/raw --out .
@@ -38,6 +50,12 @@ serve: $(STAMP)
 
 run: build serve
 
+# The benchmark (not part of `make test`): N synthetic reports built, against the chain a user
+# would otherwise run and a bare csv + sqlite3 load; figures in build/bench.json. N=1000 too.
+N ?= 10000
+bench: $(STAMP) $(FONT)
+	$(BIN)/python scripts/bench.py --reports $(N)
+
 validate: build
 	$(BIN)/frictionless validate datapackage.json
 	$(BIN)/ogi validate datapackage.json
@@ -46,7 +64,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 
-test: $(STAMP) $(FONT)
+test: $(STAMP) $(FONT) $(CHROMIUM)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/pytest

@@ -1,9 +1,13 @@
 """The ``ogi`` command as a user meets it: exit codes and the exact one-line messages.
 
-Bad input stops ``ogi build`` and ``ogi parse`` with one line on stderr,
-``ogi: error: <file>: <what is wrong>; <what to do>``, exit status 1, no traceback, and nothing
-written; a failed build leaves the previous one byte for byte; GBK, GB18030, UTF-8 with a BOM
-and UTF-16 parse to the same report as the UTF-8 seed; ``ogi validate`` names what is wrong.
+Bad input stops ``ogi parse`` with one line on stderr, ``ogi: error: <file>: <what is wrong>;
+<what to do>``, exit status 1, no traceback. ``ogi build`` rejects a bad file with one line,
+``ogi: rejected: <file>: <what is wrong>; <what to do>``, builds the others and exits 3
+(partial); when no file is left it ends with one ``ogi: error:`` line, exit status 1, and
+nothing written. Arguments that name no inputs (a missing path, a folder without reports)
+stop it with one line. A failed build leaves the previous one byte for byte; GBK, GB18030,
+UTF-8 with a BOM and UTF-16 parse to the same report as the UTF-8 seed; ``ogi validate``
+names what is wrong.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -70,6 +75,26 @@ def assert_one_line_error(result: Result | subprocess.CompletedProcess[str], lin
     assert code == 1
 
 
+def none_left(n: int) -> str:
+    """The last line of a build whose every input was rejected."""
+    return (
+        f"ogi: error: none of the {n} input file(s) could be read as a report "
+        "(each is listed above); nothing was written"
+    )
+
+
+def assert_all_rejected(
+    result: Result | subprocess.CompletedProcess[str], rejected: list[str]
+) -> None:
+    """Exit status 1; one ``ogi: rejected:`` line per file, then the error line; no traceback."""
+    code = result.exit_code if isinstance(result, Result) else result.returncode
+    assert "Traceback" not in result.stderr
+    lines = [f"ogi: rejected: {r}" for r in rejected] + [none_left(len(rejected))]
+    assert result.stderr.splitlines() == lines, result.stderr
+    assert code == 1
+    assert result.stdout == ""
+
+
 def assert_nothing_written(out: Path) -> None:
     """The output folder holds no package and no staging folder (it is absent or empty)."""
     assert not (out / "datapackage.json").exists()
@@ -110,7 +135,7 @@ def cut_in_character(data: bytes, at: int) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------
-# 1. Bad input: one line, exit 1, nothing written.
+# 1. Bad input: one line each; a build with no file left exits 1 and writes nothing.
 
 
 def _random_binary() -> bytes:
@@ -207,8 +232,7 @@ def test_build_rejects_bad_file(bad_file: tuple[Path, str], tmp_path: Path) -> N
     path, message = bad_file
     out = tmp_path / "out"
     result = ogi("build", path, "--out", out)
-    assert_one_line_error(result, f"ogi: error: {path}: {message}")
-    assert result.stdout == ""
+    assert_all_rejected(result, [f"{path}: {message}"])
     assert_nothing_written(out)
 
 
@@ -220,15 +244,35 @@ def test_parse_rejects_bad_file(bad_file: tuple[Path, str]) -> None:
 
 
 def test_build_rejects_bad_file_in_a_folder(tmp_path: Path) -> None:
-    """A bad file among good ones in a folder is named, and nothing is written."""
+    """A bad file among good ones is named and rejected; the good ones are built and
+    published, the rejected file is in the rejects table, and the exit status is 3."""
     folder = tmp_path / "raw"
     folder.mkdir()
     shutil.copy(SEED, folder / SEED.name)
     (folder / "zz-empty.txt").write_bytes(b"")
     out = tmp_path / "out"
     result = ogi("build", folder, "--out", out)
-    assert_one_line_error(result, f"ogi: error: {folder / 'zz-empty.txt'}: {EMPTY}")
-    assert_nothing_written(out)
+    assert result.exit_code == 3
+    assert result.stderr == f"ogi: rejected: {folder / 'zz-empty.txt'}: {EMPTY}\n"
+    assert result.stdout.startswith(f"built 1 report(s) into {out}: 1 reports, ")
+    assert result.stdout.endswith(
+        "; 1 failing check(s) (see the checks table); 1 file(s) rejected (see the rejects table)\n"
+    )
+    with open(out / "data" / "rejects.csv", encoding="utf-8", newline="") as f:
+        assert list(csv.reader(f)) == [
+            ["reject_no", "source_file", "sha256", "bytes", "problem", "remedy"],
+            [
+                "1",
+                "zz-empty.txt",
+                hashlib.sha256(b"").hexdigest(),
+                "0",
+                "is empty",
+                "give a report file with text in it",
+            ],
+        ]
+    with open(out / "data" / "reports.csv", encoding="utf-8", newline="") as f:
+        assert [r["report_id"] for r in csv.DictReader(f)] == [SEED_ID]
+    assert ogi("validate", out).exit_code == 0
 
 
 def test_missing_path(tmp_path: Path) -> None:
@@ -277,7 +321,7 @@ def test_folder_without_reports(tmp_path: Path, contents: list[str]) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ["build", "{bad}", "--out", "{out}"],
+        ["build", "{missing}", "--out", "{out}"],
         ["parse", "{bad}"],
         ["parse", "{missing}"],
         ["validate", "{missing}"],
@@ -294,6 +338,36 @@ def test_real_process_prints_one_line(tmp_path: Path, args: list[str]) -> None:
     assert_one_line_error(proc, proc.stderr.rstrip("\n"))
     assert proc.stdout == ""
     assert_nothing_written(out)
+
+
+def test_real_process_rejects_and_fails(tmp_path: Path) -> None:
+    """The installed ``ogi`` script: a build whose only input is bad — one line for the file,
+    one for the build, status 1, no traceback, nothing written."""
+    bad, out = tmp_path / "empty.txt", tmp_path / "out"
+    bad.write_bytes(b"")
+    proc = subprocess.run(
+        [str(OGI), "build", str(bad), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert_all_rejected(proc, [f"{bad}: {EMPTY}"])
+    assert_nothing_written(out)
+
+
+def test_real_process_partial_build(tmp_path: Path) -> None:
+    """The installed ``ogi`` script: a good report and a bad file — exit status 3."""
+    bad, out = tmp_path / "empty.txt", tmp_path / "out"
+    bad.write_bytes(b"")
+    proc = subprocess.run(
+        [str(OGI), "build", str(SEED), str(bad), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (proc.returncode, proc.stderr) == (3, f"ogi: rejected: {bad}: {EMPTY}\n")
+    assert proc.stdout.startswith(f"built 1 report(s) into {out}: ")
+    assert (out / "datapackage.json").is_file()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,7 +437,7 @@ def test_unreadable_file(as_user: list[str], shared_dir: Path) -> None:
     report.chmod(0)
     out = _writable_out(shared_dir)
     proc = _run_as(as_user, shared_dir, "build", "locked.txt", "--out", "out")
-    assert_one_line_error(proc, f"ogi: error: locked.txt: {DENIED}")
+    assert_all_rejected(proc, [f"locked.txt: {DENIED}"])
     assert_nothing_written(out)
     proc = _run_as(as_user, shared_dir, "parse", "locked.txt")
     assert_one_line_error(proc, f"ogi: error: locked.txt: {DENIED}")
@@ -479,8 +553,10 @@ def test_gb18030_characters_outside_gbk(tmp_path: Path) -> None:
 # 3. A failed build leaves the previous one as it was.
 
 
-@pytest.mark.parametrize("bad", ["empty", "not a report", "duplicate", "missing"])
+@pytest.mark.parametrize("bad", ["empty", "not a report", "missing"])
 def test_previous_build_survives_a_failure(tmp_path: Path, bad: str) -> None:
+    """A build that fails — its only input rejected, or a path that does not exist — leaves
+    the previous build byte for byte."""
     out = tmp_path / "out"
     result = ogi("build", RAW, "--out", out)
     assert result.exit_code == 0, result.stderr
@@ -491,25 +567,57 @@ def test_previous_build_survives_a_failure(tmp_path: Path, bad: str) -> None:
 
     bad_path = tmp_path / "in" / f"{bad}.txt"
     bad_path.parent.mkdir()
-    if bad == "empty":
-        bad_path.write_bytes(b"")
-        line = f"ogi: error: {bad_path}: {EMPTY}"
-    elif bad == "not a report":
-        bad_path.write_bytes(BAD_FILES["english text"][1])
-        line = f"ogi: error: {bad_path}: {NOT_OGI}"
-    elif bad == "duplicate":
-        bad_path.write_bytes(SEED_BYTES)
-        line = (
-            f"ogi: error: {bad_path}: is the same report as {SEED} (identical sha256); "
-            "remove one of them"
-        )
+    if bad == "missing":
+        result = ogi("build", SEED, bad_path, "--out", out)
+        assert_one_line_error(result, f"ogi: error: {bad_path}: {MISSING}")
     else:
-        line = f"ogi: error: {bad_path}: {MISSING}"
-    result = ogi("build", SEED, bad_path, "--out", out)
-    assert_one_line_error(result, line)
+        if bad == "empty":
+            bad_path.write_bytes(b"")
+            line = f"{bad_path}: {EMPTY}"
+        else:
+            bad_path.write_bytes(BAD_FILES["english text"][1])
+            line = f"{bad_path}: {NOT_OGI}"
+        result = ogi("build", bad_path, "--out", out)
+        assert_all_rejected(result, [line])
     assert result.stdout == ""
     assert tree_digest(out) == before
     assert not list(out.glob(".ogi-build-*"))
+    assert not (out / ".ogi-publish.json").exists()
+
+
+@pytest.mark.parametrize("bad", ["empty", "not a report", "duplicate"])
+def test_partial_build_publishes_the_good_reports(tmp_path: Path, bad: str) -> None:
+    """The seed and a bad file: the seed is built as it is alone, the bad file is rejected —
+    on stderr, in the rejects table and in the database — and the exit status is 3."""
+    alone = tmp_path / "alone"
+    assert ogi("build", SEED, "--out", alone).exit_code == 0
+    bad_path = tmp_path / "in" / f"{bad}.txt"
+    bad_path.parent.mkdir()
+    if bad == "empty":
+        bad_path.write_bytes(b"")
+        problem, said = EMPTY, EMPTY
+    elif bad == "not a report":
+        bad_path.write_bytes(BAD_FILES["english text"][1])
+        problem, said = NOT_OGI, NOT_OGI
+    else:  # the package names the first copy by its name, the build's output by its path
+        bad_path.write_bytes(SEED_BYTES)
+        said = f"is the same report as {SEED} (identical sha256); remove one of them"
+        problem = f"is the same report as {SEED.name} (identical sha256); remove one of them"
+    out = tmp_path / "out"
+    result = ogi("build", SEED, bad_path, "--out", out)
+    assert (result.exit_code, result.stderr) == (3, f"ogi: rejected: {bad_path}: {said}\n")
+    for name in ("reports", "sections", "statistics", "figures", "citations", "checks", "summary"):
+        rel = f"data/{name}.csv"
+        assert (out / rel).read_bytes() == (alone / rel).read_bytes(), rel
+    with open(out / "data" / "rejects.csv", encoding="utf-8", newline="") as f:
+        (row,) = csv.DictReader(f)
+    assert (row["reject_no"], row["source_file"]) == ("1", f"{bad}.txt")
+    assert f"{row['problem']}; {row['remedy']}" == problem
+    db = sqlite3.connect(out / "build" / "ogi.db")
+    assert db.execute("select reject_no, source_file, problem, remedy from rejects").fetchall() == [
+        (1, f"{bad}.txt", row["problem"], row["remedy"])
+    ]
+    db.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -704,16 +812,18 @@ def test_build_is_reproducible(cli_built: Path, tmp_path: Path) -> None:
 
 
 def test_duplicate_content_under_two_names(tmp_path: Path) -> None:
+    """The second of two files with the same bytes is rejected (in a stable order)."""
     a, b = tmp_path / "raw" / "a.txt", tmp_path / "raw" / "b.txt"
     a.parent.mkdir()
     a.write_bytes(SEED_BYTES)
     b.write_bytes(SEED_BYTES)
     out = tmp_path / "out"
-    line = f"ogi: error: {b}: is the same report as {a} (identical sha256); remove one of them"
-    assert_one_line_error(ogi("build", a, b, "--out", out), line)
-    assert_one_line_error(ogi("build", b, a, "--out", out), line)  # named in a stable order
-    assert_one_line_error(ogi("build", a.parent, "--out", out), line)
-    assert_nothing_written(out)
+    line = f"ogi: rejected: {b}: is the same report as {a} (identical sha256); remove one of them\n"
+    for args in ([a, b], [b, a], [a.parent]):
+        result = ogi("build", *args, "--out", out)
+        assert (result.exit_code, result.stderr) == (3, line)
+    with open(out / "data" / "reports.csv", encoding="utf-8", newline="") as f:
+        assert [r["source_file"] for r in csv.DictReader(f)] == ["a.txt"]
 
 
 def test_same_file_named_twice_counts_once(tmp_path: Path) -> None:
@@ -745,10 +855,12 @@ def test_raw_source_changed_after_acquisition(tmp_path: Path) -> None:
         f.write("\n")
     actual = hashlib.sha256((raw / SEED.name).read_bytes()).hexdigest()
     result = ogi("build", raw, "--out", tmp_path / "out")
-    assert_one_line_error(
+    assert_all_rejected(
         result,
-        f"ogi: error: {raw / SEED.name}: does not match its provenance (sha256 {actual[:12]}…, recorded "
-        "ca49a4b9fa6d…): the raw source was changed; restore the original file, or acquire it again "
-        "with new provenance",
+        [
+            f"{raw / SEED.name}: does not match its provenance (sha256 {actual[:12]}…, recorded "
+            "ca49a4b9fa6d…): the raw source was changed; restore the original file, or acquire "
+            "it again with new provenance"
+        ],
     )
     assert_nothing_written(tmp_path / "out")

@@ -1,8 +1,11 @@
-"""Tests of the real Datasette site over a real build of data/raw (the seed report).
+"""Tests of the real Datasette site: real SQLite, real Datasette, in-process and on a socket.
 
-Everything goes through Datasette itself -- in-process via ``ds.client`` and, once, through
-``ogi serve`` on a real socket -- and the expected values are computed independently from
-the package CSVs (``built/data/*.csv``) or are the seed report's printed numbers.
+Two builds are used. ``built`` (conftest) is data/raw, the seed report alone, for the seed's
+exact values. ``site`` adds a small corpus written here: the seed's body a year earlier with
+fewer lawsuits, a report whose title, crawler header and text carry HTML and script (it must
+show as text everywhere), and a generation-3 report from :mod:`ogi.synth`. Expected values are
+computed independently from the package CSVs of the same build, or are the seed's printed
+numbers.
 
 pytest-asyncio is not installed: each test runs its requests with ``asyncio.run``.
 """
@@ -14,6 +17,8 @@ import csv
 import io
 import json
 import os
+import random
+import re
 import socket
 import sqlite3
 import subprocess
@@ -21,21 +26,31 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
+from conftest import RAW, SEED
 from datasette.app import Datasette
 
+from ogi import schema
+from ogi.search import fts_query
+from ogi.serve import highlight
 from ogi.serve.app import make_datasette
+from ogi.serve.metadata import site as site_config
+from ogi.serve.titles import column_title
+from ogi.serve.views import views as declared_views
+from ogi.synth import report as synthetic_report
 
 T = TypeVar("T")
 
-TABLES = [
+# every resource of the contract is a table of the site (the first eight are checked by name)
+TABLES = [res["name"] for res in schema.resources()]
+assert TABLES[:8] == [
     "reports",
     "sections",
     "indicators",
@@ -45,7 +60,18 @@ TABLES = [
     "checks",
     "summary",
 ]
-QUERIES = ["request_outcomes", "failing_checks", "figures_by_unit", "search_text"]
+VIEWS = ["report_rates"]
+QUERIES = [
+    "refusal_ranking",
+    "body_over_years",
+    "lawsuits_rose",
+    "failing_reports",
+    "failing_checks",
+    "outcomes_by_year",
+    "cited_documents",
+    "figures_by_unit",
+    "search_text",
+]
 
 TITLE = "政府信息公开工作年度报告数据集 / Chinese Open Government Information annual reports"
 PROVENANCE = {
@@ -63,11 +89,83 @@ TABLE_TITLES = {
     "citations": "引用文件 / Cited documents",
     "checks": "核查结果 / Checks",
     "summary": "汇总 / Summary",
+    "report_rates": "各报告比率 / Rates per report",
 }
+for _res in schema.resources():
+    TABLE_TITLES.setdefault(_res["name"], f"{_res['title_zh']} / {_res['title_en']}")
 SEED_ID = "ca49a4b9fa6d2394"
 SEED_ISSUER = "福州市晋安区人民政府"
 SEARCH_TERMS = ["舆情", "双随机", "12345热线"]
 NONSENSE = "甲乙丙丁戊己庚辛壬癸"
+BOM = b"\xef\xbb\xbf"
+
+# The crafted report: HTML and script in its title, its crawler header and its text.
+CRAFTED_TITLE = (
+    "福州市鼓楼区人民政府2018年政府信息公开工作年度报告<script>window.__ogi_xss_title=1</script>"
+)
+CRAFTED_URL = "https://www.example.gov.cn/gl/2018/ogi.html?from=<b>list</b>"
+CRAFTED_SENTENCE = (
+    "我区在门户网站发布<script>window.__ogi_xss=1</script>"
+    '《<img src=x onerror="window.__ogi_xss_img=1">舆情回应办法》等文件共<b>12</b>条。'
+)
+CRAFTED_ISSUER = "福州市鼓楼区人民政府"
+# what must never reach a page unescaped
+INJECTED = ["<script>window.__ogi_xss", "<img src=x onerror", "<b>12</b>", "<b>list</b>"]
+
+
+# --- the site corpus ----------------------------------------------------------------------
+
+
+def write_site_corpus(folder: Path) -> Path:
+    """Write the reports the site tests add to data/raw into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    seed = SEED.read_text(encoding="utf-8")
+    # the same body a year earlier, with 3 lawsuits instead of 5 (prose and table agree)
+    earlier = (
+        seed.replace("2018", "2017")
+        .replace("提起行政诉讼5次", "提起行政诉讼3次")
+        .replace("行政诉讼数 |\n件 |\n5 |", "行政诉讼数 |\n件 |\n3 |")
+    )
+    assert earlier.count("提起行政诉讼3次") == 1 and "行政诉讼数 |\n件 |\n3 |" in earlier
+    (folder / "jinan_2017.txt").write_text(earlier, encoding="utf-8")
+    # HTML and script everywhere: title and URL in the crawler header, a sentence in the text
+    end_of_first_paragraph = seed.index("\n", seed.index("\n") + 1)
+    crafted = (
+        f"标题: {CRAFTED_TITLE}\n原文链接: {CRAFTED_URL}\n发布时间: 2019-03-29\n=== 正文 ===\n"
+        + seed[:end_of_first_paragraph]
+        + CRAFTED_SENTENCE
+        + seed[end_of_first_paragraph:]
+    )
+    (folder / "gulou_2018_crafted.txt").write_text(crafted, encoding="utf-8")
+    # a generation-3 report, for the rates that generation 1 does not state
+    g3 = synthetic_report(random.Random(3), 3, "cell_lines", None, "synthetic_g3.txt")
+    (folder / g3.name).write_bytes(g3.data)
+    return folder
+
+
+def build_site(root: Path) -> Path:
+    """Build data/raw plus the site corpus into ``root / 'site'`` with ``ogi build``.
+
+    In a process of its own, as a user runs it: the build parses in worker processes, which
+    must not inherit the threads a test process has running (Datasette's, Playwright's)."""
+    corpus = write_site_corpus(root / "corpus")
+    out = root / "site"
+    result = subprocess.run(
+        [_ogi_executable(), "build", str(RAW), str(corpus), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    rejects = table(out, "rejects") if (out / "data" / "rejects.csv").exists() else []
+    assert rejects == [], rejects
+    return out
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of data/raw and the site corpus: four reports, two of one body."""
+    return build_site(tmp_path_factory.mktemp("site"))
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -102,20 +200,36 @@ def get_many(built: Path, paths: list[str]) -> dict[str, httpx.Response]:
     return run(built, scenario)
 
 
+def rows_of(built: Path, path: str, **params: str) -> list[dict[str, Any]]:
+    response = get(built, path, _shape="array", **params)
+    assert response.status_code == 200, response.text[:500]
+    return response.json()  # type: ignore[no-any-return]
+
+
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
+
+
+def table(built: Path, name: str) -> list[dict[str, str]]:
+    return read_csv(built / "data" / f"{name}.csv")
 
 
 def csv_rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
+def num(value: str) -> int | float | None:
+    if value == "":
+        return None
+    return float(value) if any(c in value for c in ".eE") else int(value)
+
+
 def expected_sections(built: Path, term: str) -> list[str]:
     """Section ids whose heading or body contains ``term``, from the package CSV, sorted."""
     return sorted(
         row["section_id"]
-        for row in read_csv(built / "data" / "sections.csv")
+        for row in table(built, "sections")
         if term in row["heading"] or term in row["body"]
     )
 
@@ -124,6 +238,19 @@ def table_search(built: Path, term: str) -> list[str]:
     response = get(built, "/ogi/sections.json", _search=term, _shape="array")
     assert response.status_code == 200, response.text
     return [row["section_id"] for row in response.json()]
+
+
+def close_to(got: Any, exact: float | None, decimals: int) -> bool:
+    """``got`` is ``exact`` rounded to ``decimals`` places (either way at a tie)."""
+    if exact is None:
+        return got is None
+    return got is not None and abs(got - exact) <= 0.5 * 10**-decimals + 1e-9
+
+
+def rate(part: int | float | None, whole: int | float | None) -> float | None:
+    if part is None or whole is None or whole == 0:
+        return None
+    return 100.0 * part / whole
 
 
 # --- 1. home, database page, provenance ---------------------------------------------------
@@ -137,7 +264,10 @@ def test_home_page_shows_title_licence_and_source(built: Path) -> None:
     assert f'<a href="{PROVENANCE["license_url"]}">CC-BY-4.0</a>' in page
     assert PROVENANCE["source"] in page
     assert f'<a href="{PROVENANCE["source_url"]}">' in page
-    assert '<a href="/ogi">ogi</a>' in page
+    assert (
+        '<a href="/ogi">在数据库页面编写查询 / write your own query on the database page</a>'
+        in page
+    )
 
 
 def test_database_page_shows_title_licence_source_and_queries(built: Path) -> None:
@@ -147,8 +277,8 @@ def test_database_page_shows_title_licence_source_and_queries(built: Path) -> No
     assert f"<h1>{TITLE}</h1>" in page
     assert f'<a href="{PROVENANCE["license_url"]}">CC-BY-4.0</a>' in page
     assert PROVENANCE["source"] in page
-    for table in TABLES:
-        assert f'href="/ogi/{table}"' in page
+    for name in TABLES + VIEWS:
+        assert f'href="/ogi/{name}"' in page
     for query in QUERIES:
         assert f'href="/ogi/{query}"' in page
 
@@ -162,32 +292,34 @@ def test_metadata_carries_provenance_everywhere(built: Path) -> None:
     db = meta["databases"]["ogi"]
     assert db["title"] == TITLE
     assert {key: db[key] for key in PROVENANCE} == PROVENANCE
-    assert list(db["tables"]) == TABLES
-    for name, table in db["tables"].items():
-        assert table["title"] == TABLE_TITLES[name]
-        assert {key: table[key] for key in PROVENANCE} == PROVENANCE, name
+    assert list(db["tables"]) == TABLES + VIEWS
+    for name, meta_table in db["tables"].items():
+        assert meta_table["title"] == TABLE_TITLES[name]
+        assert {key: meta_table[key] for key in PROVENANCE} == PROVENANCE, name
     assert list(db["queries"]) == QUERIES
     for name, query in db["queries"].items():
-        assert " / " in query["title"], name  # bilingual
+        zh, en = query["title"].split(" / ")  # bilingual
+        assert re.search("[\u4e00-\u9fff]", zh) and re.fullmatch("[ -~]+", en), name
         assert {key: query[key] for key in PROVENANCE} == PROVENANCE, name
 
 
 def test_every_table_page_shows_its_title_licence_and_source(built: Path) -> None:
-    pages = get_many(built, [f"/ogi/{table}" for table in TABLES])
-    for table in TABLES:
-        response = pages[f"/ogi/{table}"]
-        assert response.status_code == 200, table
+    pages = get_many(built, [f"/ogi/{name}" for name in TABLES + VIEWS])
+    for name in TABLES + VIEWS:
+        response = pages[f"/ogi/{name}"]
+        assert response.status_code == 200, name
         page = response.text
-        assert f"<h1>{TABLE_TITLES[table]}</h1>" in page, table
-        assert f'<a href="{PROVENANCE["license_url"]}">CC-BY-4.0</a>' in page, table
-        assert PROVENANCE["source"] in page, table
+        view = " (view)" if name in VIEWS else ""
+        assert f"<h1>{TABLE_TITLES[name]}{view}</h1>" in page, name
+        assert f'<a href="{PROVENANCE["license_url"]}">CC-BY-4.0</a>' in page, name
+        assert PROVENANCE["source"] in page, name
 
 
 def test_every_table_json_carries_provenance(built: Path) -> None:
-    pages = get_many(built, [f"/ogi/{table}.json?_size=1" for table in TABLES])
-    for table in TABLES:
-        body = pages[f"/ogi/{table}.json?_size=1"].json()
-        assert {key: body[key] for key in PROVENANCE} == PROVENANCE, table
+    pages = get_many(built, [f"/ogi/{name}.json?_size=1" for name in TABLES + VIEWS])
+    for name in TABLES + VIEWS:
+        body = pages[f"/ogi/{name}.json?_size=1"].json()
+        assert {key: body[key] for key in PROVENANCE} == PROVENANCE, name
 
 
 # --- 2. a table page with facets ----------------------------------------------------------
@@ -363,31 +495,6 @@ def test_failing_checks_query(built: Path) -> None:
     ]
 
 
-def test_request_outcomes_query(built: Path) -> None:
-    response = get(built, "/ogi/request_outcomes.json", _shape="array")
-    assert response.status_code == 200
-    assert response.json() == [
-        {
-            "report_id": SEED_ID,
-            "issuer": SEED_ISSUER,
-            "year": 2018,
-            "generation": 1,
-            "requests_received": 192,
-            "requests_handled": 192,
-            "granted": 57,
-            "partially_granted": 2,
-            "refused": 0,
-            "unable_to_provide": None,
-            "not_processed": None,
-            "other_handling": 133,
-            "reconsiderations": 5,
-            "lawsuits": 5,
-            "grant_rate_pct": 29.7,
-            "refusal_rate_pct": 0.0,
-        }
-    ]
-
-
 @pytest.mark.parametrize("term", SEARCH_TERMS)
 def test_search_text_query_matches_table_search(built: Path, term: str) -> None:
     response = get(built, "/ogi/search_text.json", q=term, _shape="array")
@@ -421,15 +528,15 @@ def test_search_text_query_nonsense_and_empty(built: Path) -> None:
 
 def test_table_csv_stream_returns_every_row(built: Path) -> None:
     expected = csv_rows((built / "data" / "figures.csv").read_text(encoding="utf-8"))
-    assert len(expected) - 1 > 100, "the figures table should be longer than one page"
+    assert len(expected) - 1 > 50, "the figures table should be longer than one page"
     responses = get_many(built, ["/ogi/figures.csv?_stream=1", "/ogi/figures.csv"])
     streamed = responses["/ogi/figures.csv?_stream=1"]
     assert streamed.status_code == 200
     assert csv_rows(streamed.text) == expected  # same header, same rows, same order
-    # without _stream only the first page comes back: the streaming is what matters
+    # without _stream only the first page (default_page_size) comes back
     page = responses["/ogi/figures.csv"]
     assert page.status_code == 200
-    assert len(csv_rows(page.text)) == 1 + 100
+    assert len(csv_rows(page.text)) == 1 + 50
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -650,3 +757,837 @@ def test_empty_search_box_answers_without_error(built: Path) -> None:
         return [(await ds.client.get(u)).status_code for u in urls]
 
     assert asyncio.run(go()) == [200, 200]
+
+
+# --- 8. settings: read-only, time and row limits, no suggested facets ---------------------
+
+
+def test_settings_are_safe_and_do_not_cut_canned_queries(site: Path) -> None:
+    settings = get(site, "/-/settings.json").json()
+    assert {
+        key: settings[key]
+        for key in (
+            "max_returned_rows",
+            "sql_time_limit_ms",
+            "facet_time_limit_ms",
+            "suggest_facets",
+            "default_page_size",
+            "allow_csv_stream",
+            "max_csv_mb",
+            "truncate_cells_html",
+        )
+    } == {
+        "max_returned_rows": 10000,
+        "sql_time_limit_ms": 2000,
+        "facet_time_limit_ms": 500,
+        "suggest_facets": False,
+        "default_page_size": 50,
+        "allow_csv_stream": True,
+        "max_csv_mb": 0,
+        "truncate_cells_html": 160,
+    }
+    # every canned query is bounded below max_returned_rows, so none is ever cut short
+    for qid, query in site_config()["queries"].items():
+        limit = re.search(r"\blimit (\d+)\s*$", query["sql"])
+        if limit is not None:
+            assert int(limit.group(1)) < settings["max_returned_rows"], qid
+        body = get(site, f"/ogi/{qid}.json").json()
+        assert body["ok"] is True and body["truncated"] is False, qid
+
+
+def test_no_suggested_facets_on_table_pages(site: Path) -> None:
+    for name in TABLES + VIEWS:
+        body = get(site, f"/ogi/{name}.json", _size="1").json()
+        assert body["suggested_facets"] == [], name
+
+
+# --- 9. the rates view and the compare facets ---------------------------------------------
+
+
+def expected_rates(built: Path) -> dict[str, dict[str, Any]]:
+    """report_rates computed in Python from the package CSVs."""
+    reports = {r["report_id"]: r for r in table(built, "reports")}
+    failing = Counter(r["report_id"] for r in table(built, "checks") if r["status"] == "fail")
+    not_held: dict[str, float] = {}
+    for cell in table(built, "statistics"):
+        if (
+            cell["indicator"] in ("g2.s3.unable.not_held", "g3.s3.unable.not_held")
+            and cell["column"] == "total"
+            and cell["value"] != ""
+        ):
+            not_held[cell["report_id"]] = not_held.get(cell["report_id"], 0) + num(cell["value"])  # type: ignore[operator]
+    out = {}
+    for s in table(built, "summary"):
+        v = {k: num(s[k]) for k in s if k not in ("report_id", "issuer")}
+        r = reports[s["report_id"]]
+        handled, received = v["requests_handled"], v["requests_received"]
+        out[s["report_id"]] = {
+            "issuer": s["issuer"] or None,
+            "year": v["year"],
+            "province": r["province"] or None,
+            "city": r["city"] or None,
+            "county": r["county"] or None,
+            "generation": v["generation"],
+            "requests_received": received,
+            "requests_handled": handled,
+            "grant_rate": rate(v["granted"], handled),
+            "partial_rate": rate(v["partially_granted"], handled),
+            "refusal_rate": rate(v["refused"], handled),
+            "unable_rate": rate(v["unable_to_provide"], handled),
+            "not_held_rate": rate(not_held.get(s["report_id"]), handled),
+            "not_processed_rate": rate(v["not_processed"], handled),
+            "other_rate": rate(v["other_handling"], handled),
+            "reconsiderations_per_100": rate(v["reconsiderations"], received),
+            "lawsuits_per_100": rate(v["lawsuits"], received),
+            "granted": v["granted"],
+            "partially_granted": v["partially_granted"],
+            "refused": v["refused"],
+            "unable_to_provide": v["unable_to_provide"],
+            "not_held": not_held.get(s["report_id"]),
+            "not_processed": v["not_processed"],
+            "other_handling": v["other_handling"],
+            "reconsiderations": v["reconsiderations"],
+            "lawsuits": v["lawsuits"],
+            "failing_checks": failing[s["report_id"]],
+            "report_id": s["report_id"],
+            "url": r["url"] or None,
+        }
+    return out
+
+
+RATES_1 = {"grant_rate", "partial_rate", "refusal_rate", "unable_rate", "not_held_rate"}
+RATES_1 |= {"not_processed_rate", "other_rate"}
+RATES_2 = {"reconsiderations_per_100", "lawsuits_per_100"}
+
+
+def test_views_are_in_the_database_with_their_declared_columns(site: Path) -> None:
+    conn = sqlite3.connect(f"file:{site / 'build' / 'ogi.db'}?mode=ro", uri=True)
+    names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'view'")]
+    assert names == VIEWS
+    for name, view in declared_views().items():
+        columns = [d[0] for d in conn.execute(f"select * from [{name}] limit 0").description]
+        assert columns == list(view["columns"]), name
+        for column, c in view["columns"].items():
+            assert set(c) == {"title_zh", "title_en", "description_zh", "description_en"}, column
+    fts = {r[0] for r in conn.execute("select name from sqlite_master where name like '%_fts'")}
+    assert {"sections_fts", "figures_fts", "citations_fts"} <= fts
+
+
+def test_report_rates_equal_rates_computed_from_the_csvs(site: Path) -> None:
+    expected = expected_rates(site)
+    got = rows_of(site, "/ogi/report_rates.json", _size="max")
+    assert len(got) == len(expected) == 4
+    for row in got:
+        want = expected[row["report_id"]]
+        assert list(row) == list(want)
+        for key, value in want.items():
+            if key in RATES_1:
+                assert close_to(row[key], value, 1), (key, row[key], value)
+            elif key in RATES_2:
+                assert close_to(row[key], value, 2), (key, row[key], value)
+            else:
+                assert row[key] == value, (key, row[key], value)
+    # sorted by year, latest first
+    years = [row["year"] for row in got]
+    assert years == sorted(years, reverse=True)
+
+
+def test_report_rates_of_the_seed(site: Path) -> None:
+    (row,) = rows_of(site, "/ogi/report_rates.json", report_id=SEED_ID)
+    assert {k: row[k] for k in ("issuer", "year", "requests_handled", "granted", "refused")} == {
+        "issuer": SEED_ISSUER,
+        "year": 2018,
+        "requests_handled": 192,
+        "granted": 57,
+        "refused": 0,
+    }
+    assert (row["grant_rate"], row["partial_rate"], row["refusal_rate"]) == (29.7, 1.0, 0.0)
+    assert (row["other_rate"], row["lawsuits_per_100"], row["failing_checks"]) == (69.3, 2.6, 1)
+    # generation 1 states no "unable to provide" and no "not held": empty, never 0
+    assert (row["unable_rate"], row["not_held_rate"], row["not_held"]) == (None, None, None)
+
+
+def test_report_rates_facets_year_province_city_issuer_generation(site: Path) -> None:
+    body = get(site, "/ogi/report_rates.json").json()
+    facets = body["facet_results"]
+    assert list(facets) == ["year", "province", "city", "issuer", "generation"]
+    rows = list(expected_rates(site).values())
+    for name, facet in facets.items():
+        got = {item["value"]: item["count"] for item in facet["results"]}
+        assert got == dict(Counter(r[name] for r in rows if r[name] is not None)), name
+    assert {i["value"]: i["count"] for i in facets["issuer"]["results"]}[SEED_ISSUER] == 2
+    # choosing a facet value filters the rows
+    selected = rows_of(site, "/ogi/report_rates.json", issuer=SEED_ISSUER)
+    assert sorted(r["year"] for r in selected) == [2017, 2018]
+    page = get(site, "/ogi/report_rates").text
+    for name in facets:
+        assert f'id="facet-{name}"' in page, name
+
+
+# --- 10. canned queries for the usual questions -------------------------------------------
+
+
+def summary_with_places(built: Path) -> list[dict[str, Any]]:
+    reports = {r["report_id"]: r for r in table(built, "reports")}
+    return [
+        {
+            **{
+                k: (num(v) if k not in ("report_id", "issuer") else v or None) for k, v in s.items()
+            },
+            "province": reports[s["report_id"]]["province"] or None,
+        }
+        for s in table(built, "summary")
+    ]
+
+
+def test_refusal_ranking(site: Path) -> None:
+    def expected(year: int | None, province: str | None, min_handled: int) -> list[list[Any]]:
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for s in summary_with_places(site):
+            if s["issuer"] is None or s["refused"] is None or not s["requests_handled"]:
+                continue
+            if (year is None or s["year"] == year) and (province in (None, s["province"])):
+                groups[s["issuer"]].append(s)
+        out = []
+        for issuer, rows in groups.items():
+            handled = sum(r["requests_handled"] for r in rows)
+            refused = sum(r["refused"] for r in rows)
+            if handled >= min_handled:
+                out.append([issuer, len(rows), handled, refused, 100.0 * refused / handled])
+        return sorted(out, key=lambda r: (-round(r[4], 1), -r[3], r[0]))
+
+    def got(**params: str) -> list[list[Any]]:
+        rows = rows_of(site, "/ogi/refusal_ranking.json", **params)
+        return [
+            [r["issuer"], r["reports"], r["requests_handled"], r["refused"], r["refusal_rate"]]
+            for r in rows
+        ]
+
+    for params, want in [
+        ({}, expected(None, None, 20)),
+        ({"year": "2018"}, expected(2018, None, 20)),
+        ({"province": "福建省"}, expected(None, "福建省", 20)),
+        ({"min_handled": "300"}, expected(None, None, 300)),
+    ]:
+        result = got(**params)
+        assert [r[:4] for r in result] == [r[:4] for r in want], params
+        assert all(close_to(g[4], w[4], 1) for g, w in zip(result, want, strict=True))
+    # the seed's body, both years: 384 handled, none refused
+    assert [SEED_ISSUER, 2, 384, 0] in [r[:4] for r in got()]
+    assert got(min_handled="385") == [r for r in got() if r[2] >= 385]
+
+
+def test_body_over_years(site: Path) -> None:
+    rows = rows_of(site, "/ogi/body_over_years.json", issuer="晋安区")
+    assert [(r["issuer"], r["year"], r["lawsuits"], r["lawsuits_change"]) for r in rows] == [
+        (SEED_ISSUER, 2017, 3, None),
+        (SEED_ISSUER, 2018, 5, 2),
+    ]
+    assert [(r["requests_received"], r["received_change"], r["grant_rate"]) for r in rows] == [
+        (192, None, 29.7),
+        (192, 0, 29.7),
+    ]
+    assert [r["failing_checks"] for r in rows] == [1, 1]
+    assert rows[1]["report_id"] == SEED_ID
+    # no name typed: nothing, not every report
+    assert rows_of(site, "/ogi/body_over_years.json") == []
+    assert rows_of(site, "/ogi/body_over_years.json", issuer=NONSENSE) == []
+
+
+def test_lawsuits_rose(site: Path) -> None:
+    rows = rows_of(site, "/ogi/lawsuits_rose.json")
+    expected = []
+    by_issuer: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s in summary_with_places(site):
+        if s["issuer"]:
+            by_issuer[s["issuer"]].append(s)
+    for issuer, reports in by_issuer.items():
+        reports.sort(key=lambda r: (r["year"], r["report_id"]))
+        for prev, cur in zip(reports, reports[1:], strict=False):
+            if (
+                prev["year"] < cur["year"]
+                and None not in (prev["lawsuits"], cur["lawsuits"])
+                and cur["lawsuits"] > prev["lawsuits"]
+            ):
+                expected.append(
+                    (issuer, prev["year"], cur["year"], prev["lawsuits"], cur["lawsuits"])
+                )
+    got = [
+        (r["issuer"], r["prev_year"], r["year"], r["prev_lawsuits"], r["lawsuits"]) for r in rows
+    ]
+    assert got == expected == [(SEED_ISSUER, 2017, 2018, 3, 5)]
+    assert (rows[0]["increase"], rows[0]["report_id"]) == (2, SEED_ID)
+    assert rows_of(site, "/ogi/lawsuits_rose.json", year="2017") == []
+    assert len(rows_of(site, "/ogi/lawsuits_rose.json", year="2018", province="福建省")) == 1
+
+
+def test_failing_reports_and_failing_checks(site: Path) -> None:
+    checks = table(site, "checks")
+    reports = {r["report_id"]: r for r in table(site, "reports")}
+    failing = Counter(c["report_id"] for c in checks if c["status"] == "fail")
+    rows = rows_of(site, "/ogi/failing_reports.json")
+    assert {r["report_id"]: r["failing"] for r in rows} == dict(failing)
+    for r in rows:
+        assert set(r["checks"].split(",")) == {
+            c["check"] for c in checks if c["report_id"] == r["report_id"] and c["status"] == "fail"
+        }
+        assert (r["issuer"], r["year"]) == (
+            reports[r["report_id"]]["issuer"],
+            int(reports[r["report_id"]]["year"]),
+        )
+    counts = [r["failing"] for r in rows]
+    assert counts == sorted(counts, reverse=True)
+    by_year = rows_of(site, "/ogi/failing_reports.json", year="2017")
+    assert [r["report_id"] for r in by_year] == [
+        rid for rid in failing if reports[rid]["year"] == "2017"
+    ]
+    every = rows_of(site, "/ogi/failing_checks.json")
+    assert len(every) == sum(failing.values())
+    jinan = rows_of(site, "/ogi/failing_checks.json", issuer="晋安区", year="2018")
+    assert [(r["report_id"], r["check"], r["subject"]) for r in jinan] == [
+        (SEED_ID, "prose_vs_prose", "hotline_satisfaction_rate")
+    ]
+
+
+def test_outcomes_by_year(site: Path) -> None:
+    rows = rows_of(site, "/ogi/outcomes_by_year.json")
+    summary = summary_with_places(site)
+    years = sorted({s["year"] for s in summary})
+    assert [r["year"] for r in rows] == years
+    for r in rows:
+        of_year = [s for s in summary if s["year"] == r["year"]]
+        assert r["reports"] == len(of_year)
+        for key in ("requests_received", "requests_handled", "granted", "refused", "lawsuits"):
+            values = [s[key] for s in of_year if s[key] is not None]
+            assert r[key] == (sum(values) if values else None), (r["year"], key)
+        stating = [s for s in of_year if s["granted"] is not None]
+        assert close_to(
+            r["grant_rate"],
+            rate(sum(s["granted"] for s in stating), sum(s["requests_handled"] for s in stating))
+            if stating
+            else None,
+            1,
+        )
+    assert [r["year"] for r in rows_of(site, "/ogi/outcomes_by_year.json", generation="3")] == [
+        s["year"] for s in summary if s["generation"] == 3
+    ]
+
+
+def test_cited_documents(site: Path) -> None:
+    citations = table(site, "citations")
+    groups: dict[str, set[str]] = defaultdict(set)
+    for c in citations:
+        groups[c["title"] or c["text"]].add(c["report_id"])
+    rows = rows_of(site, "/ogi/cited_documents.json")
+    assert {r["document"]: r["reports"] for r in rows} == {
+        doc: len(ids) for doc, ids in sorted(groups.items(), key=lambda g: -len(g[1]))[:100]
+    }
+    assert [r["reports"] for r in rows] == sorted((r["reports"] for r in rows), reverse=True)
+    # only citations whose text or sentence contains the words
+    filtered = rows_of(site, "/ogi/cited_documents.json", q="舆情")
+    assert {r["document"] for r in filtered} == {
+        c["title"] or c["text"] for c in citations if "舆情" in c["text"] + c["sentence"]
+    }
+
+
+def test_canned_query_pages_have_bilingual_parameters_and_columns(site: Path) -> None:
+    page = get(site, "/ogi/refusal_ranking").text
+    assert '<span class="ogi-param-title">年度 / Year</span>' in page
+    assert '<span class="ogi-param-title">最少办理数 / Minimum requests handled</span>' in page
+    assert '<span class="ogi-col-title">不予公开率（%） / Refusal rate (%)</span>' in page
+    assert '<span class="ogi-col-title">报告数 / Reports</span>' in page
+    assert '完整列表 / Complete list: <a href="/ogi/report_rates?_sort_desc=refusal_rate">' in page
+    # every parameter of every canned query has a title in both languages
+    for qid, query in site_config()["queries"].items():
+        named = set(re.findall(r":(\w+)", query["sql"]))
+        assert named == set(query.get("params", {})), qid
+        for p in query.get("params", {}).values():
+            assert p["title_zh"] and p["title_en"]
+    # and every column a canned query returns has one too
+    for qid in QUERIES:
+        body = get(site, f"/ogi/{qid}.json", q="舆情", issuer="晋安区").json()
+        for column in body["columns"]:
+            assert column_title(None, column) is not None, (qid, column)
+
+
+# --- 11. search everything: sections, figures and citations, matches in context -----------
+
+
+SEARCHED = {
+    "sections": ["heading", "body"],
+    "figures": ["sentence"],
+    "citations": ["text", "sentence"],
+}
+
+
+def containing(built: Path, name: str, term: str) -> list[dict[str, str]]:
+    return [r for r in table(built, name) if any(term in r[c] for c in SEARCHED[name])]
+
+
+@pytest.mark.parametrize("term", ["舆情", "复议", "双随机", "12345热线", "条例"])
+def test_search_everything_counts_every_match(site: Path, term: str) -> None:
+    body = get(site, "/-/search.json", q=term).json()
+    assert body["q"] == term
+    assert [t["table"] for t in body["tables"]] == ["sections", "figures", "citations"]
+    for result in body["tables"]:
+        expected = containing(site, result["table"], term)
+        assert result["count"] == len(expected), (term, result["table"])
+        assert len(result["rows"]) == min(10, len(expected))
+        assert result["search_url"] == f"/ogi/{result['table']}?" + urlencode({"_search": term})
+        assert result["error"] is None
+        for row in result["rows"]:
+            # every row shown holds the term, marked, in at least one searched column
+            assert any(f"<mark>{term}</mark>" in html for html in row["context_html"].values())
+    assert sum(t["count"] for t in body["tables"]) > 0
+
+
+def test_search_everything_two_character_word_rows_and_links(site: Path) -> None:
+    body = get(site, "/-/search.json", q="舆情").json()
+    sections = body["tables"][0]
+    expected = sorted(
+        (r for r in containing(site, "sections", "舆情")),
+        key=lambda r: (r["report_id"], int(r["seq"])),
+    )
+    reports = {r["report_id"]: r for r in table(site, "reports")}
+    first = sections["rows"][0]
+    assert first["key"] in {r["section_id"] for r in expected}
+    assert first["issuer"] == reports[first["report_id"]]["issuer"]
+    assert first["row_url"] == "/ogi/sections/" + first["key"].replace(".", "~2E").replace(
+        ":", "~3A"
+    )
+    assert first["source_url"] == (
+        f"/-/report/{first['report_id']}?"
+        + urlencode({"section": first["key"], "q": "舆情"})
+        + "#hit"
+    )
+    figures = body["tables"][1]
+    for row in figures["rows"]:
+        figure = next(
+            f
+            for f in table(site, "figures")
+            if f["report_id"] == row["report_id"] and f["figure_no"] == row["key"].split(",")[1]
+        )
+        assert row["value_text"] == figure["value_text"]
+        assert row["source_url"] == (
+            f"/-/report/{row['report_id']}?"
+            + urlencode({"start": figure["start"], "end": figure["end"], "q": "舆情"})
+            + "#hit"
+        )
+
+
+def test_search_everything_page_and_empty_queries(site: Path) -> None:
+    page = get(site, "/-/search", q="舆情").text
+    counts = {name: len(containing(site, name, "舆情")) for name in SEARCHED}
+    assert f"共 {sum(counts.values()):,} 处匹配" in page
+    assert "<mark>舆情</mark>" in page
+    assert (
+        f'<a href="/ogi/sections?_search=%E8%88%86%E6%83%85">全部 {counts["sections"]} 条' in page
+    )
+    for q in ["", "   ", '"', '""']:
+        response = get(site, "/-/search", q=q)
+        assert response.status_code == 200, q
+        assert get(site, "/-/search.json", q=q).json()["tables"] == [], q
+    nothing = get(site, "/-/search.json", q=NONSENSE).json()
+    assert [t["count"] for t in nothing["tables"]] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("name", ["figures", "citations"])
+def test_table_search_on_figures_and_citations(site: Path, name: str) -> None:
+    pks = {"figures": ("report_id", "figure_no"), "citations": ("report_id", "citation_no")}[name]
+    for term in ["舆情", "满意率", "条例"]:
+        rows = rows_of(site, f"/ogi/{name}.json", _search=term, _size="max")
+        got = sorted((r[pks[0]], r[pks[1]]) for r in rows)
+        assert got == sorted((r[pks[0]], int(r[pks[1]])) for r in containing(site, name, term)), (
+            term
+        )
+
+
+def test_table_search_shows_matches_in_context(site: Path) -> None:
+    page = get(site, "/ogi/sections", _search="舆情").text
+    contexts = re.findall(r'<span class="ogi-context">(.*?)</span></td>', page, re.S)
+    assert len(contexts) >= len(expected_sections(site, "舆情"))
+    assert all("<mark>舆情</mark>" in c for c in contexts)
+    # a column searched on its own
+    page = get(site, "/ogi/sections", _search_heading="舆情").text
+    assert '<span class="ogi-context">围绕社会重大关切加强<mark>舆情</mark>回应</span>' in page
+    # without a search the cells are Datasette's own
+    assert '<span class="ogi-context">' not in get(site, "/ogi/sections").text
+
+
+def test_highlight_finds_terms_as_the_index_does() -> None:
+    assert highlight.terms('舆情 "双随机 一公开"  ') == ["舆情", "双随机 一公开"]
+    assert highlight.find("加强网络舆情监测", "舆情") == [(4, 6)]
+    assert highlight.find("舆，情", "舆情") == [(0, 3)]  # the index ignores punctuation too
+    assert highlight.find("１２３４５热线", "12345热线") == [(0, 7)]  # full-width folded
+    assert highlight.find("Open Data", "open") == [(0, 4)]
+    assert highlight.find("舆论与情况", "舆情") == []
+    assert highlight.find("anything", "") == []
+    assert str(highlight.snippet("一二三四五舆情六七八九十", "舆情", width=2)) == (
+        "…四五<mark>舆情</mark>六七…"
+    )
+    assert str(highlight.snippet("<b>舆情</b>", "舆情")) == "&lt;b&gt;<mark>舆情</mark>&lt;/b&gt;"
+    assert highlight.snippet("没有", "舆情") is None
+    # every match the index finds in the seed can be found again for its context
+    seed_sections = [r for r in read_csv(RAW.parent / "sections.csv") if "舆情" in r["body"]]
+    assert seed_sections
+    for r in seed_sections:
+        assert highlight.snippet(r["body"], "舆情") is not None
+    assert fts_query("舆情") == '"舆 情"'
+
+
+# --- 12. provenance: from any number to the report text ----------------------------------
+
+
+def test_figure_links_to_its_place_in_the_report(site: Path) -> None:
+    page = get(site, "/ogi/figures", report_id=SEED_ID, value_text="99.63%").text
+    href = f"/-/report/{SEED_ID}?start=10218&amp;end=10224#hit"
+    assert f'<a href="{href}" title="offset 10218">原文 / source ›</a>' in page
+    reader = get(site, f"/-/report/{SEED_ID}", start="10218", end="10224")
+    assert reader.status_code == 200
+    text = reader.text
+    assert '<mark id="hit" class="ogi-hit">99.63%</mark>' in text
+    assert text.count('id="hit"') == 1
+    sections = {r["section_id"]: r for r in table(site, "sections")}
+    path = [sections[f"{SEED_ID}:{p}"] for p in ("2", "2.5", "2.5.1")]
+    location = re.search(r'<p class="ogi-located">(.*?)</p>', text, re.S)
+    assert location is not None
+    for s in path:
+        assert f'<a href="#s-{s["section_id"].split(":")[1]}">{s["marker"]}{s["heading"]}</a>' in (
+            location.group(1)
+        )
+    assert "正文数字 / figure: 99.63%" in location.group(1)
+
+
+def test_statistic_citation_and_check_link_to_their_place(site: Path) -> None:
+    stats = get(site, "/ogi/statistics", report_id=SEED_ID, row="1", column="year").text
+    assert f'href="/-/report/{SEED_ID}?start=11391&amp;end=11395#hit"' in stats
+    reader = get(site, f"/-/report/{SEED_ID}", start="11391", end="11395").text
+    assert '<mark id="hit" class="ogi-hit">1630</mark>' in reader
+    assert "统计表 / table: 主动公开文件数 [2018年] 1630 条" in reader
+    assert ">(二)附表</a>" in reader  # the appendix section, in the location path
+
+    cites = get(site, "/ogi/citations", report_id=SEED_ID, citation_no="6").text
+    assert f'href="/-/report/{SEED_ID}?start=1687&amp;end=1701#hit"' in cites
+    reader = get(site, f"/-/report/{SEED_ID}", start="1687", end="1701").text
+    assert '<mark id="hit" class="ogi-hit">榕晋政办〔2018〕133号</mark>' in reader
+
+    # a check has only a start: the reader finds what is printed there
+    checks = get(site, "/ogi/checks", report_id=SEED_ID, status="fail").text
+    assert f'href="/-/report/{SEED_ID}?start=10218#hit"' in checks
+    reader = get(site, f"/-/report/{SEED_ID}", start="10218").text
+    assert '<mark id="hit" class="ogi-hit">99.63%</mark>' in reader
+
+    # a section links to itself in the reader
+    sections = get(site, "/ogi/sections", section_id=f"{SEED_ID}:6.2").text
+    assert f'href="/-/report/{SEED_ID}?section={SEED_ID}%3A6.2#hit"' in sections
+    reader = get(site, f"/-/report/{SEED_ID}", section=f"{SEED_ID}:6.2").text
+    assert 'class="ogi-sec ogi-level-2 ogi-hit-section" id="s-6.2"' in reader
+
+
+def test_report_reader_shows_the_whole_text_and_the_original_url(site: Path) -> None:
+    crafted = next(r for r in table(site, "reports") if r["issuer"] == CRAFTED_ISSUER)
+    page = get(site, f"/-/report/{crafted['report_id']}").text
+    # the original URL, escaped, as a link
+    escaped_url = CRAFTED_URL.replace("<", "&lt;").replace(">", "&gt;")
+    assert f'<a class="ogi-original-url" href="{escaped_url}" rel="nofollow noopener">' in page
+    # every section's heading and body, in order
+    sections = [r for r in table(site, "sections") if r["report_id"] == crafted["report_id"]]
+    positions = []
+    for s in sorted(sections, key=lambda r: int(r["seq"])):
+        body = s["body"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        body = body.replace('"', "&#34;").replace("'", "&#39;")
+        assert body in page, s["section_id"]
+        positions.append(page.index(f'id="s-{s["section_id"].split(":")[1]}"'))
+    assert positions == sorted(positions)
+    # no URL: said so; unknown report or bad id: 404
+    assert "未知 / not known" in get(site, f"/-/report/{SEED_ID}").text
+    assert get(site, "/-/report/0000000000000000").status_code == 404
+    assert get(site, "/-/report/nope").status_code == 404
+    # rates and queries link their report ids to the reader, issuers to their history
+    rates = get(site, "/ogi/report_rates").text
+    assert (
+        f'<a href="/-/report/{SEED_ID}" title="阅读原文 / read the report">{SEED_ID}</a>' in rates
+    )
+    issuer_link = f"/ogi/body_over_years?issuer={quote(SEED_ISSUER)}"
+    assert f'<a href="{issuer_link}" title="历年情况 / over the years">{SEED_ISSUER}</a>' in rates
+
+
+def test_original_url_only_links_http() -> None:
+    from ogi.serve.pages import SAFE_URL
+
+    assert SAFE_URL.match("https://www.gov.cn/x") and SAFE_URL.match("HTTP://a.b")
+    assert not SAFE_URL.match("javascript:alert(1)")
+    assert not SAFE_URL.match(" data:text/html,<script>")
+
+
+# --- 13. two languages --------------------------------------------------------------------
+
+
+def test_column_and_indicator_titles_in_both_languages(site: Path) -> None:
+    page = get(site, "/ogi/summary").text
+    assert '<span class="ogi-col-title">新收申请数 / Requests received</span>' in page
+    page = get(site, "/ogi/report_rates").text
+    assert '<span class="ogi-col-title">不予公开率（%） / Refusal rate (%)</span>' in page
+    page = get(site, "/ogi/statistics", report_id=SEED_ID).text
+    link = '<a href="/ogi/indicators/g1~2Erequests_received" title="g1.requests_received">'
+    assert f"{link}受理政府信息公开申请总数 / Requests received</a>" in page
+    # the column descriptions (both languages) are folded away, not a page long
+    assert '<details class="ogi-columns">' in page
+    # the metadata has a bilingual title for every column of every table and view
+    meta = get(site, "/-/metadata.json").json()["databases"]["ogi"]["tables"]
+    for name in TABLES + VIEWS:
+        for column, description in meta[name]["columns"].items():
+            zh, rest = description.split(" / ", 1)
+            en, text = rest.split(": ", 1)
+            assert zh and en and text, (name, column)
+
+
+# --- 14. CSV for Excel --------------------------------------------------------------------
+
+
+def test_csv_with_bom_for_excel(site: Path) -> None:
+    async def scenario(ds: Datasette) -> dict[str, httpx.Response]:
+        paths = [
+            "/ogi/summary.csv?_stream=1",
+            "/ogi/summary.csv?_stream=1&_bom=1",
+            "/ogi/summary.csv?_stream=on&_dl=on&_bom=on",
+            "/ogi/report_rates.csv?_stream=1&_bom=1",
+            "/ogi/body_over_years.csv?issuer=%E6%99%8B%E5%AE%89&_bom=1",
+            "/ogi/body_over_years.csv?issuer=%E6%99%8B%E5%AE%89",
+            "/ogi/summary.json?_bom=1",
+        ]
+        return {p: await ds.client.get(p) for p in paths}
+
+    r = run(site, scenario)
+    plain = r["/ogi/summary.csv?_stream=1"].content
+    assert not plain.startswith(BOM)
+    assert r["/ogi/summary.csv?_stream=1&_bom=1"].content == BOM + plain
+    download = r["/ogi/summary.csv?_stream=on&_dl=on&_bom=on"]
+    assert download.content == BOM + plain
+    assert download.headers["content-disposition"] == 'attachment; filename="summary.csv"'
+    expected = csv_rows((site / "data" / "summary.csv").read_text(encoding="utf-8"))
+    assert sorted(csv_rows(plain.decode("utf-8"))[1:]) == sorted(expected[1:])
+    # a view streams every row too
+    rates = csv_rows(r["/ogi/report_rates.csv?_stream=1&_bom=1"].content[3:].decode("utf-8"))
+    assert rates[0] == list(declared_views()["report_rates"]["columns"]) and len(rates) == 1 + 4
+    query = r["/ogi/body_over_years.csv?issuer=%E6%99%8B%E5%AE%89&_bom=1"].content
+    assert query == BOM + r["/ogi/body_over_years.csv?issuer=%E6%99%8B%E5%AE%89"].content
+    assert len(csv_rows(query[3:].decode("utf-8"))) == 1 + 2
+    assert not r["/ogi/summary.json?_bom=1"].content.startswith(BOM)
+
+
+def test_download_links_on_table_and_query_pages(site: Path) -> None:
+    # a whole table: the package's own CSV file
+    page = get(site, "/ogi/summary").text
+    assert "下载全部 4 行 / Download all rows:" in page
+    assert 'class="ogi-csv" href="/-/package/summary.csv" download="summary.csv"' in page
+    assert (
+        'class="ogi-csv-excel" href="/-/package/summary.csv?_bom=1" download="summary.csv"' in page
+    )
+    # filtered rows: Datasette's CSV of them, every row (_stream), as a file (_dl), labelled
+    page = get(site, "/ogi/summary", year="2018").text
+    assert "下载全部 2 行 / Download all rows:" in page
+    csv_url = "/ogi/summary.csv?year=2018&amp;_labels=on&amp;_size=max&amp;_stream=on&amp;_dl=on"
+    assert f'class="ogi-csv" href="{csv_url}"' in page
+    assert f'class="ogi-csv-excel" href="{csv_url}&amp;_bom=on"' in page
+    # a view has no file in the package
+    page = get(site, "/ogi/report_rates").text
+    assert (
+        'class="ogi-csv" href="/ogi/report_rates.csv?_size=max&amp;_stream=on&amp;_dl=on"' in page
+    )
+    page = get(site, "/ogi/body_over_years", issuer="晋安区").text
+    assert "下载全部 2 行 / Download all 2 rows:" in page
+    assert "&amp;_dl=on&amp;_bom=on" in page
+
+
+def test_package_csv_files_are_served_as_published(site: Path) -> None:
+    async def scenario(ds: Datasette) -> dict[str, httpx.Response]:
+        paths = ["/-/package/statistics.csv", "/-/package/statistics.csv?_bom=1"]
+        return {p: await ds.client.get(p) for p in paths}
+
+    r = run(site, scenario)
+    published = (site / "data" / "statistics.csv").read_bytes()
+    plain, bom = r["/-/package/statistics.csv"], r["/-/package/statistics.csv?_bom=1"]
+    assert plain.content == published
+    assert bom.content == BOM + published
+    assert int(bom.headers["content-length"]) == len(published) + 3
+
+
+# --- 15. report text with HTML or script is shown as text --------------------------------
+
+
+def test_crafted_report_was_parsed_with_its_markup(site: Path) -> None:
+    crafted = next(r for r in table(site, "reports") if r["issuer"] == CRAFTED_ISSUER)
+    assert crafted["title"] == CRAFTED_TITLE
+    assert crafted["url"] == CRAFTED_URL
+    assert any(CRAFTED_SENTENCE in s["body"] for s in table(site, "sections"))
+    assert any("<img src=x onerror" in c["title"] for c in table(site, "citations"))
+
+
+def test_crafted_html_is_escaped_on_every_page(site: Path) -> None:
+    crafted = next(r for r in table(site, "reports") if r["issuer"] == CRAFTED_ISSUER)
+    rid = crafted["report_id"]
+    section = next(s for s in table(site, "sections") if CRAFTED_SENTENCE in s["body"])
+    citation = next(c for c in table(site, "citations") if "<img" in c["text"])
+    paths = [
+        "/",
+        "/ogi/reports",
+        f"/ogi/reports/{rid}",
+        "/ogi/report_rates",
+        "/ogi/sections?_search=舆情",
+        "/ogi/sections?_search=window",
+        f"/ogi/sections?report_id={rid}",
+        "/ogi/sections/" + section["section_id"].replace(".", "~2E").replace(":", "~3A"),
+        f"/ogi/figures?report_id={rid}",
+        "/ogi/figures?_search=舆情",
+        "/ogi/citations?_search=舆情",
+        f"/ogi/citations/{rid},{citation['citation_no']}",
+        "/ogi/cited_documents",
+        "/ogi/cited_documents?q=舆情",
+        "/ogi/search_text?q=舆情",
+        "/ogi?sql=" + quote("select title, url from reports"),
+        "/-/search?q=舆情",
+        "/-/search?q=" + quote("<script>"),
+        f"/-/report/{rid}",
+        f"/-/report/{rid}?q=" + quote("<script>"),
+        "/-/dashboards/overview",
+    ]
+    pages = get_many(site, paths)
+    for path, response in pages.items():
+        assert response.status_code == 200, path
+        for injected in INJECTED:
+            assert injected not in response.text, (path, injected)
+    # the text is there, escaped
+    assert "&lt;script&gt;window.__ogi_xss=1&lt;/script&gt;" in pages[f"/-/report/{rid}"].text
+    assert "&lt;script&gt;window.__ogi_xss_title=1&lt;/script&gt;" in pages["/ogi/reports"].text
+    assert "&lt;img src=x onerror=" in pages["/ogi/cited_documents?q=舆情"].text
+
+
+# --- 16. the dashboard --------------------------------------------------------------------
+
+
+def test_dashboard_has_every_chart_with_its_sql(site: Path) -> None:
+    dashboard = site_config()["dashboards"]["overview"]
+    page = get(site, "/-/dashboards/overview")
+    assert page.status_code == 200
+    for slug in dashboard["charts"]:
+        assert f'id="chart-{slug}"' in page.text, slug
+        assert f"renderChart('{slug}'" in page.text, slug
+    assert page.text.count("SQL：查看并修改 / view and edit") == len(dashboard["charts"])
+    assert get(site, "/-/dashboards").status_code == 200
+    chart = get(site, "/-/dashboards/overview/top-lawsuits")
+    assert chart.status_code == 200 and "View and edit SQL" in chart.text
+
+
+def _chart_sql(chart: dict[str, Any], **filters: str) -> str:
+    """A chart's SQL as datasette-dashboards runs it: [[ … ]] kept when its filter is set."""
+
+    def keep(match: re.Match[str]) -> str:
+        inner = match.group(0)[2:-2]
+        name = re.search(r":(\w+)", inner)
+        return inner if name and filters.get(name.group(1)) else ""
+
+    return re.sub(r"\[\[.*?\]\]", keep, chart["query"])
+
+
+def test_dashboard_charts_sql_gives_the_numbers(site: Path) -> None:
+    charts = site_config()["dashboards"]["overview"]["charts"]
+    summary = summary_with_places(site)
+
+    def chart_rows(slug: str, **filters: str) -> list[dict[str, Any]]:
+        sql = _chart_sql(charts[slug], **filters)
+        return rows_of(site, "/ogi.json", sql=sql, **filters)
+
+    assert chart_rows("reports-count") == [{"n": 4}]
+    assert chart_rows("reports-count", province="福建省") == [{"n": 2}]
+    assert chart_rows("reports-count", generation="3") == [{"n": 1}]
+    failing = {c["report_id"] for c in table(site, "checks") if c["status"] == "fail"}
+    assert chart_rows("reports-failing") == [{"n": len(failing)}]
+    received = defaultdict(int)
+    for s in summary:
+        if s["requests_received"] is not None:
+            received[s["year"]] += s["requests_received"]
+    assert {
+        r["year"]: r["requests"]
+        for r in chart_rows("requests-by-year")
+        if r["measure"] == "新收 / received"
+    } == dict(received)
+    lawsuits = defaultdict(int)
+    for s in summary:
+        if s["issuer"] and s["lawsuits"]:
+            lawsuits[s["issuer"]] += s["lawsuits"]
+    assert [(r["issuer"], r["lawsuits"]) for r in chart_rows("top-lawsuits")] == sorted(
+        lawsuits.items(), key=lambda kv: (-kv[1], kv[0])
+    )
+    outcomes = chart_rows("outcomes-by-year")
+    assert len(outcomes) == 6 * len({s["year"] for s in summary})
+    assert sum(r["n"] for r in chart_rows("reports-failing")) == len(failing)
+    assert sum(r["failing"] for r in chart_rows("failing-checks")) == sum(
+        1 for c in table(site, "checks") if c["status"] == "fail"
+    )
+
+
+# --- 17. the home page --------------------------------------------------------------------
+
+
+def test_home_page_leads_to_search_rates_dashboard_questions_and_tables(site: Path) -> None:
+    page = get(site, "/").text
+    assert '<form class="ogi-search-box" action="/-/search" method="get">' in page
+    assert '<a href="/ogi/report_rates">各报告比率 / Rates per report</a>' in page
+    assert '<a href="/-/dashboards/overview">概览图表 / Dashboard</a>' in page
+    for qid, q in site_config()["queries"].items():
+        assert f'<a href="/ogi/{qid}">{q["title_zh"]} / {q["title_en"]}</a>' in page, qid
+    counts = {name: len(table(site, name)) for name in TABLES}
+    for name in TABLES:
+        assert f'<a href="/ogi/{name}">{TABLE_TITLES[name]}</a><br><code>{name}</code>' in page
+        assert f'<td class="ogi-num">{counts[name]:,}</td>' in page, name
+    assert 'href="/-/package/summary.csv?_bom=1" download="summary.csv">Excel</a>' in page
+
+
+# --- 18. the response cache ---------------------------------------------------------------
+
+
+def test_pages_are_cached_because_the_database_is_immutable(site: Path) -> None:
+    async def scenario(ds: Datasette) -> list[httpx.Response]:
+        return [
+            await ds.client.get("/ogi/statistics"),
+            await ds.client.get("/ogi/statistics"),
+            await ds.client.get("/ogi/statistics?_trace=1"),
+            await ds.client.get("/ogi/statistics.csv?_stream=1"),
+            await ds.client.get("/ogi/statistics.csv?_stream=1"),
+            await ds.client.get("/ogi/statistics", cookies={"ds_actor": "x"}),
+            await ds.client.get("/nope"),
+            await ds.client.get("/nope"),
+        ]
+
+    first, second, traced, csv1, csv2, signed_in, missing1, missing2 = run(site, scenario)
+    assert (first.headers["x-ogi-cache"], second.headers["x-ogi-cache"]) == ("miss", "hit")
+    assert second.content == first.content
+    assert second.headers["content-type"] == first.headers["content-type"]
+    assert "x-ogi-cache" not in traced.headers
+    assert "x-ogi-cache" not in csv1.headers and csv1.content == csv2.content
+    assert "x-ogi-cache" not in signed_in.headers
+    assert (missing1.status_code, missing2.headers["x-ogi-cache"]) == (404, "miss")
+
+
+def test_the_cache_is_bounded_in_bytes() -> None:
+    from ogi.serve.cache import ResponseCache
+
+    store = ResponseCache(max_bytes=10, max_entry=6)
+    store.put(("a",), 200, [], b"12345")
+    store.put(("b",), 200, [], b"1234567")  # larger than one entry may be: not kept
+    store.put(("c",), 200, [], b"123")
+    assert store.get(("a",)) is not None  # a is now the most recently used
+    store.put(("d",), 200, [], b"1234")  # 12 bytes: the least recently used (c) goes
+    assert [k[0] for k in store.entries] == ["a", "d"] and store.size == 9
+    assert store.get(("b",)) is None and store.get(("c",)) is None
+
+
+def test_the_pages_warmed_at_start_all_answer(site: Path) -> None:
+    from ogi.serve.app import warm_paths
+
+    paths = warm_paths()
+    assert paths[:4] == ["/", "/ogi", "/-/search", "/-/dashboards/overview"]
+    assert {f"/ogi/{name}" for name in TABLES + VIEWS + QUERIES} <= set(paths)
+    pages = get_many(site, paths)
+    assert {p: r.status_code for p, r in pages.items()} == dict.fromkeys(paths, 200)

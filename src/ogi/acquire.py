@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,12 +40,8 @@ class Source:
         return self.sha256[:16]
 
 
-def _is_input(path: Path) -> bool:
-    return not (
-        path.name.startswith(".")
-        or path.name.endswith(PROVENANCE_SUFFIX)
-        or path.name in _SKIP_NAMES
-    )
+def _is_input_name(name: str) -> bool:
+    return not (name.startswith(".") or name.endswith(PROVENANCE_SUFFIX) or name in _SKIP_NAMES)
 
 
 def discover(inputs: Iterable[Path]) -> list[Path]:
@@ -52,10 +49,11 @@ def discover(inputs: Iterable[Path]) -> list[Path]:
 
     Hidden files and folders, provenance files and READMEs are not inputs. Paths are kept as
     given (so messages name them as the user did); the same file named twice counts once.
+    Inputs are sorted by the name of the file they resolve to, then by its resolved path.
     Raises InputError for a path that does not exist or cannot be read, and for a folder
     with no input in it.
     """
-    found: list[Path] = []
+    found: list[tuple[Path, Path]] = []  # (as given, resolved)
     for item in inputs:
         try:
             is_dir, exists = item.is_dir(), item.exists()
@@ -66,44 +64,111 @@ def discover(inputs: Iterable[Path]) -> list[Path]:
                 "check its permissions and those of the folders it is in",
             ) from None
         if is_dir:
-            inside = sorted(_walk(item))
+            inside = list(_walk(item))
             if not inside:
                 raise InputError(str(item), "folder holds no report files", "add reports to it")
             found.extend(inside)
         elif exists:
-            found.append(item)
+            found.append((item, item.resolve()))
         else:
             raise InputError(str(item), "no such file or folder", "check the path")
     unique: dict[Path, Path] = {}
-    for p in found:
-        unique.setdefault(p.resolve(), p)
+    for given, resolved in found:
+        unique.setdefault(resolved, given)
     return [
         given for resolved, given in sorted(unique.items(), key=lambda kv: (kv[0].name, str(kv[0])))
     ]
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """The input files under ``folder``; a sub-folder that cannot be read is an error, not skipped."""
+def _walk(folder: Path) -> Iterator[tuple[Path, Path]]:
+    """(path, resolved path) of the input files under ``folder``; a sub-folder that cannot be
+    read is an error, not skipped. Only symbolic links are resolved one by one; other files
+    are resolved through their folder, which is resolved once."""
+    stack = [str(folder)]
+    while stack:
+        top = stack.pop()
+        real_top = os.path.realpath(top)
+        try:
+            with os.scandir(top) as it:
+                entries = sorted(it, key=lambda e: e.name)
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.is_file() and _is_input_name(entry.name):
+                    real = os.path.realpath(entry.path) if entry.is_symlink() else None
+                    yield Path(entry.path), Path(real or os.path.join(real_top, entry.name))
+        except OSError as e:
+            raise InputError(
+                str(e.filename or top), f"cannot be read ({e.strerror})", "check its permissions"
+            ) from None
 
-    def fail(e: OSError) -> None:
-        raise InputError(
-            str(e.filename or folder), f"cannot be read ({e.strerror})", "check its permissions"
-        ) from None
 
-    for top, dirs, files in os.walk(folder, onerror=fail):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            path = Path(top) / name
-            try:
-                if _is_input(path) and path.is_file():
-                    yield path
-            except OSError as e:
-                fail(e)
+@dataclass(frozen=True)
+class Input:
+    """One input file as a build sees it before parsing: where it is, what its bytes hash to,
+    the provenance recorded beside it — or why it cannot be read — and its fingerprint."""
+
+    path: Path
+    sha256: str | None = None
+    size: int | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    error: InputError | None = None
+    fingerprint: list[int] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def fingerprint(path: Path) -> list[int] | None:
+    """What changes when a file or the provenance beside it changes, as ``git`` tells
+    (size, modification and change times, inode of both); None when it cannot be told."""
+    try:
+        st = os.stat(path)
+        try:
+            pst = os.stat(path.with_name(path.name + PROVENANCE_SUFFIX))
+            prov = [pst.st_size, pst.st_mtime_ns, pst.st_ctime_ns, pst.st_ino]
+        except FileNotFoundError:
+            prov = []
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, *prov]
+
+
+def identify(path: Path, seen: Input | None = None) -> Input:
+    """Read and hash one input (without keeping its bytes); an unreadable file, or one whose
+    bytes no longer match its provenance, is an Input with an error.
+
+    ``seen``: the same file as identified by an earlier build; when its fingerprint has not
+    changed, its sha256 and provenance are taken from there and the file is not read."""
+    fp = fingerprint(path)
+    if seen is not None and fp is not None and seen.fingerprint == fp and seen.error is None:
+        return Input(path, seen.sha256, seen.size, seen.provenance, None, fp)
+    try:
+        src = read_source(path)
+    except InputError as e:
+        data_sha, size = None, None
+        try:
+            if stat.S_ISREG(os.stat(path).st_mode):  # never wait on a pipe
+                data = path.read_bytes()
+                data_sha, size = hashlib.sha256(data).hexdigest(), len(data)
+        except OSError:
+            pass
+        return Input(path, data_sha, size, error=e)
+    return Input(path, src.sha256, len(src.data), src.provenance, None, fp)
 
 
 def read_source(path: Path) -> Source:
     """Read one file as a Source (bytes, sha256, provenance if recorded beside it)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode) and not path.is_dir():
+            raise InputError(
+                str(path),
+                "is not a regular file (a pipe, a socket or a device)",
+                "give the report as a file",
+            )
         data = path.read_bytes()
     except IsADirectoryError:
         raise InputError(str(path), "is a folder, not a file", "pass the files in it") from None
@@ -119,6 +184,8 @@ def read_source(path: Path) -> Source:
     prov_path = path.with_name(path.name + PROVENANCE_SUFFIX)
     if prov_path.exists():
         try:
+            if not prov_path.is_file():  # a pipe would be waited on for ever
+                raise ValueError("not a regular file")
             provenance = json.loads(prov_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise InputError(

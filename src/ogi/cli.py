@@ -1,7 +1,9 @@
 """The ``ogi`` command: a thin layer over the library, one library call per command.
 
 Expected failures (bad input, no build, an invalid package) print one line to stderr —
-what, which file, what to do — and exit 1, without a traceback.
+what, which file, what to do — and exit 1, without a traceback. ``ogi build`` with some
+inputs rejected publishes the others, prints one line per rejected file and exits 3
+("partial"); see :mod:`ogi.errors` for every exit status.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import OgiError
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PARTIAL, OgiError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,12 +32,12 @@ def friendly(func: F) -> F:
             return func(*args, **kwargs)
         except OgiError as e:
             click.echo(f"ogi: error: {e}", err=True)
-            sys.exit(1)
+            sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo(
                 "ogi: interrupted; nothing was published, earlier builds are unchanged", err=True
             )
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except OSError as e:  # the system refused: a folder not writable, a disk full, a port taken
             where = f"{e.filename}: " if e.filename else ""
             click.echo(
@@ -43,7 +45,7 @@ def friendly(func: F) -> F:
                 "the free space",
                 err=True,
             )
-            sys.exit(1)
+            sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
 
@@ -71,18 +73,63 @@ def main() -> None:
     show_default=True,
     help="Folder to write datapackage.json, data/*.csv, build/ogi.db and metadata.yml to.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes parsing reports [default: one per core].",
+)
+@click.option(
+    "--full", is_flag=True, help="Parse every report again instead of reusing the previous build."
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=120.0,
+    show_default=True,
+    help="Seconds one file may take to parse before it is stopped and rejected.",
+)
 @friendly
-def build(inputs: tuple[Path, ...], out: Path) -> None:
+def build(
+    inputs: tuple[Path, ...], out: Path, jobs: int | None, full: bool, time_limit: float
+) -> None:
     """Parse INPUT files or folders (default: data/raw) and build the package, database and
-    site metadata. Output is written aside and moved into place only when complete and valid."""
+    site metadata. Output is written aside and moved into place only when complete and valid;
+    reports unchanged since the last build are not parsed again. Files that are not readable
+    reports are rejected, one line each, and the others built (exit status 3)."""
+    from .build import BuildFailed
     from .build import build as run
+    from .progress import bar
 
-    result = run(list(inputs) or [Path("data/raw")], out)
+    try:
+        with bar() as progress:
+            result = run(
+                list(inputs) or [Path("data/raw")],
+                out,
+                jobs=jobs,
+                full=full,
+                time_limit=time_limit,
+                progress=progress,
+            )
+    except BuildFailed as e:
+        for rejected in e.rejected:
+            click.echo(f"ogi: rejected: {rejected}", err=True)
+        raise
+    for rejected in result.rejected:
+        click.echo(f"ogi: rejected: {rejected}", err=True)
     counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
-    click.echo(
+    line = (
         f"built {result.reports} report(s) into {out}: {counts}; "
         f"{result.failing_checks} failing check(s) (see the checks table)"
     )
+    if result.rejected:
+        line += f"; {len(result.rejected)} file(s) rejected (see the rejects table)"
+    if result.incremental:
+        line += f"; {result.parsed} parsed, {result.reused} unchanged"
+    click.echo(line)
+    if result.partial:
+        sys.exit(EXIT_PARTIAL)
 
 
 @main.command()
@@ -91,8 +138,8 @@ def build(inputs: tuple[Path, ...], out: Path) -> None:
 def parse(file: Path) -> None:
     """Parse one report FILE and print it as JSON (report, sections, statistics, figures,
     citations, checks, summary)."""
-    from .build import parse_file
     from .check import run_checks
+    from .chunk import parse_file
     from .summarise import summarise
 
     _, parsed = parse_file(file)
@@ -111,10 +158,13 @@ def validate(datapackage: Path) -> None:
     """Validate a built DATAPACKAGE (default: datapackage.json): frictionless against its
     Table Schemas, then the domain rules. Exits 1 when anything is wrong. A folder stands
     for the datapackage.json in it."""
+    from .publish import recover_if_needed
     from .validate import validate as run
 
     if datapackage.is_dir():
         datapackage = datapackage / "datapackage.json"
+    if datapackage.parent.is_dir():  # a build killed while it published: finish or undo it
+        recover_if_needed(datapackage.parent)
     if not datapackage.is_file():
         raise OgiError(
             f"{datapackage}: no such file; run `ogi build` first or give the path of a datapackage.json"
@@ -144,7 +194,10 @@ def validate(datapackage: Path) -> None:
 @friendly
 def serve(out: Path, host: str, port: int) -> None:
     """Serve the built database with Datasette (read-only)."""
+    from .publish import recover_if_needed
     from .serve.app import serve as run
 
+    if out.is_dir():  # a build killed while it published: finish or undo it
+        recover_if_needed(out)
     click.echo(f"serving {out / 'build' / 'ogi.db'} on http://{host}:{port}/ (Ctrl-C to stop)")
     run(out, host, port)

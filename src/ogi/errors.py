@@ -19,3 +19,11 @@ class InputError(OgiError):
     def __init__(self, path: str, problem: str, remedy: str) -> None:
         self.path, self.problem, self.remedy = path, problem, remedy
         super().__init__(f"{path}: {problem}; {remedy}")
+
+
+# Exit statuses of the ``ogi`` command.
+EXIT_OK = 0  # done: every input is in the build
+EXIT_ERROR = 1  # failed: nothing was written (bad arguments, no readable report, invalid package …)
+EXIT_USAGE = 2  # the command line itself was wrong (click)
+EXIT_PARTIAL = 3  # built and published, but some inputs were rejected (see the rejects table)
+EXIT_INTERRUPTED = 130  # Ctrl-C: nothing was published, earlier builds are unchanged

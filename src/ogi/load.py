@@ -1,11 +1,25 @@
-"""Load: a built Data Package → a SQLite database (sqlite-utils).
+"""Load: a built Data Package → a SQLite database, with its keys checked on the way in.
 
 Tables, column types, primary keys and foreign keys come from the package's Table Schemas;
 every foreign-key column and the columns people filter on are indexed; ``sections`` gets
-Chinese full-text search (see :mod:`ogi.search`).
+Chinese full-text search (see :mod:`ogi.search`); the site adds its views and indexes
+(:func:`ogi.serve.views.create_views`).
 
 Types: string and date → TEXT, integer → INTEGER, number → NUMERIC affinity (declared
 ``ANY``), so 1630 stays an integer and 99.66 a real, as in the CSV.
+
+Loading is also the part of validation no single report can do: SQLite enforces the primary
+keys and unique fields as rows go in, and ``PRAGMA foreign_key_check`` finds every foreign key
+that points nowhere. The cells themselves are checked before (:mod:`ogi.fastcheck`). When
+anything is wrong, :class:`InvalidPackage` carries exactly the errors frictionless finds.
+
+Rows come either from the CSV files (``load(package, db)``) or, in a build, from the chunk
+databases its workers wrote (``load(package, db, chunks=...)``): then SQLite copies them
+with ``INSERT … SELECT``, and no Python object is made per row. An incremental build updates
+a copy of the published database (:func:`update`).
+
+No ``ANALYZE``: its statistics would differ between a database built at once and one updated
+report by report, and SQLite plans these queries well without them.
 
 >>> load(Path("datapackage.json"), Path("build/ogi.db"))  # doctest: +SKIP
 """
@@ -14,20 +28,20 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from .search import enable_search
+from . import fastcheck
+from .chunk import SQL_TYPE, typed
+from .search import enable_search, segment
+from .serve.views import create_views
 
-_SQL_TYPE = {
-    "string": "TEXT",
-    "date": "TEXT",
-    "integer": "INTEGER",
-    "number": "ANY",
-    "boolean": "INTEGER",
-}
+_SQL_TYPE = SQL_TYPE
 
 # Columns indexed beyond primary and foreign keys: what the site filters and facets on.
 EXTRA_INDEXES: dict[str, list[list[str]]] = {
@@ -38,40 +52,34 @@ EXTRA_INDEXES: dict[str, list[list[str]]] = {
     "summary": [["year"], ["issuer"]],
 }
 SEARCH = {"sections": ["heading", "body"]}
+ATTACH_AT_ONCE = 8  # chunk databases attached together (SQLite allows 10)
+PAGE_SIZE = 16384
 
 
-def _convert(kind: str) -> Any:
-    if kind == "integer":
-        return int
-    if kind == "number":
-        return lambda s: float(s) if any(c in s for c in ".eE") else int(s)
-    if kind == "boolean":
-        return lambda s: int(s.lower() in {"true", "1"})
-    return str
+class InvalidPackage(Exception):
+    """A package with errors; ``problems`` are the lines frictionless would print."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(problems[0] if problems else "invalid package")
 
 
-def _rows(path: Path, fields: list[dict[str, Any]]) -> Any:
-    names = [f["name"] for f in fields]
-    convert = [_convert(f["type"]) for f in fields]
-    with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        next(reader)
-        for raw in reader:
-            yield {
-                n: (c(v) if v != "" else None) for n, c, v in zip(names, convert, raw, strict=True)
-            }
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
-def load(package: Path, db_path: Path) -> dict[str, int]:
-    """Create ``db_path`` (replacing it) from the package; return row counts per table."""
-    desc = json.loads(package.read_text(encoding="utf-8"))
-    root = package.parent
-    if db_path.exists():
-        db_path.unlink()
-    db = sqlite_utils.Database(db_path)
-    db.conn.execute("PRAGMA journal_mode = OFF")
-    db.conn.execute("PRAGMA synchronous = OFF")
-    counts: dict[str, int] = {}
+def _connect(db_path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -32768")  # 32 MB, whatever the size of the build
+    return conn
+
+
+def create_tables(db: sqlite_utils.Database, desc: dict[str, Any]) -> None:
+    """Every table of the package, empty, with types, keys and unique fields; the search
+    table of ``sections``."""
     for res in desc["resources"]:  # in package order: referenced tables come first
         name, sch = res["name"], res["schema"]
         fields = sch["fields"]
@@ -81,23 +89,340 @@ def load(package: Path, db_path: Path) -> dict[str, int]:
             for fk in sch.get("foreignKeys", [])
             if len(fk["fields"]) == 1
         ]
-        table = db.table(name)
-        table.create(
-            {f["name"]: _SQL_TYPE[f["type"]] for f in fields},
-            pk=tuple(sch["primaryKey"]) if len(sch["primaryKey"]) > 1 else sch["primaryKey"][0],
+        pk = sch["primaryKey"]
+        db.table(name).create(
+            {f["name"]: SQL_TYPE[f["type"]] for f in fields},
+            pk=tuple(pk) if len(pk) > 1 else pk[0],
             not_null=required,
             foreign_keys=fks,
         )
-        with db.conn:
-            table.insert_all(_rows(root / res["path"], fields), batch_size=2000)
-        counts[name] = table.count
-        for col, _, _ in fks:
-            table.create_index([col], if_not_exists=True)
-        for cols in EXTRA_INDEXES.get(name, []):
-            table.create_index(cols, if_not_exists=True)
-    for name, columns in SEARCH.items():  # after every insert; no VACUUM after it (rowids)
+        for f in fields:
+            if f.get("constraints", {}).get("unique") and pk != [f["name"]]:
+                db.table(name).create_index([f["name"]], unique=True)
+    for name, columns in SEARCH.items():  # created empty; filled as rows arrive
         enable_search(db, name, columns)
-    db.conn.execute("ANALYZE")
-    db.conn.commit()
-    db.close()
+
+
+def _insert_csv(conn: sqlite3.Connection, root: Path, res: dict[str, Any]) -> int:
+    table = fastcheck.layout(res, root)
+    marks = ", ".join("?" * len(table.names))
+    n = 0
+    for block in fastcheck.blocks(fastcheck.read_rows(table)):
+        conn.executemany(
+            f"INSERT INTO {_q(res['name'])} VALUES ({marks})", typed(res["name"], block)
+        )
+        n += len(block)
+    return n
+
+
+def _fill_search(conn: sqlite3.Connection, table: str, columns: list[str], where: str = "") -> None:
+    """Add the rows of ``table`` (those matching ``where``) to its search table."""
+    cols = ", ".join(_q(c) for c in columns)
+    rows = conn.execute(f"SELECT rowid, {cols} FROM {_q(table)} {where} ORDER BY rowid")
+    conn.executemany(
+        f"INSERT INTO {_q(table + '_fts')} (rowid, {cols}) VALUES (?{', ?' * len(columns)})",
+        ((r[0], *(segment(v) if isinstance(v, str) else v for v in r[1:])) for r in rows),
+    )
+
+
+def _copy_chunks(conn: sqlite3.Connection, names: Sequence[str], chunks: Sequence[Path]) -> None:
+    """Copy the rows of the chunk databases, in chunk order, with SQL."""
+    for first in range(0, len(chunks), ATTACH_AT_ONCE):
+        batch = chunks[first : first + ATTACH_AT_ONCE]
+        aliases = [f"chunk{i}" for i in range(len(batch))]
+        for alias, path in zip(aliases, batch, strict=True):
+            conn.execute("ATTACH DATABASE ? AS " + alias, [str(path)])
+        conn.execute("BEGIN")
+        for name in names:
+            for alias in aliases:
+                conn.execute(
+                    f"INSERT INTO main.{_q(name)} SELECT * FROM {alias}.{_q(name)} ORDER BY rowid"
+                )
+            if name == "sections":
+                for alias in aliases:
+                    conn.execute(
+                        "INSERT INTO main.sections_fts (rowid, heading, body) "
+                        f"SELECT s.rowid, f.heading, f.body FROM {alias}.fts_sections f "
+                        "JOIN main.sections s ON s.section_id = f.section_id ORDER BY f.rowid"
+                    )
+        conn.execute("COMMIT")
+        for alias in aliases:
+            conn.execute("DETACH DATABASE " + alias)
+
+
+def _indexes(db: sqlite_utils.Database, desc: dict[str, Any]) -> None:
+    for res in desc["resources"]:
+        table = db.table(res["name"])
+        for fk in res["schema"].get("foreignKeys", []):
+            if len(fk["fields"]) == 1:
+                table.create_index(fk["fields"], if_not_exists=True)
+        for cols in EXTRA_INDEXES.get(res["name"], []):
+            table.create_index(cols, if_not_exists=True)
+
+
+def _invalid(package: Path) -> InvalidPackage:
+    return InvalidPackage(fastcheck.errors(package) or ["the database refused a row"])
+
+
+def load(
+    package: Path,
+    db_path: Path,
+    chunks: Sequence[Path] = (),
+    stamp: int = 0,
+    checked: bool = False,
+    seconds: dict[str, float] | None = None,
+) -> dict[str, int]:
+    """Create ``db_path`` (replacing it) from the package; return row counts per table.
+
+    ``chunks``: the chunk databases of a build, holding the rows of the per-report
+    resources (the others are read from their CSV files). ``checked``: the cells were
+    checked already. ``stamp`` becomes the database's ``user_version``. ``seconds``: filled
+    with the time each step took (rows, keys, indexes, views). Raises InvalidPackage when
+    the package has any error frictionless would find.
+    """
+    desc = json.loads(package.read_text(encoding="utf-8"))
+    if not checked:
+        try:
+            fastcheck.rows_clean(package)
+        except fastcheck.Dirty:
+            raise _invalid(package) from None
+    if db_path.exists():
+        db_path.unlink()
+    conn = _connect(db_path)
+    db = sqlite_utils.Database(conn)
+    from_chunks = set(_chunk_tables(chunks))
+    counts: dict[str, int] = {}
+    clock = _Clock(seconds)
+    try:
+        create_tables(db, desc)
+        conn.execute("BEGIN")
+        for res in desc["resources"]:
+            if res["name"] not in from_chunks:
+                counts[res["name"]] = _insert_csv(conn, package.parent, res)
+        if "sections" not in from_chunks:
+            for name, columns in SEARCH.items():
+                _fill_search(conn, name, columns)
+        conn.execute("COMMIT")
+        _copy_chunks(
+            conn, [r["name"] for r in desc["resources"] if r["name"] in from_chunks], chunks
+        )
+        for name in from_chunks:
+            counts[name] = conn.execute(f"SELECT count(*) FROM {_q(name)}").fetchone()[0]
+        clock.lap("rows")
+        if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            raise _invalid(package)
+        clock.lap("keys")
+    except sqlite3.IntegrityError:
+        conn.close()
+        raise _invalid(package) from None
+    _indexes(db, desc)
+    conn.execute(f"PRAGMA user_version = {int(stamp)}")
+    clock.lap("indexes")
+    create_views(db)  # the site's views and indexes (ogi/serve/views.yml)
+    clock.lap("views")
+    conn.close()
+    return {r["name"]: counts[r["name"]] for r in desc["resources"]}
+
+
+class _Clock:
+    """Laps of a load, into a dict of seconds (or nowhere)."""
+
+    def __init__(self, seconds: dict[str, float] | None) -> None:
+        self.seconds, self.t = seconds, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.seconds is not None:
+            self.seconds[name] = self.seconds.get(name, 0.0) + now - self.t
+        self.t = now
+
+
+def _chunk_tables(chunks: Sequence[Path]) -> list[str]:
+    if not chunks:
+        return []
+    conn = sqlite3.connect(f"file:{chunks[0]}?mode=ro", uri=True)
+    try:
+        return [
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if r[0] != "fts_sections"
+        ]
+    finally:
+        conn.close()
+
+
+def search_tables() -> dict[str, list[str]]:
+    """Every table with a full-text index, and its columns (ours and the site's)."""
+    from .serve.views import search_columns
+
+    return search_columns()
+
+
+def update(
+    db_path: Path,
+    package: Path,
+    removed: Iterable[str],
+    chunks: Sequence[Path],
+    rewritten: Iterable[str],
+    stamp: int,
+    scratch: Path,
+    seconds: dict[str, float] | None = None,
+) -> dict[str, int]:
+    """Change a copy of the published database to match a package that differs from the
+    one it holds by the reports ``removed`` (report ids), the reports in ``chunks`` and the
+    resources ``rewritten`` whole (read from their CSV files); return row counts per table.
+
+    ``scratch``: a folder for working files. The copy is written without a journal: when
+    anything fails it is thrown away, never published. Raises InvalidPackage when a key
+    breaks (a primary key twice, a foreign key pointing nowhere)."""
+    desc = json.loads(package.read_text(encoding="utf-8"))
+    names = _chunk_tables(chunks)
+    delta = _merge_chunks(scratch / "delta.db", chunks) if chunks else None
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    clock = _Clock(seconds)
+    try:
+        if delta is not None:
+            conn.execute("ATTACH DATABASE ? AS delta", [str(delta)])
+        conn.execute("BEGIN")
+        gone = sorted(set(removed))
+        _remove(conn, desc, gone)
+        before = {n: _max_rowid(conn, n) for n in (r["name"] for r in desc["resources"])}
+        for name in rewritten:
+            conn.execute(f"DELETE FROM {_q(name)}")
+            res = next(r for r in desc["resources"] if r["name"] == name)
+            _insert_csv(conn, package.parent, res)
+        for name in names:
+            conn.execute(
+                f"INSERT INTO main.{_q(name)} SELECT * FROM delta.{_q(name)} ORDER BY rowid"
+            )
+        if delta is not None:
+            conn.execute(
+                "INSERT INTO main.sections_fts (rowid, heading, body) "
+                "SELECT s.rowid, f.heading, f.body FROM delta.fts_sections f "
+                "JOIN main.sections s ON s.section_id = f.section_id ORDER BY f.rowid"
+            )
+        for table, columns in search_tables().items():
+            if table not in SEARCH:
+                _fill_search(conn, table, columns, f"WHERE rowid > {before[table]}")
+        clock.lap("rows")
+        if _broken_keys(conn, desc, before, gone):
+            raise sqlite3.IntegrityError("foreign key")
+        clock.lap("keys")
+        conn.execute(f"PRAGMA user_version = {int(stamp)}")
+        conn.execute("COMMIT")
+        counts = {
+            r["name"]: conn.execute(f"SELECT count(*) FROM {_q(r['name'])}").fetchone()[0]
+            for r in desc["resources"]
+        }
+    except sqlite3.IntegrityError:
+        conn.close()
+        raise _invalid(package) from None
+    finally:
+        conn.close()
     return counts
+
+
+def _merge_chunks(path: Path, chunks: Sequence[Path]) -> Path:
+    """One database holding the rows of every chunk database, in order."""
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    from .chunk import create_shard
+
+    conn.execute("BEGIN")
+    create_shard(conn)
+    conn.execute("COMMIT")
+    names = [*_chunk_tables(chunks), "fts_sections"]
+    for chunk in chunks:
+        conn.execute("ATTACH DATABASE ? AS c", [str(chunk)])
+        conn.execute("BEGIN")
+        for name in names:
+            conn.execute(f"INSERT INTO main.{_q(name)} SELECT * FROM c.{_q(name)} ORDER BY rowid")
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE c")
+    conn.close()
+    return path
+
+
+def _max_rowid(conn: sqlite3.Connection, table: str) -> int:
+    return int(conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {_q(table)}").fetchone()[0])
+
+
+def _remove(conn: sqlite3.Connection, desc: dict[str, Any], report_ids: list[str]) -> None:
+    """Delete the rows of reports, their search entries first; the keys they held go to
+    ``temp.gone`` (table, field, value) for the foreign-key check."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS gone (tbl TEXT, field TEXT, value)")
+    conn.execute("DELETE FROM temp.gone")
+    if not report_ids:
+        return
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS removed (report_id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.removed")
+    conn.executemany("INSERT INTO temp.removed VALUES (?)", ((r,) for r in report_ids))
+    per_report = [
+        r for r in desc["resources"] if "report_id" in (f["name"] for f in r["schema"]["fields"])
+    ]
+    for table, columns in search_tables().items():
+        cols = ", ".join(_q(c) for c in columns)
+        rows = conn.execute(
+            f"SELECT rowid, {cols} FROM {_q(table)} WHERE report_id IN temp.removed"
+        ).fetchall()
+        conn.executemany(
+            f"INSERT INTO {_q(table + '_fts')} ({_q(table + '_fts')}, rowid, {cols}) "
+            f"VALUES ('delete', ?{', ?' * len(columns)})",
+            ((r[0], *(segment(v) if isinstance(v, str) else v for v in r[1:])) for r in rows),
+        )
+    for res in per_report:
+        name = res["name"]
+        for other in desc["resources"]:
+            for fk in other["schema"].get("foreignKeys", []):
+                target = fk["reference"]["resource"] or other["name"]
+                if target == name:
+                    (field,) = fk["reference"]["fields"]
+                    conn.execute(
+                        "INSERT INTO temp.gone SELECT ?, ?, "
+                        f"{_q(field)} FROM {_q(name)} WHERE report_id IN temp.removed",
+                        [name, field],
+                    )
+        conn.execute(f"DELETE FROM {_q(name)} WHERE report_id IN temp.removed")
+
+
+def _broken_keys(
+    conn: sqlite3.Connection, desc: dict[str, Any], before: dict[str, int], gone: list[str]
+) -> bool:
+    """True when a new row points nowhere, or a row points to one that was removed."""
+    for res in desc["resources"]:
+        name = res["name"]
+        for fk in res["schema"].get("foreignKeys", []):
+            (own,) = fk["fields"]
+            (ref_field,) = fk["reference"]["fields"]
+            target = fk["reference"]["resource"] or name
+            dangling = conn.execute(
+                f"SELECT 1 FROM {_q(name)} c WHERE c.rowid > ? AND c.{_q(own)} IS NOT NULL "
+                f"AND NOT EXISTS (SELECT 1 FROM {_q(target)} p WHERE p.{_q(ref_field)} = c.{_q(own)}) "
+                "LIMIT 1",
+                [before[name]],
+            ).fetchone()
+            orphaned = (
+                gone
+                and conn.execute(
+                    f"SELECT 1 FROM temp.gone g JOIN {_q(name)} c ON c.{_q(own)} = g.value "
+                    "WHERE g.tbl = ? AND g.field = ? "
+                    f"AND NOT EXISTS (SELECT 1 FROM {_q(target)} p WHERE p.{_q(ref_field)} = g.value) "
+                    "LIMIT 1",
+                    [target, ref_field],
+                ).fetchone()
+            )
+            if dangling or orphaned:
+                return True
+    return False
+
+
+def read_csv_rows(path: Path) -> Iterator[list[str]]:
+    """The data rows of a CSV file of the package (after its header)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        yield from reader

@@ -1,24 +1,30 @@
 """Package: records → a Frictionless Data Package (``datapackage.json`` + ``data/*.csv``).
 
-Rows are streamed to the CSV files as reports are parsed, so memory does not grow with the
-corpus. Output is byte-for-byte reproducible: rows in input order (inputs sorted by file
-name), UTF-8 without BOM, LF line ends, empty cells for missing values, no timestamps.
+Each report's rows are formatted as CSV text on their own (:func:`csv_text`), in the worker
+that parsed it; a resource's file is its header followed by the pieces of every report in
+input order (inputs sorted by file name). Output is byte-for-byte reproducible: UTF-8
+without BOM, LF line ends, empty cells for missing values, and the package's only timestamp,
+``created``, is the latest date recorded with the inputs, never the clock.
 
 >>> cell(None), cell(1630), cell(99.66), cell(2000.0)
 ('', '1630', '99.66', '2000')
+>>> csv_text([["a", "", "1,5"]])
+'a,,"1,5"\\n'
 """
 
 from __future__ import annotations
 
 import csv
-import json
-from collections.abc import Iterable
-from pathlib import Path
-from types import TracebackType
-from typing import IO, Any
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from . import formats, schema
 from .acquire import Source
+
+# The resources whose rows come from the reports, in package order; the others are written
+# whole by every build (indicators from the format files, rejects from the inputs).
+PER_REPORT = ("reports", "sections", "statistics", "figures", "citations", "checks", "summary")
 
 
 def cell(value: Any) -> str:
@@ -30,6 +36,24 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
+
+
+def texts(name: str, rows: Iterable[Mapping[str, Any]]) -> list[list[str]]:
+    """Rows of a resource as the cells its CSV file holds, in field order."""
+    fields = schema.field_names(name)
+    return [[cell(row.get(f)) for f in fields] for row in rows]
+
+
+def csv_text(rows: Iterable[list[str]]) -> str:
+    """Rows of cells as CSV text (the package's dialect)."""
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+def header_text(name: str) -> str:
+    """The header line of a resource's CSV file."""
+    return csv_text([schema.field_names(name)])
 
 
 def indicator_rows() -> list[dict[str, Any]]:
@@ -49,59 +73,6 @@ def indicator_rows() -> list[dict[str, Any]]:
     ]
 
 
-class PackageWriter:
-    """Writes the CSV files of every resource under ``root/data`` as rows arrive.
-
-    >>> with PackageWriter(tmp) as w:  # doctest: +SKIP
-    ...     w.write("reports", [row])
-    ...     w.finish(sources)
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        (root / "data").mkdir(parents=True, exist_ok=True)
-        self._files: dict[str, IO[str]] = {}
-        self._writers: dict[str, Any] = {}
-        self.counts: dict[str, int] = {}
-        for res in schema.resources():
-            name = res["name"]
-            f = open(root / "data" / f"{name}.csv", "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed in close())
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(schema.field_names(name))
-            self._files[name], self._writers[name], self.counts[name] = f, w, 0
-
-    def write(self, name: str, rows: Iterable[dict[str, Any]]) -> None:
-        """Append rows (dicts with at least the resource's fields) to a resource."""
-        fields = schema.field_names(name)
-        w = self._writers[name]
-        n = 0
-        for row in rows:
-            w.writerow([cell(row.get(f)) for f in fields])
-            n += 1
-        self.counts[name] += n
-
-    def finish(self, sources: list[dict[str, Any]]) -> Path:
-        """Close the CSV files and write ``datapackage.json``; return its path."""
-        self.close()
-        path = self.root / "datapackage.json"
-        text = json.dumps(descriptor(sources), ensure_ascii=False, indent=2) + "\n"
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    def close(self) -> None:
-        for f in self._files.values():
-            if not f.closed:
-                f.close()
-
-    def __enter__(self) -> PackageWriter:
-        return self
-
-    def __exit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
 def source_entry(src: Source) -> dict[str, Any]:
     """The ``sources`` entry of the package for one input: its title, and as its path the URL
     or the repository path its provenance records (never where this build happened to read
@@ -117,38 +88,57 @@ def source_entry(src: Source) -> dict[str, Any]:
     return entry
 
 
-def descriptor(sources: list[dict[str, Any]]) -> dict[str, Any]:
-    """The ``datapackage.json`` descriptor."""
+def created(dates: Iterable[str | None]) -> str | None:
+    """The package's ``created`` timestamp: the latest date recorded with its inputs (the
+    provenance's retrieved dates and the reports' publication dates), as an RFC 3339 time;
+    None when no input records a date.
+
+    >>> created(["2019-01-20", None, "2026-11-26", "not a date"])
+    '2026-11-26T00:00:00Z'
+    """
+    valid = [d for d in dates if d and len(d) == 10 and d[4] == d[7] == "-" and d[:4].isdigit()]
+    return f"{max(valid)}T00:00:00Z" if valid else None
+
+
+def descriptor(sources: list[dict[str, Any]], when: str | None = None) -> dict[str, Any]:
+    """The ``datapackage.json`` descriptor (``when``: its ``created`` timestamp)."""
     pkg = schema.contract()["package"]
-    return {
+    desc: dict[str, Any] = {
         "profile": "tabular-data-package",
         "name": pkg["name"],
         "title": schema.bilingual(pkg["title_zh"], pkg["title_en"]),
         "description": f"{pkg['description_en']}\n\n{pkg['description_zh']}",
         "version": pkg["version"],
-        "homepage": pkg["homepage"],
-        "keywords": pkg["keywords"],
-        "licenses": pkg["licenses"],
-        "sources": sources,
-        "resources": [
-            {
-                "name": res["name"],
-                "title": schema.bilingual(res["title_zh"], res["title_en"]),
-                "description": f"{res['description_en']}\n{res['description_zh']}",
-                "path": f"data/{res['name']}.csv",
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "dialect": {
-                    "delimiter": ",",
-                    "lineTerminator": "\n",
-                    "quoteChar": '"',
-                    "doubleQuote": True,
-                    "header": True,
-                },
-                "schema": schema.table_schema(res["name"]),
-            }
-            for res in schema.resources()
-        ],
     }
+    if when:
+        desc["created"] = when
+    desc.update(
+        {
+            "homepage": pkg["homepage"],
+            "keywords": pkg["keywords"],
+            "licenses": pkg["licenses"],
+            "sources": sources,
+            "resources": [
+                {
+                    "name": res["name"],
+                    "title": schema.bilingual(res["title_zh"], res["title_en"]),
+                    "description": f"{res['description_en']}\n{res['description_zh']}",
+                    "path": f"data/{res['name']}.csv",
+                    "profile": "tabular-data-resource",
+                    "format": "csv",
+                    "mediatype": "text/csv",
+                    "encoding": "utf-8",
+                    "dialect": {
+                        "delimiter": ",",
+                        "lineTerminator": "\n",
+                        "quoteChar": '"',
+                        "doubleQuote": True,
+                        "header": True,
+                    },
+                    "schema": schema.table_schema(res["name"]),
+                }
+                for res in schema.resources()
+            ],
+        }
+    )
+    return desc

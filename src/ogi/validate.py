@@ -3,7 +3,8 @@ against the domain rules no schema can say.
 
 Domain rules: offsets lie inside their report's text; a section's parent is in the same
 report at a shallower level; every report has sections; each summary row is what its
-report's statistics give.
+report's statistics give. :func:`report_problems` applies the same rules to one report's
+rows, as a build does for each report it parses (see :mod:`ogi.chunk`).
 
 >>> problems = validate(Path("datapackage.json"))  # doctest: +SKIP
 >>> problems
@@ -14,18 +15,32 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from frictionless import FrictionlessException, Package, system
-
 from .errors import OgiError
-from .summarise import FIELDS, mappings
+from .summarise import FIELDS, mapping_for
+
+OFFSET_RESOURCES = ("sections", "statistics", "figures", "citations")
+
+
+def error_line(task: str, err: Any) -> str:
+    """One frictionless error as one line: resource, row, field, type, note."""
+    where = task
+    row = getattr(err, "row_number", None)
+    fld = getattr(err, "field_name", None)
+    if row:
+        where += f" row {row}"
+    if fld:
+        where += f" field {fld}"
+    return f"{where}: {err.type}: {err.note or err.message}"
 
 
 def frictionless_errors(package: Path) -> list[str]:
     """Every error frictionless finds, one line each (resource, row, field, note)."""
+    from frictionless import FrictionlessException, Package, system
+
     try:
         with system.use_context(trusted=True):
             report = Package(str(package)).validate()
@@ -35,17 +50,7 @@ def frictionless_errors(package: Path) -> list[str]:
             f"{package}: is not a readable data package ({note}); "
             "rebuild with `ogi build` or give the path of a datapackage.json"
         ) from None
-    out = []
-    for task in report.tasks:
-        for err in task.errors:
-            where = task.name
-            row = getattr(err, "row_number", None)
-            fld = getattr(err, "field_name", None)
-            if row:
-                where += f" row {row}"
-            if fld:
-                where += f" field {fld}"
-            out.append(f"{where}: {err.type}: {err.note or err.message}")
+    out = [error_line(task.name, err) for task in report.tasks for err in task.errors]
     for err in report.errors:
         out.append(f"package: {err.type}: {err.message}")
     return out
@@ -54,6 +59,66 @@ def frictionless_errors(package: Path) -> list[str]:
 def _read(root: Path, name: str) -> Iterator[dict[str, str]]:
     with open(root / "data" / f"{name}.csv", encoding="utf-8", newline="") as f:
         yield from csv.DictReader(f)
+
+
+# Each rule: small functions over rows as the CSV files hold them (strings, "" for missing).
+
+
+def tree_problem(sec: Mapping[str, str], parent: tuple[str, int] | None) -> str | None:
+    """A section whose parent (report, level) is not a shallower section of its report."""
+    if parent is None:
+        return None
+    prid, plevel = parent
+    if prid != sec["report_id"] or plevel >= int(sec["level"]):
+        return (
+            f"sections {sec['section_id']}: parent {sec['parent_id']} is not a shallower "
+            "section of the same report"
+        )
+    return None
+
+
+def no_sections_problem(report_id: str) -> str:
+    return f"reports {report_id}: has no sections (nothing of its text was kept)"
+
+
+def offset_problem(name: str, row: Mapping[str, str], chars: int) -> str | None:
+    """Offsets (start, end) that do not lie inside the report's text."""
+    if not row["start"]:
+        return None
+    s, e = int(row["start"]), int(row["end"])
+    if not 0 <= s <= e <= chars:
+        return (
+            f"{name} ({row['report_id']}): offsets {s}–{e} outside the report's {chars} characters"
+        )
+    return None
+
+
+def summary_problems(
+    row: Mapping[str, str], generation: str, cells: Mapping[tuple[str, str], str]
+) -> list[str]:
+    """Summary columns that are not what the report's statistics give."""
+    mapping: dict[str, Any] | None = mapping_for(int(generation or 0), (c for c, _ in cells))
+    if mapping is None:
+        return []
+    out = []
+    for name in FIELDS[4:]:
+        codes = mapping["fields"].get(name)
+        values = [cells.get((c, mapping["column"]), "") for c in codes or []]
+        want = "" if not values or "" in values else _int_text(sum(float(v) for v in values))
+        if row[name] != want:
+            out.append(
+                f"summary {row['report_id']}: {name} is {row[name] or 'empty'}, "
+                f"its statistics give {want or 'empty'}"
+            )
+    return out
+
+
+def _cells(statistics: Iterable[Mapping[str, str]]) -> dict[str, dict[tuple[str, str], str]]:
+    cells: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+    for c in statistics:
+        if c["indicator"]:
+            cells[c["report_id"]].setdefault((c["indicator"], c["column"]), c["value"])
+    return cells
 
 
 def domain_errors(package: Path) -> list[str]:
@@ -68,47 +133,47 @@ def domain_errors(package: Path) -> list[str]:
         levels[sec["section_id"]] = (sec["report_id"], int(sec["level"]))
         with_sections.add(sec["report_id"])
     for sec in _read(root, "sections"):
-        parent = sec["parent_id"]
-        if parent and parent in levels:
-            prid, plevel = levels[parent]
-            if prid != sec["report_id"] or plevel >= int(sec["level"]):
-                out.append(
-                    f"sections {sec['section_id']}: parent {parent} is not a shallower section of the same report"
-                )
-    for rid in sorted(set(chars) - with_sections):
-        out.append(f"reports {rid}: has no sections (nothing of its text was kept)")
-    for name in ("sections", "statistics", "figures", "citations"):
+        problem = tree_problem(sec, levels.get(sec["parent_id"]) if sec["parent_id"] else None)
+        if problem:
+            out.append(problem)
+    out += [no_sections_problem(rid) for rid in sorted(set(chars) - with_sections)]
+    for name in OFFSET_RESOURCES:
         for row in _read(root, name):
-            if not row["start"]:
-                continue
-            s, e, n = int(row["start"]), int(row["end"]), chars.get(row["report_id"], -1)
-            if not 0 <= s <= e <= n:
-                out.append(
-                    f"{name} ({row['report_id']}): offsets {s}–{e} outside the report's {n} characters"
-                )
-    out += _summary_errors(root, gens)
+            problem = offset_problem(name, row, chars.get(row["report_id"], -1))
+            if problem:
+                out.append(problem)
+    cells = _cells(_read(root, "statistics"))
+    for row in _read(root, "summary"):
+        out += summary_problems(row, gens.get(row["report_id"], "0"), cells[row["report_id"]])
     return out
 
 
-def _summary_errors(root: Path, gens: dict[str, str]) -> list[str]:
-    cells: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
-    for c in _read(root, "statistics"):
-        if c["indicator"]:
-            cells[c["report_id"]].setdefault((c["indicator"], c["column"]), c["value"])
-    out = []
-    for row in _read(root, "summary"):
-        mapping: dict[str, Any] | None = mappings().get(int(gens.get(row["report_id"], "0") or 0))
-        if mapping is None:
-            continue
-        for name in FIELDS[4:]:
-            codes = mapping["fields"].get(name)
-            values = [cells[row["report_id"]].get((c, mapping["column"]), "") for c in codes or []]
-            want = "" if not values or "" in values else _int_text(sum(float(v) for v in values))
-            if row[name] != want:
-                out.append(
-                    f"summary {row['report_id']}: {name} is {row[name] or 'empty'}, "
-                    f"its statistics give {want or 'empty'}"
-                )
+def report_problems(rows: Mapping[str, list[dict[str, str]]]) -> list[str]:
+    """The domain rules for one report's rows (resource → rows as CSV strings).
+
+    Stricter than :func:`domain_errors` in one way: a parent section must be in the same
+    report (a package-wide check would also accept, or reject as a foreign-key error, a
+    parent found in another report).
+    """
+    (report,) = rows["reports"]
+    rid, chars = report["report_id"], int(report["chars"])
+    out: list[str] = []
+    levels = {s["section_id"]: (s["report_id"], int(s["level"])) for s in rows["sections"]}
+    for sec in rows["sections"]:
+        if sec["parent_id"]:
+            problem = tree_problem(sec, levels.get(sec["parent_id"], ("", -1)))
+            if problem:
+                out.append(problem)
+    if not rows["sections"]:
+        out.append(no_sections_problem(rid))
+    for name in OFFSET_RESOURCES:
+        for row in rows[name]:
+            problem = offset_problem(name, row, chars if row["report_id"] == rid else -1)
+            if problem:
+                out.append(problem)
+    cells = _cells(rows["statistics"])
+    for row in rows["summary"]:
+        out += summary_problems(row, report["generation"], cells[row["report_id"]])
     return out
 
 

@@ -221,6 +221,8 @@ def _read_g1(
             unit, rest = rest[0].text.strip(), rest[1:]
         ind = match_indicator(label, name, group)
         code = ind["code"] if ind else None
+        if code and code in parent_of:
+            continue  # a row read already: the table printed twice (its header repeated)
         if ind and ind.get("parent") in parent_of:
             parent_row: int | None = parent_of[ind["parent"]]
         elif _CHILD.match(label) and last_top is not None:

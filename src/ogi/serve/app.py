@@ -7,15 +7,26 @@
 
 from __future__ import annotations
 
+import re
 import sys
+import threading
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from datasette.app import Datasette
 
+from .. import schema
 from ..errors import OgiError
 from .metadata import site
+from .views import views
+
+# The site's templates (they override Datasette's and datasette-dashboards' of the same name)
+# and its stylesheet, served at /ogi-static/.
+HERE = Path(__file__).parent
 
 
 class _GuardedConsole:
@@ -59,7 +70,8 @@ def _guard_rich_tracebacks() -> None:
 
 
 def make_datasette(out: Path) -> Datasette:
-    """A Datasette over ``out/build/ogi.db`` (immutable) with ``out/metadata.yml``."""
+    """A Datasette over ``out/build/ogi.db`` (immutable) with ``out/metadata.yml``, the
+    site's templates and stylesheet."""
     db = out / "build" / "ogi.db"
     meta = out / "metadata.yml"
     if not db.exists():
@@ -68,12 +80,65 @@ def make_datasette(out: Path) -> Datasette:
         raise OgiError(f"{meta}: no metadata.yml; run `ogi build` first")
     metadata = yaml.safe_load(meta.read_text(encoding="utf-8"))
     _guard_rich_tracebacks()
-    return Datasette(immutables=[str(db)], metadata=metadata, settings=dict(site()["settings"]))
+    return Datasette(
+        immutables=[str(db)],
+        metadata=metadata,
+        settings=dict(site()["settings"]),
+        template_dir=str(HERE / "templates"),
+        static_mounts=[("ogi-static", str(HERE / "static"))],
+    )
 
 
-def serve(out: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve the site until interrupted."""
+def _encode_uri_component(text: str) -> str:
+    """JavaScript's ``encodeURIComponent``: how the dashboard's script writes its data URLs."""
+    return quote(text, safe="!'()*-._~")
+
+
+def warm_paths() -> list[str]:
+    """The pages nobody should wait for: home, every table, view and canned query as first
+    opened, the search page, the dashboard and the data of its charts."""
+    cfg = site()
+    db = cfg["database"]
+    paths = ["/", f"/{db}", "/-/search", "/-/dashboards/overview"]
+    paths += [f"/{db}/{r['name']}" for r in schema.resources()]
+    paths += [f"/{db}/{name}" for name in views()]
+    paths += [f"/{db}/{name}" for name in cfg["queries"]]
+    for dashboard in cfg["dashboards"].values():
+        for chart in dashboard["charts"].values():
+            sql = re.sub(r"\[\[.*?\]\]", "", chart["query"])
+            paths.append(f"/{db}.json?sql={_encode_uri_component(sql)}&&_shape=objects")
+    return paths
+
+
+def warm(base: str, paths: list[str], timeout: float = 60.0) -> int:
+    """Ask the site at ``base`` for ``paths`` once it answers (filling its response cache);
+    return how many answered 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.2)
+    ok = 0
+    for path in paths:
+        try:
+            with urllib.request.urlopen(base + path, timeout=timeout) as response:
+                response.read()
+                ok += response.status == 200
+        except OSError:
+            pass
+    return ok
+
+
+def serve(out: Path, host: str = "127.0.0.1", port: int = 8001, warm_up: bool = True) -> None:
+    """Serve the site until interrupted; once it answers, open the pages of
+    :func:`warm_paths` in the background so that their first visitors find them cached."""
     import uvicorn
 
     ds = make_datasette(out)
+    if warm_up:
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        base = f"http://{local}:{port}"
+        threading.Thread(target=warm, args=(base, warm_paths()), daemon=True).start()
     uvicorn.run(ds.app(), host=host, port=port, log_level="info")

@@ -1,12 +1,14 @@
-"""metadata.yml for Datasette, generated from the data contract and ``site.yml``.
+"""metadata.yml for Datasette, generated from the data contract, ``views.yml`` and ``site.yml``.
 
-Titles and descriptions are bilingual (中文 / English) at every level, column descriptions
-carry units, and licence and source are repeated on every table so that they show on
-every page.
+Titles and descriptions are bilingual (中文 / English) at every level -- tables, views,
+columns, canned queries and their parameters, dashboard charts -- column descriptions carry
+units, and licence and source are repeated on every table so that they show on every page.
 
 >>> meta = metadata()
 >>> meta["databases"]["ogi"]["tables"]["sections"]["fts_table"]
 'sections_fts'
+>>> meta["databases"]["ogi"]["queries"]["refusal_ranking"]["title"]
+'不予公开率最高的机关（前100） / Bodies that refuse most (top 100)'
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from markupsafe import Markup
 
 from .. import schema
+from .views import views
+
+PACKAGE = __name__.rsplit(".", 1)[0]
 
 
 @cache
 def site() -> dict[str, Any]:
     """The serving configuration (``site.yml``)."""
-    return yaml.safe_load(
-        files(__name__.rsplit(".", 1)[0]).joinpath("site.yml").read_text(encoding="utf-8")
-    )  # type: ignore[no-any-return]
+    return yaml.safe_load(files(PACKAGE).joinpath("site.yml").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def _provenance() -> dict[str, str]:
@@ -40,36 +44,92 @@ def _provenance() -> dict[str, str]:
     }
 
 
-def metadata() -> dict[str, Any]:
-    """The Datasette metadata as a dict."""
-    pkg = schema.contract()["package"]
+def _column_description(title_zh: str, title_en: str, description: str) -> str:
+    return f"{schema.bilingual(title_zh, title_en)}: {description}"
+
+
+def _tables(prov: dict[str, str]) -> dict[str, Any]:
     cfg = site()
-    prov = _provenance()
-    tables = {}
+    tables: dict[str, Any] = {}
     for res in schema.resources():
         name = res["name"]
-        extra = cfg["tables"].get(name, {})
         table: dict[str, Any] = {
             "title": schema.bilingual(res["title_zh"], res["title_en"]),
             "description": f"{res['description_zh']} {res['description_en']}",
             **prov,
             "columns": {
-                f["name"]: f"{schema.bilingual(f['title_zh'], f['title_en'])}: "
-                + schema.field_description(name, f).replace("\n", " ")
+                f["name"]: _column_description(
+                    f["title_zh"],
+                    f["title_en"],
+                    schema.field_description(name, f).replace("\n", " "),
+                )
                 for f in res["fields"]
             },
         }
-        table.update(extra)
+        table.update(cfg["tables"].get(name, {}))
         tables[name] = table
-    queries = {
-        qid: {
+    for name, view in views().items():
+        tables[name] = {
+            "title": schema.bilingual(view["title_zh"], view["title_en"]),
+            "description": f"{view['description_zh']} {view['description_en']}",
+            **prov,
+            "columns": {
+                col: _column_description(
+                    c["title_zh"], c["title_en"], f"{c['description_en']} {c['description_zh']}"
+                )
+                for col, c in view["columns"].items()
+            },
+            **{key: view[key] for key in ("facets", "sort", "sort_desc") if key in view},
+        }
+    return tables
+
+
+def _query_html(q: dict[str, Any]) -> str:
+    """The description shown on a canned query's page: both languages, what each parameter
+    means, and a link to the complete list the query is drawn from."""
+    parts = [Markup("<p>{}</p><p>{}</p>").format(q["description_zh"], q["description_en"])]
+    if q.get("params"):
+        items = Markup(", ").join(
+            Markup("<code>{}</code> {}").format(
+                name, schema.bilingual(p["title_zh"], p["title_en"])
+            )
+            for name, p in q["params"].items()
+        )
+        parts.append(
+            Markup("<p>参数（可留空） / Parameters (may be left empty): {}</p>").format(items)
+        )
+    if q.get("see_also"):
+        link = q["see_also"]
+        parts.append(
+            Markup('<p>完整列表 / Complete list: <a href="{}">{}</a></p>').format(
+                link["path"], schema.bilingual(link["title_zh"], link["title_en"])
+            )
+        )
+    return str(Markup("").join(parts))
+
+
+def _queries(prov: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for qid, q in site()["queries"].items():
+        query: dict[str, Any] = {
             "title": schema.bilingual(q["title_zh"], q["title_en"]),
             "description": f"{q['description_zh']} {q['description_en']}",
+            "description_html": _query_html(q),
             "sql": q["sql"],
-            **prov,
+            # the question first: the SQL is one click away ("show"), and "Edit SQL" stays
+            "hide_sql": True,
         }
-        for qid, q in cfg["queries"].items()
-    }
+        if q.get("params"):
+            query["params"] = list(q["params"])
+        out[qid] = {**query, **prov}
+    return out
+
+
+def metadata() -> dict[str, Any]:
+    """The Datasette metadata as a dict."""
+    pkg = schema.contract()["package"]
+    cfg = site()
+    prov = _provenance()
     title = schema.bilingual(pkg["title_zh"], pkg["title_en"])
     return {
         "title": title,
@@ -82,16 +142,20 @@ def metadata() -> dict[str, Any]:
                 "title": title,
                 "description": pkg["description_en"],
                 **prov,
-                "tables": tables,
-                "queries": queries,
+                "tables": _tables(prov),
+                "queries": _queries(prov),
             },
         },
+        "plugins": {"datasette-dashboards": cfg["dashboards"]},
     }
 
 
 def write_metadata(path: Path) -> None:
     """Write metadata.yml (deterministic: keys in contract order, UTF-8, no line wrapping)."""
-    header = "# Generated by `ogi build` from src/ogi/schema/resources.yml and src/ogi/serve/site.yml; do not edit.\n"
+    header = (
+        "# Generated by `ogi build` from src/ogi/schema/resources.yml, src/ogi/serve/views.yml "
+        "and src/ogi/serve/site.yml; do not edit.\n"
+    )
     body = yaml.safe_dump(
         metadata(), allow_unicode=True, sort_keys=False, width=100000, default_flow_style=False
     )

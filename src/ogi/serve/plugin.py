@@ -37,16 +37,31 @@ The table's FTS table is contentless, which Datasette does not auto-detect; set
         tables:
           sections:
             fts_table: sections_fts
+
+The plugin also makes the site (see :mod:`ogi.serve.pages`, :mod:`ogi.serve.cells`):
+``register_routes`` adds the search-everything page ``/-/search`` and the report reader
+``/-/report/<id>``; ``render_cell`` links numbers, citations and checks to the report text;
+``extra_template_vars`` gives the templates bilingual column titles and search contexts;
+``asgi_wrapper`` serves CSV with a UTF-8 byte order mark for Excel (``_bom=1``, see
+:mod:`ogi.serve.bom`); ``startup`` reads the indicators' English labels and switches off
+datasette-render-markdown's cell renderer (see :func:`startup`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from typing import Any
 
 from datasette import hookimpl
+from datasette.plugins import pm
 
+from ogi import schema
 from ogi.search import fts_query, segment
+
+from . import bom, cache, cells, highlight, pages, titles
+from .metadata import site
+from .views import search_columns, views
 
 
 def _sql_segment(value: Any) -> Any:
@@ -67,3 +82,192 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("escape_fts", 1, _sql_fts_query, deterministic=True)
     conn.create_function("ogi_fts_query", 1, _sql_fts_query, deterministic=True)
     conn.create_function("ogi_segment", 1, _sql_segment, deterministic=True)
+
+
+# --- the site -----------------------------------------------------------------------------
+
+_INDICATOR_LABELS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+_TABLE_COUNTS: weakref.WeakKeyDictionary[Any, dict[str, int | None]] = weakref.WeakKeyDictionary()
+_MARKDOWN_PLUGIN = "datasette_render_markdown"
+# Query string arguments that change how a table page looks, not which rows it holds.
+UNFILTERED_ARGS = {"_sort", "_sort_desc", "_size", "_next", "_facet", "_facet_size", "_col"}
+UNFILTERED_ARGS |= {"_nocol", "_labels"}
+
+
+@hookimpl
+def startup(datasette: Any) -> Any:
+    """Read the English labels of the indicators, and unregister datasette-render-markdown.
+
+    datasette-render-markdown comes with datasette-dashboards (whose Markdown cards we do not
+    use). Its ``render_cell`` hook looks up plugin configuration for every cell of every
+    page, which made a table of 4,000 rows take 1.9 s instead of 1.4 s to render; and the
+    site never renders report text as Markdown (it is shown as text, exactly as printed).
+    """
+
+    async def inner() -> None:
+        for plugin in list(pm.get_plugins()):
+            if getattr(plugin, "__name__", "") == _MARKDOWN_PLUGIN:
+                pm.unregister(plugin)
+        db = datasette.databases.get(site()["database"])
+        if db is None:
+            return
+        try:
+            rows = (await db.execute("select code, label_en from indicators")).rows
+        except sqlite3.OperationalError:
+            return
+        _INDICATOR_LABELS[datasette] = {code: label for code, label in rows}
+        names = [res["name"] for res in schema.resources()] + list(views())
+        counts: dict[str, int | None] = {}
+        for name in names:  # the database is immutable: count once
+            try:
+                counts[name] = (await db.execute(f"select count(*) from [{name}]")).first()[0]
+            except sqlite3.OperationalError:
+                counts[name] = None
+        _TABLE_COUNTS[datasette] = counts
+
+    return inner
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [
+        (r"^/-/search(?P<format>\.json)?$", pages.search),
+        (r"^/-/report/(?P<report_id>[^/]+)$", pages.report),
+        (r"^/-/package/(?P<name>[a-z_]+)\.csv$", pages.package_csv),
+    ]
+
+
+@hookimpl(tryfirst=True)
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> Any:
+    if column not in cells.COLUMNS:  # most cells: leave them to Datasette, quickly
+        return None
+    return cells.render(
+        row,
+        value,
+        column,
+        table,
+        database,
+        site()["database"],
+        _INDICATOR_LABELS.get(datasette, {}),
+        table in views(),
+    )
+
+
+def _searched(request: Any, table: str | None, column: str) -> str | None:
+    """The words searched for in ``column`` of ``table`` on this page, if any."""
+    if request is None or table is None or column not in search_columns().get(table, []):
+        return None
+    q = request.args.get(f"_search_{column}") or request.args.get("_search")
+    return q if q and q.strip() else None
+
+
+@hookimpl
+def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
+    def column_title(table: str | None, column: str) -> str | None:
+        title = titles.column_title(table, column)
+        return f"{title[0]} / {title[1]}" if title else None
+
+    def param_title(query: str | None, name: str) -> str | None:
+        title = titles.param_titles().get(query or "", {}).get(name)
+        return f"{title[0]} / {title[1]}" if title else None
+
+    def searched_columns(table: str | None) -> dict[str, str]:
+        """Column → the words searched for in it on this page (empty: no search)."""
+        if table is None:
+            return {}
+        out = {}
+        for column in search_columns().get(table, []):
+            q = _searched(request, table, column)
+            if q is not None:
+                out[column] = q
+        return out
+
+    def search_context(raw: Any, q: str) -> Any:
+        return highlight.snippet(raw, q) if isinstance(raw, str) else None
+
+    def home() -> dict[str, Any]:
+        return _home(_TABLE_COUNTS.get(datasette, {}))
+
+    def package_csv(table: str | None) -> str | None:
+        """The published CSV file of ``table`` when the page shows all of its rows."""
+        if table is None or pages.package_file(datasette, table) is None:
+            return None
+        if request is not None and any(k not in UNFILTERED_ARGS for k in request.args):
+            return None
+        return f"/-/package/{table}.csv"
+
+    def with_args(url: str, args: str) -> str:
+        """``url`` with more query string arguments."""
+        return f"{url}{'&' if '?' in url else '?'}{args}"
+
+    return {
+        "ogi_home": home,
+        "ogi_with_args": with_args,
+        "ogi_package_csv": package_csv,
+        "ogi_column_title": column_title,
+        "ogi_param_title": param_title,
+        "ogi_searched_columns": searched_columns,
+        "ogi_search_context": search_context,
+        "ogi_database": site()["database"],
+    }
+
+
+def _home(counts: dict[str, int | None]) -> dict[str, Any]:
+    """What the home page lists: where to start, the canned queries, the tables and views."""
+    dbname = site()["database"]
+    start = [
+        {
+            "href": card["path"],
+            "title": schema.bilingual(card["title_zh"], card["title_en"]),
+            "description": f"{card['description_zh']} {card['description_en']}",
+        }
+        for card in site()["home"]["start"]
+    ]
+    queries = [
+        {
+            "href": f"/{dbname}/{qid}",
+            "title": schema.bilingual(q["title_zh"], q["title_en"]),
+            "description": f"{q['description_zh']} {q['description_en']}",
+        }
+        for qid, q in site()["queries"].items()
+    ]
+    tables = [
+        {
+            "name": res["name"],
+            "href": f"/{dbname}/{res['name']}",
+            "title": schema.bilingual(res["title_zh"], res["title_en"]),
+            "description": f"{res['description_zh']} {res['description_en']}",
+            "count": counts.get(res["name"]),
+        }
+        for res in [*schema.resources(), *({"name": n, **v} for n, v in views().items())]
+    ]
+    return {"start": start, "queries": queries, "tables": tables}
+
+
+@hookimpl
+def extra_css_urls() -> list[str]:
+    return ["/ogi-static/ogi.css"]
+
+
+@hookimpl
+def menu_links() -> list[dict[str, str]]:
+    return [
+        {"href": "/-/search", "label": "检索全部 / Search everything"},
+        {"href": "/-/dashboards/overview", "label": "概览图表 / Dashboard"},
+    ]
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """CSV for Excel on request; and, when every database is immutable (``ogi serve``), the
+    response cache of :mod:`ogi.serve.cache`."""
+
+    def wrap(app: Any) -> Any:
+        served = [db for name, db in datasette.databases.items() if not name.startswith("_")]
+        if served and all(not db.is_mutable for db in served):
+            app = cache.with_cache(app)
+        return bom.with_bom(app)
+
+    return wrap

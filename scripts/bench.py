@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""Benchmark: build N synthetic reports and compare validate + load with what a user would
+otherwise run on the same CSV files.
+
+    python scripts/bench.py --reports 10000        # what `make bench` runs
+    python scripts/bench.py --reports 1000
+
+In one run, on one corpus (``ogi.synth.corpus``, fixed seed):
+
+1. **build** — ``ogi.build.build`` from scratch, in a fresh process: seconds per stage (parse,
+   package, validate, load — validation runs on the second core while the database loads),
+   reports/s, rows/s and the peak memory of the build and its workers;
+2. **chain** — what a user would otherwise run on the built package: ``frictionless validate
+   datapackage.json``, then ``sqlite-utils insert DB TABLE data/TABLE.csv --csv`` for each
+   resource;
+3. **floor** — the least a loader can do: Python's csv module and sqlite3 ``executemany`` into
+   bare tables (column names only), one transaction;
+4. **incremental** — one report added to the corpus, built again (only it is parsed).
+
+Ratios: ``ratio_vs_chain`` = chain / (validate + load), the higher the better (target ≥ 5);
+``ratio_vs_floor`` = (validate + load) / floor, the lower the better (target ≤ 2); validate +
+load is the wall time of the two, which run at the same time. The figures are written to
+``build/bench.json`` (and ``build/bench-N.json``). Each step runs in its own process, so
+that memory and caches of one do not help another.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+KEYS = [
+    "reports",
+    "rows",
+    "seconds_total",
+    "seconds_parse",
+    "seconds_package",
+    "seconds_validate",
+    "seconds_load",
+    "peak_rss_mb",
+    "chain_seconds",
+    "floor_seconds",
+    "ratio_vs_chain",
+    "ratio_vs_floor",
+    "incremental_seconds",
+]
+
+
+def write_corpus(n: int, folder: Path, seed: int, forms: tuple[str, ...]) -> None:
+    """``n`` synthetic reports in ``folder``, as text, web pages and PDFs as the corpus mixes
+    them (kept between runs: written once per n, seed and forms)."""
+    from ogi.synth import corpus
+
+    done, stamp = folder / ".complete", f"{n} {seed} {' '.join(forms)}\n"
+    if done.exists() and done.read_text() == stamp:
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for syn in corpus(n, seed=seed, forms=forms):
+        (folder / syn.name).write_bytes(syn.data)
+    done.write_text(stamp)
+
+
+def _child(conn: Any, fn: Any, args: tuple[Any, ...]) -> None:
+    conn.send(fn(*args))
+    conn.close()
+
+
+def _in_child(fn: Any, *args: Any) -> Any:
+    """Run ``fn(*args)`` in a fresh process (spawned, so nothing is shared) and return its result."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(child, fn, args))
+    process.start()
+    child.close()
+    try:
+        return parent.recv()
+    except EOFError:
+        raise click.ClickException(
+            f"{fn.__name__} failed (exit status {process.exitcode})"
+        ) from None
+    finally:
+        process.join()
+
+
+def _peak_mb() -> float:
+    import resource
+
+    kb = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    return kb / 1024
+
+
+def run_build(corpus: str, out: str, full: bool, jobs: int | None) -> dict[str, Any]:
+    """One build, timed inside (imports done before the clock starts)."""
+    import ogi.build
+    import ogi.fastcheck  # noqa: F401  (imported as any build would have it)
+
+    t = time.perf_counter()
+    result = ogi.build.build([Path(corpus)], Path(out), full=full, jobs=jobs)
+    wall = time.perf_counter() - t
+    return {
+        "wall": wall,
+        "seconds": result.seconds,
+        "load_seconds": result.load_seconds,
+        "reports": result.reports,
+        "rows": result.rows,
+        "parsed": result.parsed,
+        "incremental": result.incremental,
+        "peak_rss_mb": _peak_mb(),
+    }
+
+
+def run_floor(package: str, db: str) -> float:
+    """csv + sqlite3 executemany into bare tables, one transaction: seconds."""
+    import csv
+    import sqlite3
+
+    desc = json.loads(Path(package).read_text(encoding="utf-8"))
+    root = Path(package).parent
+    Path(db).unlink(missing_ok=True)
+    t = time.perf_counter()
+    conn = sqlite3.connect(db)
+    with conn:
+        for res in desc["resources"]:
+            names = [f["name"] for f in res["schema"]["fields"]]
+            cols = ", ".join(f'"{n}"' for n in names)
+            conn.execute(f'CREATE TABLE "{res["name"]}" ({cols})')
+            with open(root / res["path"], encoding="utf-8", newline="") as f:
+                rows = csv.reader(f)
+                next(rows)
+                marks = ", ".join("?" * len(names))
+                conn.executemany(f'INSERT INTO "{res["name"]}" VALUES ({marks})', rows)
+    conn.close()
+    return time.perf_counter() - t
+
+
+def run_chain(package: Path, db: Path) -> float:
+    """frictionless validate, then sqlite-utils insert --csv per resource: seconds."""
+    desc = json.loads(package.read_text(encoding="utf-8"))
+    db.unlink(missing_ok=True)
+    t = time.perf_counter()
+    check = subprocess.run(
+        [str(BIN / "frictionless"), "validate", str(package)], capture_output=True, text=True
+    )
+    if check.returncode != 0:
+        raise click.ClickException(f"frictionless finds the package invalid:\n{check.stdout}")
+    for res in desc["resources"]:
+        subprocess.run(
+            [
+                str(BIN / "sqlite-utils"),
+                "insert",
+                str(db),
+                res["name"],
+                str(package.parent / res["path"]),
+                "--csv",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return time.perf_counter() - t
+
+
+def _added_report(folder: Path, seed: int) -> Path:
+    """One more report, near the start of the corpus by name (so that the CSV files are not
+    only appended to)."""
+    from ogi.synth import corpus
+
+    (extra,) = corpus(1, seed=seed + 1)
+    path = folder / extra.name.replace("synthetic_00000", "synthetic_00000_added")
+    path.write_bytes(extra.data)
+    return path
+
+
+def _snapshot(work: Path) -> None:
+    """Run the code as it is now: a copy of ``src/ogi`` first on the path of this process and
+    of every process it starts, so that an edit made while the benchmark runs (the parser
+    version is a digest of the code) does not turn its incremental build into a full one."""
+    if getattr(_snapshot, "done", False):
+        return
+    copy = work / "src"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(
+        ROOT / "src" / "ogi", copy / "ogi", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    sys.path.insert(0, str(copy))
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(copy), os.environ.get("PYTHONPATH", "")])
+    _snapshot.done = True  # type: ignore[attr-defined]
+
+
+def _uptime() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
+@click.command()
+@click.option("--reports", "n", default=10_000, show_default=True, help="Reports to build.")
+@click.option("--jobs", type=int, default=None, help="Worker processes [default: one per core].")
+@click.option("--seed", default=20181231, show_default=True, help="Seed of the synthetic corpus.")
+@click.option(
+    "--forms",
+    default="all",
+    show_default=True,
+    help="Comma-separated forms of the synthetic reports (see ogi.synth.FORMS), or all.",
+)
+@click.option(
+    "--work",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=ROOT / "build" / "bench",
+    show_default=True,
+    help="Folder for the corpus and the builds.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=ROOT / "build" / "bench.json",
+    show_default=True,
+)
+def main(n: int, jobs: int | None, seed: int, forms: str, work: Path, json_path: Path) -> None:
+    """Build N synthetic reports; compare with the chain and the floor; write the figures."""
+    work.mkdir(parents=True, exist_ok=True)
+    _snapshot(work)
+    from ogi.synth import FORMS
+
+    chosen = FORMS if forms == "all" else tuple(forms.split(","))
+    corpus_dir, out = work / f"corpus-{n}", work / f"out-{n}"
+    click.echo(f"load average before: {_uptime()} (cores: {os.cpu_count()})")
+    click.echo(f"corpus: {n} synthetic reports ({', '.join(chosen)}) in {corpus_dir}")
+    write_corpus(n, corpus_dir, seed, chosen)
+    for leftover in corpus_dir.glob("*_added*"):
+        leftover.unlink()
+    shutil.rmtree(out, ignore_errors=True)
+
+    full = _in_child(run_build, str(corpus_dir), str(out), True, jobs)
+    package = out / "datapackage.json"
+    chain = run_chain(package, work / "chain.db")
+    floor = _in_child(run_floor, str(package), str(work / "floor.db"))
+    added = _added_report(corpus_dir, seed)
+    try:
+        inc = _in_child(run_build, str(corpus_dir), str(out), False, jobs)
+    finally:
+        added.unlink()
+    if not inc["incremental"] or inc["parsed"] != 1:
+        raise click.ClickException(f"the second build was not incremental: {inc}")
+
+    s = full["seconds"]
+    vl = s["load"] if s["validate"] <= s["load"] else s["validate"]  # they run at once
+    figures = {
+        "reports": full["reports"],
+        "rows": full["rows"],
+        "seconds_total": round(full["wall"], 3),
+        "seconds_parse": round(s["parse"], 3),
+        "seconds_package": round(s["package"], 3),
+        "seconds_validate": round(s["validate"], 3),
+        "seconds_load": round(s["load"], 3),
+        "peak_rss_mb": round(full["peak_rss_mb"], 1),
+        "chain_seconds": round(chain, 3),
+        "floor_seconds": round(floor, 3),
+        "ratio_vs_chain": round(chain / vl, 2),
+        "ratio_vs_floor": round(vl / floor, 2),
+        "incremental_seconds": round(inc["wall"], 3),
+    }
+    assert list(figures) == KEYS
+    jobs_used = jobs or len(os.sched_getaffinity(0))
+    reports, rows = figures["reports"], figures["rows"]
+    click.echo(f"\nbuild of {reports} reports ({rows} rows), {jobs_used} worker(s):")
+    for stage in ("parse", "package", "validate", "load", "publish"):
+        sec = s.get(stage, 0.0)
+        rate = f"{rows / sec:>12,.0f} rows/s" if sec else ""
+        click.echo(f"  {stage:<10} {sec:8.2f} s {rate}")
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in full["load_seconds"].items())
+    click.echo(f"             load: {steps}")
+    click.echo(
+        f"  total      {full['wall']:8.2f} s {reports / full['wall']:>12,.0f} reports/s "
+        f"{rows / full['wall']:>12,.0f} rows/s"
+    )
+    click.echo(
+        f"  parse: {s['parse'] * jobs_used / reports * 1000:.2f} ms per report per core "
+        f"(target < 20)"
+    )
+    click.echo(f"  peak memory (build and its workers): {figures['peak_rss_mb']} MB")
+    click.echo(f"\nvalidate + load (at once): {vl:.2f} s")
+    click.echo(
+        f"  chain  (frictionless validate + sqlite-utils insert --csv): {chain:8.2f} s → "
+        f"{figures['ratio_vs_chain']}x faster (target ≥ 5)"
+    )
+    click.echo(
+        f"  floor  (csv + sqlite3 executemany, one transaction):       {floor:8.2f} s → "
+        f"{figures['ratio_vs_floor']}x the floor (target ≤ 2)"
+    )
+    share = inc["wall"] / full["wall"] * 100
+    click.echo(
+        f"\nincremental: one report added to {reports}: {inc['wall']:.3f} s "
+        f"= {share:.2f} % of the full build (target < 2 %)"
+    )
+    click.echo(f"load average after: {_uptime()}")
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(figures, indent=2) + "\n"
+    json_path.write_text(text, encoding="utf-8")
+    json_path.with_name(f"bench-{n}.json").write_text(text, encoding="utf-8")
+    click.echo(f"wrote {json_path}")
+
+
+if __name__ == "__main__":
+    main()

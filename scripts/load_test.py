@@ -1,0 +1,451 @@
+#!/usr/bin/env python3
+"""A bounded load test of the site: concurrent clients against ``ogi serve`` on 127.0.0.1.
+
+    python scripts/load_test.py                    # 10,000 reports, 20 clients, 30 s
+    python scripts/load_test.py --reports 2000 --clients 10 --duration 10
+
+It writes a synthetic corpus (``ogi.synth.corpus``, printed in the text flattenings), builds it
+with ``ogi build`` (both kept in --workdir and reused when the corpus size and seed match),
+starts ``ogi serve`` on a free port of 127.0.0.1, and runs --clients concurrent clients for
+--duration seconds (and at most --max-requests requests). Each client, in a loop without
+pauses, picks a page as a reader would -- a table page with or without a facet or a sort, a
+row, a search of the table or of everything, a canned query with its parameters, a report's
+text, the dashboard and its charts' data, a full CSV download -- with values drawn from the
+data (years, provinces, bodies, words that occur in the reports) by a seeded random number
+generator, and reads the whole response.
+
+It prints, per page type, the requests made, the errors (any status but 200, or no answer),
+the median (p50) and 95th percentile (p95) of the response time, and the share of responses
+served from the site's response cache (``x-ogi-cache: hit``; the cache starts empty). The
+target is no errors and p95 under 200 ms for table pages, searches and canned queries; the
+exit status is 1 when it is missed. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import click
+import httpx
+
+TARGETED = ("table", "search", "query")
+TARGET_P95_MS = 200.0
+# how often each page type is asked for (relative weights)
+WEIGHTS = {
+    "table": 30,
+    "row": 5,
+    "search": 25,
+    "query": 25,
+    "report": 7,
+    "dashboard": 3,
+    "chart": 4,
+    "csv": 1,
+}
+WORDS = ["舆情", "复议", "诉讼", "热线", "公开", "双随机", "政务公开", "依申请", "满意率", "条例"]
+WORDS += ["信息公开", "不予公开", "行政复议", "主动公开", "门户网站", "解读", "预决算", "保密审查"]
+WORDS += ["甲乙丙丁", "xyzzy"]  # words that occur nowhere
+
+
+def write_corpus(folder: Path, reports: int, seed: int) -> None:
+    """``reports`` synthetic reports (all generations, text flattenings) into ``folder``."""
+    from ogi.synth import corpus
+    from ogi.synth.model import TEXT_FORMS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for syn in corpus(reports, seed=seed, forms=TEXT_FORMS):
+        (folder / syn.name).write_bytes(syn.data)
+
+
+def prepare(workdir: Path, reports: int, seed: int) -> Path:
+    """The built site for ``reports`` reports of ``seed``, built unless already there."""
+    stamp = workdir / "stamp.json"
+    out = workdir / "site"
+    want = {"reports": reports, "seed": seed}
+    if (
+        stamp.exists()
+        and json.loads(stamp.read_text()) == want
+        and (out / "build" / "ogi.db").exists()
+    ):
+        click.echo(f"reusing the build in {out}")
+        return out
+    corpus_dir = workdir / "corpus"
+    if corpus_dir.exists():
+        for old in corpus_dir.iterdir():
+            old.unlink()
+    t0 = time.monotonic()
+    write_corpus(corpus_dir, reports, seed)
+    click.echo(f"wrote {reports} reports in {time.monotonic() - t0:.0f} s; building …")
+    from ogi.build import build
+
+    t0 = time.monotonic()
+    result = build([corpus_dir], out)
+    click.echo(f"built {result.reports} reports in {time.monotonic() - t0:.0f} s: {result.counts}")
+    stamp.write_text(json.dumps(want))
+    return out
+
+
+@dataclass
+class Vocabulary:
+    """Values to fill URLs with, read from the built database."""
+
+    years: list[int]
+    provinces: list[str]
+    issuers: list[str]
+    report_ids: list[str]
+    indicators: list[str]
+    checks: list[str]
+    located: list[tuple[str, int, int]]  # report_id, start, end of a figure
+    charts: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, db_path: Path) -> Vocabulary:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+
+        def column(sql: str) -> list:  # type: ignore[type-arg]
+            return [r[0] for r in conn.execute(sql)]
+
+        rng = random.Random(0)
+        report_ids = column("select report_id from reports")
+        located = [
+            tuple(r)
+            for r in conn.execute(
+                "select report_id, start, [end] from figures where rowid % 97 = 0 limit 2000"
+            )
+        ]
+        issuers = column("select distinct issuer from reports where issuer is not null")
+        return cls(
+            years=column("select distinct year from reports order by year"),
+            provinces=column("select distinct province from reports where province is not null"),
+            issuers=rng.sample(issuers, min(500, len(issuers))),
+            report_ids=rng.sample(report_ids, min(2000, len(report_ids))),
+            indicators=column(
+                "select distinct indicator from statistics where indicator is not null"
+            ),
+            checks=column("select distinct [check] from checks"),
+            located=located,  # type: ignore[arg-type]
+        )
+
+
+def chart_urls() -> list[str]:
+    """The data URLs the dashboard's charts fetch (their SQL without filters)."""
+    import re
+
+    from ogi.serve.metadata import site
+
+    urls = []
+    for chart in site()["dashboards"]["overview"]["charts"].values():
+        sql = re.sub(r"\[\[.*?\]\]", "", chart["query"])
+        urls.append("/ogi.json?" + urlencode({"sql": sql, "_shape": "objects"}))
+    return urls
+
+
+def pick(rng: random.Random, v: Vocabulary) -> tuple[str, str]:
+    """A page type and a URL, as a reader might ask for them."""
+    kind = rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
+    year, word = rng.choice(v.years), rng.choice(WORDS)
+    province = rng.choice(v.provinces) if v.provinces else ""
+    issuer = rng.choice(v.issuers)
+    if kind == "table":
+        url = rng.choice(
+            [
+                "/ogi/reports",
+                "/ogi/sections",
+                "/ogi/statistics",
+                "/ogi/figures",
+                "/ogi/citations",
+                "/ogi/checks",
+                "/ogi/summary",
+                "/ogi/indicators",
+                "/ogi/report_rates",
+                f"/ogi/report_rates?year={year}",
+                f"/ogi/report_rates?province={province}",
+                f"/ogi/report_rates?year={year}&_sort_desc=refusal_rate",
+                "/ogi/report_rates?_sort_desc=lawsuits_per_100",
+                f"/ogi/report_rates?issuer={issuer}",
+                f"/ogi/summary?year={year}",
+                "/ogi/checks?status=fail",
+                f"/ogi/checks?status=fail&check={rng.choice(v.checks)}",
+                f"/ogi/statistics?indicator={rng.choice(v.indicators)}",
+                f"/ogi/reports?year={year}&province={province}",
+                f"/ogi/figures?kind={rng.choice(['count', 'percent', 'date', 'money'])}",
+            ]
+        )
+    elif kind == "row":
+        rid = rng.choice(v.report_ids)
+        url = rng.choice([f"/ogi/reports/{rid}", f"/ogi/summary/{rid}"])
+    elif kind == "search":
+        url = rng.choice(
+            [
+                f"/-/search?q={word}",
+                f"/ogi/sections?_search={word}",
+                f"/ogi/figures?_search={word}",
+                f"/ogi/citations?_search={word}",
+                f"/-/search.json?q={word}",
+            ]
+        )
+    elif kind == "query":
+        url = rng.choice(
+            [
+                "/ogi/refusal_ranking",
+                f"/ogi/refusal_ranking?year={year}",
+                f"/ogi/refusal_ranking?province={province}",
+                f"/ogi/body_over_years?issuer={issuer}",
+                f"/ogi/body_over_years?issuer={issuer[:3]}",
+                "/ogi/lawsuits_rose",
+                f"/ogi/lawsuits_rose?year={year}",
+                "/ogi/failing_reports",
+                f"/ogi/failing_reports?year={year}",
+                f"/ogi/failing_checks?issuer={issuer}",
+                f"/ogi/failing_checks?year={year}",
+                "/ogi/outcomes_by_year",
+                f"/ogi/outcomes_by_year?province={province}",
+                "/ogi/cited_documents",
+                f"/ogi/cited_documents?q={word}",
+                "/ogi/figures_by_unit",
+                f"/ogi/search_text?q={word}",
+            ]
+        )
+    elif kind == "report":
+        rid, start, end = rng.choice(v.located)
+        url = f"/-/report/{rid}?start={start}&end={end}"
+    elif kind == "dashboard":
+        url = rng.choice(["/-/dashboards/overview", f"/-/dashboards/overview?province={province}"])
+    elif kind == "chart":
+        url = rng.choice(v.charts)
+    else:
+        # as the pages link them: a whole table is the package's file, filtered rows stream
+        url = rng.choice(
+            [
+                "/-/package/summary.csv?_bom=1",
+                "/-/package/reports.csv",
+                f"/ogi/report_rates.csv?_stream=on&_dl=on&_bom=on&year={year}",
+                f"/ogi/checks.csv?_stream=on&_dl=on&status=fail&check={rng.choice(v.checks)}",
+            ]
+        )
+    return kind, url
+
+
+@dataclass
+class Sample:
+    kind: str
+    url: str
+    status: int  # 0: no answer
+    ms: float
+    cached: bool
+
+
+async def client(
+    base: str,
+    v: Vocabulary,
+    seed: int,
+    deadline: float,
+    budget: list[int],
+    out: list[Sample],
+    think: float = 0.0,
+) -> None:
+    rng = random.Random(seed)
+    async with httpx.AsyncClient(base_url=base, timeout=30.0) as http:
+        while time.monotonic() < deadline and budget[0] > 0:
+            if think:
+                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+                if time.monotonic() >= deadline:
+                    break
+            budget[0] -= 1
+            kind, url = pick(rng, v)
+            t0 = time.perf_counter()
+            try:
+                response = await http.get(url)
+                await response.aread()
+                status = response.status_code
+                cached = response.headers.get("x-ogi-cache") == "hit"
+            except httpx.HTTPError:
+                status, cached = 0, False
+            out.append(Sample(kind, url, status, (time.perf_counter() - t0) * 1000, cached))
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def report(samples: list[Sample], seconds: float) -> bool:
+    by_kind: dict[str, list[Sample]] = defaultdict(list)
+    for s in samples:
+        by_kind[s.kind].append(s)
+    header = f"{'page type':<10} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cached':>7}"
+    click.echo(header)
+    click.echo("-" * len(header))
+    ok = True
+    for kind in [*WEIGHTS, "all"]:
+        group = samples if kind == "all" else by_kind.get(kind, [])
+        if not group:
+            continue
+        ms = [s.ms for s in group]
+        failed = sum(1 for s in group if s.status != 200)
+        cached = sum(s.cached for s in group) / len(group)
+        p95 = percentile(ms, 95)
+        click.echo(
+            f"{kind:<10} {len(group):>8} {failed:>6} {statistics.median(ms):>8.1f} {p95:>8.1f} "
+            f"{max(ms):>8.1f} {cached:>6.0%}"
+        )
+        if kind in TARGETED and p95 >= TARGET_P95_MS:
+            ok = False
+    errors = [s for s in samples if s.status != 200]
+    for s in errors[:10]:
+        click.echo(f"error: {s.status or 'no answer'} {s.kind} {s.url}", err=True)
+    misses = [s.ms for s in samples if s.kind in TARGETED and not s.cached]
+    if misses:
+        click.echo(
+            f"table/search/query responses not from the cache: {len(misses)}, "
+            f"p50 {statistics.median(misses):.1f} ms, p95 {percentile(misses, 95):.1f} ms"
+        )
+    click.echo(
+        "slowest: "
+        + "; ".join(f"{s.ms:.0f} ms {s.url}" for s in sorted(samples, key=lambda s: -s.ms)[:5])
+    )
+    click.echo(f"{len(samples)} requests in {seconds:.1f} s ({len(samples) / seconds:.0f}/s)")
+    verdict = "met" if ok and not errors else "MISSED"
+    click.echo(
+        f"target (0 errors, p95 < {TARGET_P95_MS:.0f} ms for {', '.join(TARGETED)}): {verdict}"
+    )
+    return ok and not errors
+
+
+def wait_for_warm_up(base: str) -> None:
+    """Wait until the pages ``ogi serve`` warms at start are cached, as a site would be before
+    it is announced: ask for them last to first until one comes from the cache (those before
+    it were warmed already; those after it, this call has just opened)."""
+    from ogi.serve.app import warm_paths
+
+    t0 = time.monotonic()
+    for path in reversed(warm_paths()):
+        with urllib.request.urlopen(base + path, timeout=120) as response:
+            response.read()
+            if response.headers.get("x-ogi-cache") == "hit":
+                break
+    click.echo(f"the site's warmed pages are cached ({time.monotonic() - t0:.0f} s)")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@click.command()
+@click.option("--reports", default=10_000, show_default=True, help="Synthetic reports to build.")
+@click.option("--clients", default=20, show_default=True, help="Concurrent clients.")
+@click.option("--duration", default=30.0, show_default=True, help="Seconds of load.")
+@click.option("--max-requests", default=200_000, show_default=True, help="Stop after this many.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the corpus and the clients.")
+@click.option(
+    "--think",
+    default=0.0,
+    show_default=True,
+    help="Seconds each client pauses between requests (0: none, the hardest case).",
+)
+@click.option(
+    "--url",
+    default=None,
+    help="Load a site already running there (built from the same --workdir) instead of starting one.",
+)
+@click.option(
+    "--workdir",
+    default=Path("build/loadtest"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the corpus and its build are kept.",
+)
+def main(
+    reports: int,
+    clients: int,
+    duration: float,
+    max_requests: int,
+    seed: int,
+    think: float,
+    url: str | None,
+    workdir: Path,
+) -> None:
+    """Build a site from REPORTS synthetic reports and load it; see the module docstring."""
+    if not (1 <= clients <= 200 and 0 < duration <= 600):
+        raise click.UsageError("keep the load bounded: 1–200 clients, at most 600 s")
+    workdir.mkdir(parents=True, exist_ok=True)
+    out = prepare(workdir, reports, seed)
+    vocabulary = Vocabulary.read(out / "build" / "ogi.db")
+    vocabulary.charts = chart_urls()
+    server: subprocess.Popen[bytes] | None = None
+    if url is None:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        ogi = Path(sys.executable).with_name("ogi")
+        log = (workdir / "serve.log").open("wb")  # noqa: SIM115 (closed with the server)
+        server = subprocess.Popen(
+            [str(ogi) if ogi.exists() else "ogi", "serve", "--out", str(out), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    else:
+        base = url.rstrip("/")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if (server is not None and server.poll() is not None) or time.monotonic() > deadline:
+                raise click.ClickException(f"the site did not answer; see {workdir / 'serve.log'}")
+            try:
+                with urllib.request.urlopen(f"{base}/-/versions.json", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        wait_for_warm_up(base)
+        pause = f", pausing {think:g} s on average between requests" if think else ""
+        click.echo(
+            f"{clients} clients for {duration:.0f} s against {base} ({reports} reports){pause}"
+        )
+        samples: list[Sample] = []
+        budget = [max_requests]
+
+        async def run() -> float:
+            t0 = time.monotonic()
+            end = t0 + duration
+            await asyncio.gather(
+                *(
+                    client(base, vocabulary, seed * 1000 + i, end, budget, samples, think)
+                    for i in range(clients)
+                )
+            )
+            return time.monotonic() - t0
+
+        before = os.getloadavg()[0]
+        seconds = asyncio.run(run())
+        click.echo(
+            f"machine load average (1 min) before {before:.1f}, after {os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} CPUs (this script and the server included)"
+        )
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    if not report(samples, seconds):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Publish: move a finished build into place so that no crash can leave a broken one.
+
+A build writes everything into a staging folder inside the output folder (the same file
+system, so a move is a rename). Publishing is journaled:
+
+1. every staged file is complete and validated;
+2. the journal ``.ogi-publish.json`` is written (atomically) in the output folder: the files
+   to move and the *stamp* of the new build;
+3. the commit point: the new database, which carries the new stamp (``PRAGMA user_version``),
+   is renamed into place — a full build made it anew, an incremental build updated a copy of
+   the published one (a site serving the old file keeps reading it, unchanged);
+4. the other files are renamed into place, ``datapackage.json`` last;
+5. the journal and the staging folder are removed.
+
+:func:`recover` — run under the output folder's lock before any command reads or writes it —
+finishes what a killed build left: if the database carries the journal's stamp, the build had
+committed and the remaining renames are done; otherwise the staged files are thrown away and
+the previous build stays as it was. A SIGKILL at any moment therefore leaves either the
+previous build or the new one, whole.
+
+One build at a time writes to an output folder: :func:`locked` holds an exclusive lock on the
+folder itself (released by the system when the process ends, however it ends).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import OgiError
+
+JOURNAL = ".ogi-publish.json"
+STAGING_PREFIX = ".ogi-build-"
+DB = Path("build") / "ogi.db"
+
+
+_HELD: set[int] = set()  # descriptors of the locks this process holds
+
+
+@contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Hold the output folder's lock; an error if another build holds it."""
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise OgiError(
+                    f"{out}: another `ogi build` is writing to this folder; wait for it to "
+                    "finish and build again"
+                ) from None
+            raise
+        _HELD.add(fd)
+        yield
+    finally:
+        _HELD.discard(fd)
+        os.close(fd)
+
+
+def forget_locks() -> None:
+    """In a forked child: close the lock descriptors it inherited, so that the lock ends
+    with the process that took it even if the child outlives it."""
+    for fd in list(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+def recover_if_needed(out: Path) -> str | None:
+    """:func:`recover` when a killed build left something in ``out`` and no build is
+    running there; what it did (None: nothing)."""
+    if not (out / JOURNAL).exists() and not any(out.glob(STAGING_PREFIX + "*")):
+        return None
+    try:
+        with locked(out):
+            return recover(out)
+    except OgiError:  # a build is running: what is there is its own
+        return None
+
+
+def stage(out: Path) -> Path:
+    """A new, empty staging folder inside ``out``."""
+    return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+
+
+def clone(src: Path, dst: Path) -> None:
+    """A copy of ``src`` at ``dst``: a reflink where the file system shares blocks (Btrfs,
+    XFS), else a copy in the kernel."""
+    with open(src, "rb") as s, open(dst, "wb") as d:
+        try:
+            fcntl.ioctl(d.fileno(), 0x40049409, s.fileno())  # FICLONE
+            return
+        except OSError:
+            pass
+    shutil.copyfile(src, dst)
+
+
+def db_stamp(db: Path) -> int | None:
+    """The stamp of a database (None when there is no readable database)."""
+    if not db.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(db)  # opening rolls back what a killed transaction left
+        try:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+
+
+def write_journal(out: Path, staging: Path, files: list[Path], stamp: int) -> None:
+    """Record the files of ``staging`` to move into ``out`` (relative paths, in order)."""
+    tmp = out / (JOURNAL + ".tmp")
+    body = {"staging": staging.name, "files": [str(f) for f in files], "stamp": stamp}
+    tmp.write_text(json.dumps(body) + "\n", encoding="utf-8")
+    os.replace(tmp, out / JOURNAL)
+
+
+def move(staging: Path, out: Path, files: list[Path]) -> None:
+    """Rename each staged file into place (those already moved are skipped)."""
+    for rel in files:
+        src = staging / rel
+        if src.exists():
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, out / rel)
+
+
+def finish(out: Path, staging: Path) -> None:
+    """Forget the journal and the staging folder."""
+    (out / JOURNAL).unlink(missing_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def commit_by_rename(staging: Path, out: Path, files: list[Path], stamp: int) -> None:
+    """Publish a full build: its database (which carries ``stamp``) is renamed into place
+    first — the commit point — then every other file."""
+    write_journal(out, staging, files, stamp)
+    move(staging, out, [f for f in files if f == DB])
+    move(staging, out, files)
+    finish(out, staging)
+
+
+def recover(out: Path) -> str | None:
+    """Finish or undo what a killed build left in ``out``; say which (None: nothing to do).
+
+    Call with the folder's lock held."""
+    journal = out / JOURNAL
+    done = None
+    if journal.exists():
+        try:
+            body = json.loads(journal.read_text(encoding="utf-8"))
+            staging = out / body["staging"]
+            files = [Path(f) for f in body["files"]]
+            stamp = int(body["stamp"])
+        except (OSError, ValueError, KeyError, TypeError):
+            body = None  # a journal cut short: written before the commit point, never used
+        if body is not None and db_stamp(out / DB) == stamp:
+            move(staging, out, files)
+            done = "finished the publication of an interrupted build"
+        else:
+            done = "discarded an interrupted build; the previous one is unchanged"
+        journal.unlink()
+    (out / (JOURNAL + ".tmp")).unlink(missing_ok=True)
+    for stale in out.glob(STAGING_PREFIX + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+        done = done or "removed the files of an interrupted build; the previous one is unchanged"
+    return done

@@ -1,0 +1,111 @@
+"""How cells link onwards: every number and citation to the report text it came from.
+
+Datasette's ``render_cell`` hook calls :func:`render` for every cell of every HTML table
+(JSON and CSV are not affected). It returns None to leave a cell to Datasette, or the
+cell's HTML:
+
+* ``start`` of ``statistics``, ``figures``, ``citations``, ``checks`` and ``sections`` →
+  the report reader (``/-/report/<id>``) with the printed text marked in its section;
+* ``source_file`` of ``reports``, and a ``report_id`` / ``prev_report_id`` that Datasette
+  does not already link (views, query results) → the report reader;
+* ``section_id`` in query results → the reader at that section;
+* ``issuer`` → the *One body over the years* query for that body;
+* ``indicator`` (a foreign key Datasette labels with ``label_zh``) → the indicator, labelled
+  in both languages.
+
+Values are escaped; links are built from ids only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from datasette.utils import tilde_encode
+from markupsafe import Markup
+
+REPORT_ID = re.compile(r"[0-9a-f]{16}")
+LOCATED = {"statistics", "figures", "citations", "checks", "sections"}
+ISSUER_LINKED = {None, "summary", "report_rates", "reports"}
+
+
+def _raw(row: Any, column: str) -> Any:
+    try:
+        value = row[column]
+    except (IndexError, KeyError):
+        return None
+    return value["value"] if isinstance(value, dict) else value
+
+
+def reader_url(report_id: str, **params: Any) -> str:
+    """The report reader for ``report_id``; with ``start``/``end`` or ``section``, scrolled
+    to what they point at."""
+    query = {k: v for k, v in params.items() if v is not None and v != ""}
+    url = f"/-/report/{report_id}"
+    if query:
+        url += "?" + urlencode(query)
+    return url + ("#hit" if "start" in query or "section" in query else "")
+
+
+def _link(href: str, text: str, title: str | None = None) -> Markup:
+    if title:
+        return Markup('<a href="{}" title="{}">{}</a>').format(href, title, text)
+    return Markup('<a href="{}">{}</a>').format(href, text)
+
+
+# the only columns render() may change: every other cell returns at once
+COLUMNS = frozenset({"start", "source_file", "report_id", "prev_report_id", "section_id"})
+COLUMNS |= {"issuer", "indicator"}
+
+
+def render(
+    row: Any,
+    value: Any,
+    column: str,
+    table: str | None,
+    database: str,
+    database_name: str,
+    indicator_labels: dict[str, str],
+    is_view: bool,
+) -> Markup | None:
+    """The HTML of one cell, or None for Datasette's own rendering."""
+    if column not in COLUMNS or database != database_name:
+        return None
+    if column == "start" and table in LOCATED:
+        report_id = _raw(row, "report_id")
+        if not isinstance(report_id, str) or not REPORT_ID.fullmatch(report_id):
+            return None
+        if table == "sections":
+            href = reader_url(report_id, section=_raw(row, "section_id"))
+        elif value is None:
+            return _link(reader_url(report_id), "报告 / report")
+        else:
+            end = _raw(row, "end") if table != "checks" else None
+            href = reader_url(report_id, start=value, end=end)
+        title = f"offset {value}" if value is not None else None
+        return _link(href, "原文 / source ›", title)
+    if column == "source_file" and table == "reports" and isinstance(value, str):
+        report_id = _raw(row, "report_id")
+        if isinstance(report_id, str) and REPORT_ID.fullmatch(report_id):
+            return _link(reader_url(report_id), value, "阅读原文 / read the report")
+    if (
+        column in ("report_id", "prev_report_id")
+        and (table is None or is_view)
+        and isinstance(value, str)
+        and REPORT_ID.fullmatch(value)
+    ):
+        return _link(reader_url(value), value, "阅读原文 / read the report")
+    if column == "section_id" and table is None and isinstance(value, str):
+        report_id = value.split(":", 1)[0]
+        if REPORT_ID.fullmatch(report_id):
+            return _link(reader_url(report_id, section=value), value, "阅读原文 / read the report")
+    if column == "issuer" and table in ISSUER_LINKED and isinstance(value, str) and value:
+        href = f"/{database_name}/body_over_years?issuer={quote(value)}"
+        return _link(href, value, "历年情况 / over the years")
+    if column == "indicator" and isinstance(value, dict) and value.get("value"):
+        code = str(value["value"])
+        label = indicator_labels.get(code)
+        text = f"{value.get('label') or code} / {label}" if label else str(value.get("label"))
+        return _link(f"/{database_name}/indicators/{tilde_encode(code)}", text, code)
+    return None

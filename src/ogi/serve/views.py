@@ -1,0 +1,53 @@
+"""What the site needs inside the database: views, extra full-text indexes, indexes.
+
+Declared in ``views.yml`` and added by :func:`create_views` at the end of
+:func:`ogi.load.load` -- the site opens the database immutable, so it cannot add them later.
+
+>>> sorted(views())
+['report_rates']
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import sqlite_utils
+import yaml
+
+from ..search import enable_search
+
+
+@cache
+def declared() -> dict[str, Any]:
+    """The whole of ``views.yml``."""
+    text = files(__name__.rsplit(".", 1)[0]).joinpath("views.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)  # type: ignore[no-any-return]
+
+
+def views() -> dict[str, dict[str, Any]]:
+    """View name → its declaration (titles, columns, facets, sql), in file order."""
+    return declared()["views"]  # type: ignore[no-any-return]
+
+
+@cache
+def search_columns() -> dict[str, list[str]]:
+    """Table → the columns its full-text index covers, ``sections`` included."""
+    from ..load import SEARCH
+
+    return {**SEARCH, **declared()["search"]}
+
+
+def create_views(db: sqlite_utils.Database) -> None:
+    """Add the site's full-text indexes, indexes and views to a freshly loaded database.
+
+    Idempotent: indexes are created if missing, views and full-text tables are replaced.
+    """
+    for table, columns in declared()["search"].items():
+        enable_search(db, table, columns)
+    for table, indexes in declared()["indexes"].items():
+        for columns in indexes:
+            db.table(table).create_index(columns, if_not_exists=True)
+    for name, view in views().items():
+        db.create_view(name, view["sql"], replace=True)

@@ -1,0 +1,341 @@
+"""The site in a real browser: Debian's Chromium, driven by Playwright, against ``ogi serve``.
+
+A build of data/raw and the site corpus of test_site.py (four reports, one of them carrying
+HTML and script in its title, its URL and its text) is served on 127.0.0.1; Chromium runs
+headless with a fresh profile and no network besides the site. Each test checks what a reader
+sees -- the home page, a table with facets, a Chinese two-character search, a canned query,
+the dashboard with its charts drawn, a CSV download, the crafted report shown as text -- and
+that no page raised a JavaScript error. Screenshots go to build/screenshots/ for people to
+look at.
+
+The browser is the system's (``/usr/bin/chromium``, or ``$OGI_CHROMIUM``), installed by
+``make browser-deps``; Playwright's own browser downloads are not used. Without Chromium the
+tests are skipped, except under CI (``CI`` set), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT
+from test_site import (
+    CRAFTED_ISSUER,
+    CRAFTED_SENTENCE,
+    CRAFTED_TITLE,
+    SEED_ID,
+    TABLES,
+    VIEWS,
+    _free_port,
+    _ogi_executable,
+    build_site,
+    containing,
+    expected_sections,
+    table,
+)
+
+CHROMIUM = Path(os.environ.get("OGI_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = ROOT / "build" / "screenshots"
+BOM = b"\xef\xbb\xbf"
+
+
+def _require_browser() -> None:
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"{CHROMIUM} (Debian package chromium; `make browser-deps`)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright (pip install -e '.[test]')")
+    if missing:
+        message = "the browser test needs " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """``ogi serve`` on a free port of 127.0.0.1 over the site build: (base URL, build)."""
+    _require_browser()
+    built = build_site(tmp_path_factory.mktemp("browser"))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = built / "serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [_ogi_executable(), "serve", "--out", str(built), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                assert proc.poll() is None, log_path.read_text(encoding="utf-8")[-2000:]
+                assert time.monotonic() < deadline, "ogi serve did not answer within 30 s"
+                try:
+                    with urllib.request.urlopen(f"{base}/-/versions.json", timeout=1):
+                        break
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    time.sleep(0.1)
+            yield base, built
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(served: tuple[str, Path]) -> Iterator[Any]:
+    """Headless Chromium with a fresh profile (a persistent context in a new folder)."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ogi-chromium-") as profile, sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1280, "height": 900},
+            accept_downloads=True,
+            locale="zh-CN",
+        )
+        context.set_default_timeout(20_000)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+class Page:
+    """A browser tab that records JavaScript errors and failed requests to the site."""
+
+    def __init__(self, context: Any, base: str) -> None:
+        self.base = base
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on(
+            "console",
+            lambda m: (
+                self.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None
+            ),
+        )
+        self.page.on("requestfailed", self._failed)
+
+    def _failed(self, request: Any) -> None:
+        # a download (``_dl``) leaves the page's navigation "aborted": that is not a failure
+        if request.url.startswith(self.base) and "_dl=" not in request.url:
+            self.errors.append(f"request failed: {request.url} ({request.failure})")
+
+    def goto(self, path: str) -> Any:
+        response = self.page.goto(self.base + path, wait_until="networkidle")
+        assert response is not None and response.status == 200, (path, response and response.status)
+        return response
+
+    def shot(self, name: str, full_page: bool = False) -> None:
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+@pytest.fixture
+def tab(browser: Any, served: tuple[str, Path]) -> Iterator[Page]:
+    page = Page(browser, served[0])
+    yield page
+    page.page.close()
+
+
+def test_home_page(tab: Page, served: tuple[str, Path]) -> None:
+    tab.goto("/")
+    page = tab.page
+    assert (
+        page.title()
+        == "政府信息公开工作年度报告数据集 / Chinese Open Government Information annual reports"
+    )
+    assert page.locator("h1").inner_text().startswith("政府信息公开工作年度报告数据集")
+    assert page.locator("#ogi-q").is_visible()
+    cards = page.locator(".ogi-cards li a").all_inner_texts()
+    assert cards == [
+        "各报告比率 / Rates per report",
+        "概览图表 / Dashboard",
+        "检索全部 / Search everything",
+    ]
+    assert page.locator("table.ogi-tables tbody tr").count() == len(TABLES) + len(VIEWS)
+    tab.shot("01-home")
+    assert tab.errors == []
+
+
+def test_table_with_facets(tab: Page, served: tuple[str, Path]) -> None:
+    built = served[1]
+    tab.goto("/ogi/report_rates")
+    page = tab.page
+    for facet in ["year", "province", "city", "issuer", "generation"]:
+        assert page.locator(f"#facet-{facet}").is_visible(), facet
+    assert page.locator("h3").first.inner_text().startswith("4 rows")
+    tab.shot("02-table-facets", full_page=True)
+    # choose 2018 in the year facet
+    page.locator("#facet-year a", has_text="2018").first.click()
+    page.wait_for_url("**/ogi/report_rates?*year=2018*")
+    expected = sum(1 for r in table(built, "summary") if r["year"] == "2018")
+    assert page.locator("h3").first.inner_text().startswith(f"{expected} rows")
+    years = page.locator("table.rows-and-columns td.col-year").all_inner_texts()
+    assert years == ["2018"] * expected
+    tab.shot("03-table-facet-selected")
+    assert tab.errors == []
+
+
+def test_chinese_two_character_search(tab: Page, served: tuple[str, Path]) -> None:
+    built = served[1]
+    tab.goto("/")
+    page = tab.page
+    page.fill("#ogi-q", "舆情")
+    page.press("#ogi-q", "Enter")
+    page.wait_for_url("**/-/search?q=*")
+    total = sum(
+        len(containing(built, name, "舆情")) for name in ("sections", "figures", "citations")
+    )
+    assert page.locator(".ogi-summary").inner_text().startswith(f"“舆情”：共 {total} 处匹配")
+    marks = page.locator(".ogi-context mark").all_inner_texts()
+    assert marks and set(marks) == {"舆情"}
+    tab.shot("04-search-everything", full_page=True)
+
+    # the table's own search box
+    tab.goto("/ogi/sections")
+    page.fill("#_search", "舆情")
+    page.press("#_search", "Enter")
+    page.wait_for_url("**/ogi/sections?*_search=*")
+    n = len(expected_sections(built, "舆情"))
+    assert page.locator("h3").first.inner_text().startswith(f"{n} rows where search matches")
+    assert page.locator("td .ogi-context mark").first.inner_text() == "舆情"
+    tab.shot("05-table-search")
+    assert tab.errors == []
+
+
+def test_canned_query(tab: Page, served: tuple[str, Path]) -> None:
+    tab.goto("/ogi/body_over_years")
+    page = tab.page
+    assert "某机关历年情况 / One body over the years" in page.locator("h1").inner_text()
+    page.fill("input[name=issuer]", "晋安区")
+    page.click("input[type=submit][value='Run SQL']")
+    page.wait_for_url("**/ogi/body_over_years?issuer=*")
+    assert page.locator("table.rows-and-columns td.col-year").all_inner_texts() == ["2017", "2018"]
+    assert page.locator("td.col-lawsuits_change").all_inner_texts() == ["\xa0", "2"]
+    tab.shot("06-canned-query", full_page=True)
+    assert tab.errors == []
+
+
+def test_dashboard_draws_its_charts(tab: Page, served: tuple[str, Path]) -> None:
+    from ogi.serve.metadata import site
+
+    charts = site()["dashboards"]["overview"]["charts"]
+    tab.goto("/-/dashboards/overview")
+    page = tab.page
+    for slug, chart in charts.items():
+        if chart["library"] == "vega-lite":
+            svg = page.locator(f"#chart-{slug} svg.marks")
+            svg.wait_for(state="visible")
+            box = svg.bounding_box()
+            assert box is not None and box["width"] > 100 and box["height"] > 50, slug
+            # the data was drawn: lines, bars or points (Vega's marks), not just the axes
+            drawn = page.locator(f"#chart-{slug} svg.marks .role-mark path")
+            assert drawn.count() > 0, slug
+        else:  # a metric: the number
+            page.locator(f"#chart-{slug} p").wait_for()
+    assert page.locator("#chart-reports-count p").inner_text() == "4"
+    assert page.locator(".ogi-chart-sql a").count() == len(charts)
+    tab.shot("07-dashboard", full_page=True)
+    assert tab.errors == []
+
+
+def test_csv_download_for_excel(tab: Page, served: tuple[str, Path]) -> None:
+    built = served[1]
+    tab.goto("/ogi/summary")
+    page = tab.page
+    with page.expect_download() as info:
+        page.click("a.ogi-csv-excel")
+    download = info.value
+    assert download.suggested_filename == "summary.csv"
+    data = Path(download.path()).read_bytes()
+    # the package's file, with the byte order mark Excel needs before it
+    assert data == BOM + (built / "data" / "summary.csv").read_bytes()
+    rows = list(csv.DictReader(io.StringIO(data[len(BOM) :].decode("utf-8"))))
+    assert rows == table(built, "summary")
+    # filtered rows come from Datasette, streamed
+    tab.goto("/ogi/summary?year=2018")
+    with page.expect_download() as info:
+        page.click("a.ogi-csv-excel")
+    data = Path(info.value.path()).read_bytes()
+    assert data.startswith(BOM)
+    got = list(csv.DictReader(io.StringIO(data[len(BOM) :].decode("utf-8"))))
+    assert sorted(r["report_id"] for r in got) == sorted(
+        r["report_id"] for r in table(built, "summary") if r["year"] == "2018"
+    )
+    tab.shot("08-csv-links")
+    assert tab.errors == []
+
+
+def test_crafted_html_is_shown_as_text(tab: Page, served: tuple[str, Path]) -> None:
+    built = served[1]
+    crafted = next(r for r in table(built, "reports") if r["issuer"] == CRAFTED_ISSUER)
+    injected = "() => [window.__ogi_xss, window.__ogi_xss_img, window.__ogi_xss_title]"
+    tab.goto(f"/-/report/{crafted['report_id']}")
+    page = tab.page
+    assert page.evaluate(injected) == [None, None, None]
+    assert CRAFTED_SENTENCE in page.locator("article.ogi-text").inner_text()
+    assert page.locator(".ogi-report-title").inner_text() == CRAFTED_TITLE
+    assert page.locator("article.ogi-text img, article.ogi-text script").count() == 0
+    tab.shot("09-crafted-report")
+    for path in [
+        "/ogi/reports",
+        "/ogi/citations?_search=舆情",
+        "/ogi/cited_documents?q=舆情",
+        "/-/search?q=舆情",
+    ]:
+        tab.goto(path)
+        assert page.evaluate(injected) == [None, None, None], path
+        assert page.locator("section.content img").count() == 0, path
+    citations = page.locator("#results-citations").inner_text()
+    assert '<img src=x onerror="window.__ogi_xss_img=1">' in citations
+    tab.shot("10-crafted-search")
+    assert tab.errors == []
+
+
+def test_a_figure_leads_to_its_sentence(tab: Page, served: tuple[str, Path]) -> None:
+    tab.goto(f"/ogi/figures?report_id={SEED_ID}&value_text=99.63%25")
+    page = tab.page
+    page.click("td.col-start a")
+    page.wait_for_url(f"**/-/report/{SEED_ID}?start=10218&end=10224#hit")
+    hit = page.locator("mark#hit")
+    assert hit.inner_text() == "99.63%"
+    assert hit.is_visible()
+    box, viewport = hit.bounding_box(), page.viewport_size
+    assert box is not None and viewport is not None and 0 <= box["y"] <= viewport["height"]
+    located = page.locator(".ogi-located").inner_text()
+    assert located.startswith("正文数字 / figure: 99.63%")
+    assert "二、主动公开政府信息的情况 › (五)回应社会关切情况 › 1、" in located
+    tab.shot("11-figure-in-its-sentence")
+    assert tab.errors == []

@@ -1,0 +1,194 @@
+"""A build killed with SIGKILL at any moment never corrupts what was published.
+
+Build A is published; then ``ogi build`` of other inputs (B: reports added, removed, changed)
+runs as a real process and is killed with SIGKILL at moments spread over its whole run —
+parsing, writing the package, validating, loading, publishing — once as a full build and once
+as an incremental one (which updates the database in place). After each kill, and the
+recovery every command runs first, the output folder holds build A or build B, whole: every
+published file byte for byte, a database with exactly that build's content that passes
+SQLite's integrity check, a package frictionless finds valid, no staging folder and no journal
+left. The next build then completes and gives B.
+
+The crash windows of publishing are also hit on purpose: the publication is driven step by
+step (journal written, database renamed, then each file) and recovery is run after each step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SEED
+from test_scale import db_content, write_corpus
+
+from ogi import publish
+from ogi.validate import frictionless_errors
+
+OGI = Path(sys.executable).parent / "ogi"
+KILLS = 6  # per kind of build
+
+
+def published(out: Path) -> dict[str, str]:
+    """sha256 of every file in the output folder but the database, and what is left over."""
+    return {
+        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != "ogi.db"
+    }
+
+
+def state(out: Path) -> tuple[dict[str, str], dict[str, Any]]:
+    return published(out), db_content(out / "build" / "ogi.db")
+
+
+def ogi_build(raw: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(OGI), "build", str(raw), "--out", str(out), "--jobs", "2", *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Inputs A and B, their builds (as references), and how long a build of B takes."""
+    root = tmp_path_factory.mktemp("kill")
+    raw_a = root / "a"
+    names = write_corpus(raw_a, 24, seed=21)
+    shutil.copy(SEED, raw_a / SEED.name)
+    raw_b = root / "b"
+    shutil.copytree(raw_a, raw_b)
+    write_corpus(root / "more", 4, seed=22)
+    for p in (root / "more").iterdir():
+        shutil.copy(p, raw_b / ("b_" + p.name))
+    for name in names[:2]:
+        (raw_b / name).unlink()
+    changed = raw_b / names[5]
+    changed.write_bytes(changed.read_bytes().replace("一、".encode(), "一、 ".encode(), 1))
+    refs = {}
+    for name, raw in (("a", raw_a), ("b", raw_b)):
+        out = root / f"ref-{name}"
+        assert subprocess.run([str(OGI), "build", str(raw), "--out", str(out)]).returncode == 0
+        refs[name] = state(out)
+    assert refs["a"] != refs["b"]
+    seconds = {}
+    for kind, extra in (("full", ["--full"]), ("incremental", [])):
+        out = root / f"timing-{kind}"
+        shutil.copytree(root / "ref-a", out)
+        t = time.monotonic()
+        assert ogi_build(raw_b, out, *extra).wait(timeout=600) == 0
+        seconds[kind] = time.monotonic() - t
+        assert state(out) == refs["b"]
+    return {"root": root, "a": raw_a, "b": raw_b, "refs": refs, "seconds": seconds}
+
+
+def assert_whole(out: Path, refs: dict[str, Any]) -> str:
+    """The folder holds build A or build B, whole; which one."""
+    assert not (out / publish.JOURNAL).exists()
+    assert not list(out.glob(publish.STAGING_PREFIX + "*"))
+    conn = sqlite3.connect(out / "build" / "ogi.db")
+    assert conn.execute("pragma integrity_check").fetchall() == [("ok",)]
+    conn.close()
+    now = state(out)
+    which = [name for name, ref in refs.items() if ref == now]
+    assert which, "the output folder is neither the previous build nor the new one"
+    assert frictionless_errors(out / "datapackage.json") == []
+    return which[0]
+
+
+@pytest.mark.parametrize("kind", ["full", "incremental"])
+def test_sigkill_at_random_moments(builds: dict[str, Any], kind: str) -> None:
+    root, refs = builds["root"], builds["refs"]
+    rng = random.Random(20181231 + len(kind))
+    extra = ["--full"] if kind == "full" else []
+    seen = []
+    for i in range(KILLS):
+        out = root / f"{kind}-{i}"
+        shutil.copytree(root / "ref-a", out)
+        # moments spread over the whole build, each at a random place in its own slice
+        delay = builds["seconds"][kind] * (i + rng.random()) / KILLS
+        proc = ogi_build(builds["b"], out, *extra)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        with publish.locked(out):  # what every command does first
+            publish.recover(out)
+        seen.append(assert_whole(out, refs))
+        assert ogi_build(builds["b"], out).wait(timeout=600) == 0  # the next build completes
+        assert state(out) == refs["b"]
+        shutil.rmtree(out)
+    assert seen[0] == "a"  # killed early: nothing of B published
+
+
+def _staged_b(root: Path, out: Path) -> tuple[Path, list[Path], int]:
+    """A staging folder in ``out`` holding build B, as a full build leaves it before
+    publishing: its files, and the stamp of its database."""
+    staging = publish.stage(out)
+    ref_b = root / "ref-b"
+    files = [
+        p.relative_to(ref_b)
+        for p in sorted(ref_b.rglob("*"))
+        if p.is_file() and p.relative_to(ref_b) != publish.DB
+    ]
+    for rel in [publish.DB, *files]:
+        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ref_b / rel, staging / rel)
+    stamp = publish.db_stamp(staging / publish.DB)
+    assert stamp is not None
+    return staging, [publish.DB, *files], stamp
+
+
+def test_recovery_after_each_step_of_publishing(builds: dict[str, Any]) -> None:
+    root, refs = builds["root"], builds["refs"]
+    steps = sum(1 for p in (root / "ref-b").rglob("*") if p.is_file())
+    for done in range(-1, steps + 1):  # -1: killed before the journal was written
+        out = root / f"steps-{done}"
+        shutil.copytree(root / "ref-a", out)
+        staging, files, stamp = _staged_b(root, out)
+        if done >= 0:
+            publish.write_journal(out, staging, files, stamp)
+            publish.move(staging, out, files[:done])
+        with publish.locked(out):
+            publish.recover(out)
+        expected = "a" if done < 1 else "b"  # the database's rename is the commit point
+        assert assert_whole(out, refs) == expected, done
+        shutil.rmtree(out)
+
+
+def test_a_journal_cut_short_is_ignored(builds: dict[str, Any]) -> None:
+    root, refs = builds["root"], builds["refs"]
+    out = root / "cut-journal"
+    shutil.copytree(root / "ref-a", out)
+    staging, files, stamp = _staged_b(root, out)
+    publish.write_journal(out, staging, files, stamp)
+    journal = out / publish.JOURNAL
+    journal.write_bytes(journal.read_bytes()[:20])
+    with publish.locked(out):
+        publish.recover(out)
+    assert assert_whole(out, refs) == "a"
+
+
+def test_commands_recover_first(builds: dict[str, Any]) -> None:
+    """``ogi validate`` finishes a publication a killed build committed."""
+    root, refs = builds["root"], builds["refs"]
+    out = root / "validate-recovers"
+    shutil.copytree(root / "ref-a", out)
+    staging, files, stamp = _staged_b(root, out)
+    publish.write_journal(out, staging, files, stamp)
+    publish.move(staging, out, files[:3])
+    result = subprocess.run(
+        [str(OGI), "validate", str(out)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert assert_whole(out, refs) == "b"
+    assert sorted(os.listdir(out / "build")) == ["manifest.json", "ogi.db"]
