@@ -6,7 +6,9 @@ The stages, each timed (``BuildResult.seconds``):
   previous build does not already hold (:mod:`ogi.chunk`), in chunks of consecutive inputs
   so that the output does not depend on which worker did what;
 * **package** — write ``data/*.csv`` (each report's rows, in input order, copied from the
-  chunk files or from the previous build's files), ``datapackage.json``, ``metadata.yml``;
+  chunk files or from the previous build's files; then the checks that compare reports with
+  each other, made anew from every report's small record), ``datapackage.json``,
+  ``metadata.yml``;
 * **validate** — every new row against the Table Schemas (:mod:`ogi.fastcheck`: the errors
   frictionless would find); in a full build, on the second core while the database loads;
 * **load** — the database: built anew from the chunk databases, or, when a previous build
@@ -33,6 +35,7 @@ import json
 import math
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,7 +44,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from . import acquire, fastcheck, load, manifest, package, publish, schema, workers
-from .chunk import Chunk, Outcome, Task, parse_file, warm
+from .check.cross_year import RULE as ACROSS_RULE
+from .check.cross_year import check_cross_year
+from .chunk import Chunk, Outcome, Task, create_shard, parse_file, typed, warm
 from .errors import OgiError
 from .serve.metadata import write_metadata
 
@@ -241,10 +246,40 @@ def _manifest(items: list[_Item]) -> manifest.Manifest:
                     o.rows,
                     o.sizes,
                     o.dates,
+                    o.carried,
                 )
             )
     seen = {os.path.abspath(it.input.path): it.input for it in items}
-    return manifest.Manifest(manifest.parser_version(), reports, rejects, seen=seen)
+    m = manifest.Manifest(manifest.parser_version(), reports, rejects, seen=seen)
+    m.across = _across(m)
+    return m
+
+
+def _across(m: manifest.Manifest) -> list[list[str]]:
+    """The checks that compare reports with each other (this year's 上年结转 against the same
+    body's 结转下年度 of the year before), as CSV cells: made anew by every build from the
+    reports' small records, so that adding or removing one report updates its neighbours'
+    checks without parsing them again."""
+    records = [r.carried for r in m.reports if r.carried is not None]
+    return package.texts("checks", check_cross_year(records))
+
+
+def _across_db(scratch: Path, m: manifest.Manifest) -> list[Path]:
+    """The checks across reports as one more chunk database (none when there are none), so
+    that they load as the parsed reports' rows do, after them."""
+    if not m.across:
+        return []
+    path = scratch / "across.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        create_shard(conn)
+        marks = ", ".join("?" * len(m.across[0]))
+        conn.executemany(f"INSERT INTO checks VALUES ({marks})", typed("checks", m.across))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return [path]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,14 +332,15 @@ def _pieces(
     return pieces
 
 
-def _copy(pieces: list[_Piece], target: Path, head: bytes) -> None:
-    """Write ``head``, then the pieces, into ``target`` (in the kernel where it can)."""
+def _copy(pieces: list[_Piece], target: Path, head: bytes, tail: bytes = b"") -> None:
+    """Write ``head``, the pieces, then ``tail`` into ``target`` (in the kernel where it can)."""
     with open(target, "wb") as dst:
         dst.write(head)
         dst.flush()
         for p in pieces:
             with open(p.path, "rb") as src:
                 _copy_range(src, dst, p.start, p.length)
+        dst.write(tail)
 
 
 def _copy_range(src: BinaryIO, dst: BinaryIO, offset: int, length: int) -> None:
@@ -368,8 +404,9 @@ def _write_package(
         head = package.header_text(name).encode("utf-8")
         if name in WHOLE:
             (root / rel).write_bytes(head + package.csv_text(_whole_rows(name, m)).encode("utf-8"))
-        else:
-            _copy(_pieces(name, items, chunks, old, out), root / rel, head)
+        else:  # the reports' rows, then the checks across reports
+            tail = package.csv_text(m.across).encode("utf-8") if name == "checks" else b""
+            _copy(_pieces(name, items, chunks, old, out), root / rel, head, tail)
         m.files[str(rel)] = (root / rel).stat().st_size
         files.append(rel)
     sources = [r.source for r in m.reports]
@@ -423,6 +460,7 @@ def _validate_new(root: Path, items: list[_Item], m: manifest.Manifest, incremen
                 fastcheck.table_clean(tables[name])
         for name in package.PER_REPORT:
             fastcheck.table_clean(tables[name], _new_rows(tables[name], m, items))
+        fastcheck.table_clean(tables["checks"], m.across)
     except fastcheck.NotForTheFastPath as e:
         raise fastcheck.Dirty(str(e)) from None
 
@@ -516,7 +554,7 @@ def _build(
         result = BuildResult(
             out,
             len(m.reports),
-            failing_checks=sum(r.failing for r in m.reports),
+            failing_checks=sum(r.failing for r in m.reports) + _failing(m.across),
             rejected=rejected,
             parsed=sum(1 for it in items if it.outcome is not None and it.reject is None),
             reused=sum(1 for it in items if it.reuse is not None),
@@ -540,7 +578,7 @@ def _build(
                         result.counts = load.load(
                             dp,
                             staging / publish.DB,
-                            [Path(c.db) for c in chunks],
+                            [Path(c.db) for c in chunks] + _across_db(scratch, m),
                             stamp,
                             checked=True,
                             seconds=result.load_seconds,
@@ -572,10 +610,11 @@ def _build(
                         staging / publish.DB,
                         dp,
                         old_ids - kept,
-                        [Path(c.db) for c in chunks],
+                        [Path(c.db) for c in chunks] + _across_db(scratch, m),
                         ["rejects"],
                         stamp,
                         scratch,
+                        replaced=[("checks", "check", ACROSS_RULE)],
                         seconds=result.load_seconds,
                     )
                 _check_counts(result.counts, m)
@@ -614,8 +653,14 @@ def _same(m: manifest.Manifest, previous: manifest.Manifest) -> bool:
     )
 
 
+def _failing(rows: list[list[str]]) -> int:
+    status = schema.field_names("checks").index("status")
+    return sum(1 for row in rows if row[status] == "fail")
+
+
 def _counts(m: manifest.Manifest) -> dict[str, int]:
     counts = {name: sum(r.rows.get(name, 0) for r in m.reports) for name in package.PER_REPORT}
+    counts["checks"] += len(m.across)
     counts["indicators"] = len(package.indicator_rows())
     counts["rejects"] = len(m.rejects)
     return {res["name"]: counts[res["name"]] for res in schema.resources()}

@@ -10,7 +10,8 @@ cores); each worker writes two files into the build's scratch folder:
   row;
 
 and returns, for each input, what the build keeps in memory: the report's id, its ``sources``
-entry, row counts and byte sizes per resource — or why the file was rejected.
+entry, row counts and byte sizes per resource, the few numbers the cross-year rule compares
+(:func:`ogi.check.cross_year.carried`) — or why the file was rejected.
 
 Each report is checked on its own before it is kept: its rows against the Table Schemas (the
 same checks as :mod:`ogi.fastcheck`), its keys within the report, and the domain rules of
@@ -35,6 +36,7 @@ from typing import Any
 
 from . import acquire, fastcheck, package, schema
 from .check import run_checks
+from .check.cross_year import carried
 from .errors import InputError
 from .extract import extract
 from .parse import Parsed, parse
@@ -80,6 +82,7 @@ class Outcome:
     sizes: dict[str, int] = field(default_factory=dict)
     failing: int = 0
     dates: list[str] = field(default_factory=list)
+    carried: dict[str, Any] | None = None  # what the cross-year rule needs of it
     reject: tuple[str, str] | None = None  # (problem, remedy)
 
 
@@ -237,6 +240,7 @@ def _outcome(pos: int, path: str) -> tuple[Outcome, dict[str, list[list[str]]] |
     out.source = package.source_entry(source)
     out.failing = sum(1 for row in cells["checks"] if row[status] == "fail")
     out.dates = [d for d in (source.provenance.get("retrieved"), report.get("published")) if d]
+    out.carried = carried(parsed)
     return out, cells
 
 

@@ -267,10 +267,14 @@ def update(
     stamp: int,
     scratch: Path,
     seconds: dict[str, float] | None = None,
+    replaced: Iterable[tuple[str, str, str]] = (),
 ) -> dict[str, int]:
     """Change a copy of the published database to match a package that differs from the
     one it holds by the reports ``removed`` (report ids), the reports in ``chunks`` and the
     resources ``rewritten`` whole (read from their CSV files); return row counts per table.
+
+    ``replaced``: (table, field, value) — rows made anew by every build (the checks across
+    reports): deleted, whatever report they belong to; their new rows come in ``chunks``.
 
     ``scratch``: a folder for working files. The copy is written without a journal: when
     anything fails it is thrown away, never published. Raises InvalidPackage when a key
@@ -288,6 +292,8 @@ def update(
         conn.execute("BEGIN")
         gone = sorted(set(removed))
         _remove(conn, desc, gone)
+        for table, field, value in replaced:
+            _delete(conn, table, f"WHERE {_q(field)} = ?", [value])
         before = {n: _max_rowid(conn, n) for n in (r["name"] for r in desc["resources"])}
         for name in rewritten:
             conn.execute(f"DELETE FROM {_q(name)}")
@@ -364,16 +370,8 @@ def _remove(conn: sqlite3.Connection, desc: dict[str, Any], report_ids: list[str
     per_report = [
         r for r in desc["resources"] if "report_id" in (f["name"] for f in r["schema"]["fields"])
     ]
-    for table, columns in search_tables().items():
-        cols = ", ".join(_q(c) for c in columns)
-        rows = conn.execute(
-            f"SELECT rowid, {cols} FROM {_q(table)} WHERE report_id IN temp.removed"
-        ).fetchall()
-        conn.executemany(
-            f"INSERT INTO {_q(table + '_fts')} ({_q(table + '_fts')}, rowid, {cols}) "
-            f"VALUES ('delete', ?{', ?' * len(columns)})",
-            ((r[0], *(segment(v) if isinstance(v, str) else v for v in r[1:])) for r in rows),
-        )
+    for table in search_tables():
+        _unindex(conn, table, "WHERE report_id IN temp.removed")
     for res in per_report:
         name = res["name"]
         for other in desc["resources"]:
@@ -387,6 +385,26 @@ def _remove(conn: sqlite3.Connection, desc: dict[str, Any], report_ids: list[str
                         [name, field],
                     )
         conn.execute(f"DELETE FROM {_q(name)} WHERE report_id IN temp.removed")
+
+
+def _unindex(conn: sqlite3.Connection, table: str, where: str, params: Sequence[Any] = ()) -> None:
+    """Take the rows of ``table`` matching ``where`` out of its search table (if it has one)."""
+    columns = search_tables().get(table)
+    if not columns:
+        return
+    cols = ", ".join(_q(c) for c in columns)
+    rows = conn.execute(f"SELECT rowid, {cols} FROM {_q(table)} {where}", params).fetchall()
+    conn.executemany(
+        f"INSERT INTO {_q(table + '_fts')} ({_q(table + '_fts')}, rowid, {cols}) "
+        f"VALUES ('delete', ?{', ?' * len(columns)})",
+        ((r[0], *(segment(v) if isinstance(v, str) else v for v in r[1:])) for r in rows),
+    )
+
+
+def _delete(conn: sqlite3.Connection, table: str, where: str, params: Sequence[Any]) -> None:
+    """Delete rows of a table nothing refers to, their search entries first."""
+    _unindex(conn, table, where, params)
+    conn.execute(f"DELETE FROM {_q(table)} {where}", params)
 
 
 def _broken_keys(

@@ -3,7 +3,8 @@ what changed.
 
 ``build/manifest.json`` is published with the package and the database. It lists, in package
 order, every report — the *key* it was built from, its report id, its ``sources`` entry, its
-failing checks and, for each CSV file, how many rows and bytes it holds there — and every
+failing checks, the numbers the cross-year rule compares (:mod:`ogi.check.cross_year`) and,
+for each CSV file, how many rows and bytes it holds there — and every
 rejected file whose rejection depends only on its bytes. A report's key is the sha256 of its
 bytes, together with its file name and provenance (which appear in its rows) and the parser
 version (a digest of the code and format files that decide the rows), so a report is parsed
@@ -35,7 +36,7 @@ from typing import Any
 
 from .acquire import Input
 
-FORMAT = 1
+FORMAT = 2
 PATH = Path("build") / "manifest.json"
 
 
@@ -69,6 +70,7 @@ class Report:
     rows: dict[str, int]
     sizes: dict[str, int]
     dates: list[str] = field(default_factory=list)
+    carried: dict[str, Any] | None = None  # what the cross-year rule compares
 
 
 @dataclass
@@ -94,6 +96,8 @@ class Manifest:
     rejects: list[Reject]
     files: dict[str, int] = field(default_factory=dict)  # published CSV → size in bytes
     seen: dict[str, Input] = field(default_factory=dict)
+    # the checks across reports (CSV cells), made from the reports' ``carried``: not written
+    across: list[list[str]] = field(default_factory=list)
 
     def content(self) -> dict[str, Any]:
         """Everything but the fingerprints: what the stamp is a digest of."""

@@ -18,6 +18,8 @@ from .. import formats
 from ..parse import Parsed
 from .result import fmt, result
 
+RULE: str = formats.gen23()["cross_year"]["check"]
+
 
 def carried(parsed: Parsed) -> dict[str, Any] | None:
     """What the cross-year rule needs of one report (None for generation 1 or no issuer)."""
