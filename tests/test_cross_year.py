@@ -133,3 +133,33 @@ def _same_as_from_scratch(folder: Path, out: Path, fresh: Path) -> None:
     for rel in ["datapackage.json", *(f"data/{p.name}" for p in (fresh / "data").iterdir())]:
         assert (out / rel).read_bytes() == (fresh / rel).read_bytes(), rel
     assert _db_rows(out) == _db_rows(fresh)
+
+
+def test_two_reports_of_one_year_are_not_compared_by_guess() -> None:
+    """A revised report next to the first: which one's 结转下年度 counts cannot be told."""
+    from ogi.check.cross_year import check_cross_year
+
+    def rec(rid: str, year: int, cin: int | None, cout: int | None) -> dict[str, object]:
+        return {
+            "report_id": rid,
+            "issuer": BODY,
+            "year": year,
+            "carried_in": cin,
+            "carried_over": cout,
+            "start": 7,
+        }
+
+    rows = [
+        rec("a1", 2022, 0, 3),
+        rec("a2", 2022, 0, 4),
+        rec("b", 2023, 3, 0),
+        rec("c", 2024, None, 1),
+    ]
+    got = [(c["report_id"], c["subject"], c["status"]) for c in check_cross_year(rows)]
+    assert got == [
+        ("b", "2022→2023", "not_assessable"),
+        ("c", "2023→2024", "not_assessable"),
+    ]
+    first, second = check_cross_year(rows)
+    assert "(a1, a2, b)" in first["message"] and first["expected"] is None
+    assert second["message"].endswith("上年结转 or 2023 结转下年度 is empty.")

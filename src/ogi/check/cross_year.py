@@ -41,36 +41,57 @@ def carried(parsed: Parsed) -> dict[str, Any] | None:
 
 
 def check_cross_year(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One check row for each report whose issuer also reported the year before."""
+    """One check row for each report whose issuer also reported the year before.
+
+    When an issuer has several reports for one year (a revised report next to the first),
+    the build cannot tell which to compare: those years' checks are ``not_assessable`` and
+    name the reports, rather than picking one."""
     rule = formats.gen23()["cross_year"]
-    by_key = {(r["issuer"], r["year"]): r for r in sorted(records, key=lambda r: r["report_id"])}
+    by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in sorted(records, key=lambda r: r["report_id"]):
+        by_key.setdefault((r["issuer"], r["year"]), []).append(r)
     out = []
-    for (issuer, year), this in sorted(by_key.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        last = by_key.get((issuer, year - 1))
-        if last is None:
+    for (issuer, year), these in sorted(by_key.items()):
+        lasts = by_key.get((issuer, year - 1))
+        if lasts is None:
             continue
         subject = f"{year - 1}→{year}"
-        if this["carried_in"] is None or last["carried_over"] is None:
-            row = result(
-                rule["check"],
-                subject,
-                "not_assessable",
-                "warning",
-                f"{rule['title_en']}: {issuer} {year} 上年结转 or {year - 1} 结转下年度 is empty.",
-            )
-        else:
-            ok = this["carried_in"] == last["carried_over"]
-            row = result(
-                rule["check"],
-                subject,
-                "pass" if ok else "fail",
-                "warning",
-                f"{issuer}: 上年结转 in the {year} report is {fmt(this['carried_in'])}; 结转下年度 in the "
-                f"{year - 1} report (report {last['report_id']}) is {fmt(last['carried_over'])}; "
-                f"{'they agree' if ok else 'they differ'}.",
-                expected=last["carried_over"],
-                observed=this["carried_in"],
-                start=this["start"],
-            )
-        out.append({"report_id": this["report_id"], **row})
+        for this in these:
+            last = lasts[0]
+            if len(these) > 1 or len(lasts) > 1:
+                ids = ", ".join(r["report_id"] for r in [*lasts, *these])
+                row = result(
+                    rule["check"],
+                    subject,
+                    "not_assessable",
+                    "warning",
+                    f"{rule['title_en']}: {issuer} has more than one report for {year - 1} or "
+                    f"{year} ({ids}); which to compare cannot be told.",
+                    start=this["start"],
+                )
+            elif this["carried_in"] is None or last["carried_over"] is None:
+                row = result(
+                    rule["check"],
+                    subject,
+                    "not_assessable",
+                    "warning",
+                    f"{rule['title_en']}: {issuer} {year} 上年结转 or {year - 1} 结转下年度 is "
+                    "empty.",
+                    start=this["start"],
+                )
+            else:
+                ok = this["carried_in"] == last["carried_over"]
+                row = result(
+                    rule["check"],
+                    subject,
+                    "pass" if ok else "fail",
+                    "warning",
+                    f"{issuer}: 上年结转 in the {year} report is {fmt(this['carried_in'])}; "
+                    f"结转下年度 in the {year - 1} report (report {last['report_id']}) is "
+                    f"{fmt(last['carried_over'])}; {'they agree' if ok else 'they differ'}.",
+                    expected=last["carried_over"],
+                    observed=this["carried_in"],
+                    start=this["start"],
+                )
+            out.append({"report_id": this["report_id"], **row})
     return out
