@@ -12,8 +12,6 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
-
 from .. import formats
 
 
@@ -21,7 +19,7 @@ from .. import formats
 def contract() -> dict[str, Any]:
     """The whole contract: package metadata and resources."""
     text = files(__name__).joinpath("resources.yml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)  # type: ignore[no-any-return]
+    return formats.load_yaml(text)  # type: ignore[no-any-return]
 
 
 def resources() -> list[dict[str, Any]]:
