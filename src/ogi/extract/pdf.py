@@ -1,19 +1,23 @@
-"""PDF with a text layer → text, through pdfplumber: page text outside tables as lines
-(lines of a wrapped paragraph joined again), every table row as one pipe row, tables that
-continue over pages kept in order (a repeated header is just another row, which the table
-readers skip). A cell's text wrapped over lines — even one character per line — is joined.
-A PDF without text (a scan) is rejected: it needs OCR."""
+"""PDF with a text layer → text: page text outside tables as lines (lines of a wrapped
+paragraph joined again), every table row as one pipe row, tables that continue over pages
+kept in order (a repeated header is just another row, which the table readers skip). A cell's
+text wrapped over lines — even one character per line — is joined. A PDF without text (a
+scan) is rejected: it needs OCR.
+
+The page is read by pdfium (``pdf_page``), its tables found and its text laid out by
+pdfplumber's rules (``pdf_tables``, ``pdf_lines``)."""
 
 from __future__ import annotations
 
-import io
 import re
-from typing import Any
 
-import pdfplumber
+import pypdfium2
 
 from ..acquire import Source
 from ..errors import InputError
+from .pdf_lines import cell_lines, text_lines
+from .pdf_page import PageReader
+from .pdf_tables import find_tables
 
 _END = re.compile(r"[。：:！？；!?]$")
 _OPENS = re.compile(
@@ -22,10 +26,8 @@ _OPENS = re.compile(
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 
-def _cell(text: str | None) -> str:
-    if not text:
-        return ""
-    parts = [p.strip() for p in text.split("\n") if p.strip()]
+def _cell(lines: list[str]) -> str:
+    parts = [p.strip() for p in lines if p.strip()]
     out = ""
     for part in parts:
         if out and not (_CJK.match(out[-1]) or _CJK.match(part[0])):
@@ -51,42 +53,61 @@ def _unwrap(lines: list[tuple[str, bool]]) -> list[str]:
     return out
 
 
+Block = tuple[int, float, list[tuple[str, bool]]]  # page, top, lines (text, runs to margin)
+
+
+def _page_blocks(page: PageReader, n: int) -> tuple[int, list[Block]]:
+    """Page ``n``'s characters counted, its lines of text outside tables and its tables."""
+    chars = page.chars()
+    tables = find_tables(page.edges())
+    boxes = [t.bbox for t in tables]
+    free = [
+        c
+        for c in chars
+        if not any(
+            b[0] <= (c.x0 + c.x1) / 2 <= b[2] and b[1] <= (c.top + c.bottom) / 2 <= b[3]
+            for b in boxes
+        )
+    ]
+    lines = text_lines(free)
+    right = max((ln.x1 for ln in lines), default=0.0)
+    em = max((ln.bottom - ln.top for ln in lines), default=10.0)
+    blocks: list[Block] = [
+        (n, line.top, [(line.text, line.x1 >= right - 1.5 * em)]) for line in lines
+    ]
+    for table in tables:
+        cells = [[_cell(cell_lines(c)) for c in row] for row in table.cell_chars(chars)]
+        rows = [("| " + " | ".join(row) + " |", False) for row in cells if any(row)]
+        blocks.append((n, table.bbox[1], rows))
+    return len(chars), blocks
+
+
 def pdf_to_text(data: bytes, path: str) -> str:
     """The text of a PDF, tables as pipe rows; InputError when it has no text layer."""
+    damaged = InputError(
+        path,
+        "is a PDF that cannot be read (damaged or cut short)",
+        "get an intact copy of the file",
+    )
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception:  # pdfminer raises many kinds of error for a damaged file
-        raise InputError(
-            path,
-            "is a PDF that cannot be read (damaged or cut short)",
-            "get an intact copy of the file",
-        ) from None
-    blocks: list[tuple[int, float, list[tuple[str, bool]]]] = []
+        pdf = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError:
+        raise damaged from None
+    blocks: list[Block] = []
     chars = 0
-    with pdf:
-        for n, page in enumerate(pdf.pages):
-            chars += len(page.chars)
-            tables = page.find_tables()
-            boxes = [t.bbox for t in tables]
-
-            def outside(obj: dict[str, Any], boxes: list[Any] = boxes) -> bool:
-                if obj.get("object_type") != "char":
-                    return True
-                x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
-                return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
-
-            text_lines = page.filter(outside).extract_text_lines()
-            right = max((ln["x1"] for ln in text_lines), default=0.0)
-            em = max((ln["bottom"] - ln["top"] for ln in text_lines), default=10.0)
-            for line in text_lines:
-                blocks.append((n, line["top"], [(line["text"], line["x1"] >= right - 1.5 * em)]))
-            for table in tables:
-                rows = [
-                    ("| " + " | ".join(_cell(c) for c in row if c is not None) + " |", False)
-                    for row in table.extract()
-                    if any(c for c in row)
-                ]
-                blocks.append((n, table.bbox[1], rows))
+    try:
+        for n in range(len(pdf)):
+            page = pdf[n]
+            try:
+                count, on_page = _page_blocks(PageReader(page), n)
+            finally:
+                page.close()
+            chars += count
+            blocks.extend(on_page)
+    except pypdfium2.PdfiumError:
+        raise damaged from None
+    finally:
+        pdf.close()
     if chars == 0:
         raise InputError(
             path,
