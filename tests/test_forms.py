@@ -83,6 +83,43 @@ def test_pdf_is_read_through_its_text_layer() -> None:
     assert values(syn.data, "r.pdf") == syn.truth
 
 
+def test_pdf_tables_ruled_in_other_ways_are_tables() -> None:
+    """Word and other writers rule tables with thin filled rectangles, or draw them in a
+    form XObject: they are tables all the same."""
+    from reportlab.pdfgen import canvas
+
+    from ogi.extract.pdf import pdf_to_text
+    from ogi.synth.render import _font
+
+    def table(c: canvas.Canvas, top: float, thin_rectangles: bool) -> None:
+        xs, ys = [50, 200, 300], [top, top - 20, top - 40]
+        for y in ys:
+            if thin_rectangles:
+                c.rect(xs[0], y - 0.25, xs[-1] - xs[0], 0.5, fill=1, stroke=0)
+            else:
+                c.line(xs[0], y, xs[-1], y)
+        for x in xs:
+            if thin_rectangles:
+                c.rect(x - 0.25, ys[-1], 0.5, ys[0] - ys[-1], fill=1, stroke=0)
+            else:
+                c.line(x, ys[0], x, ys[-1])
+        c.setFont(_font(), 9)
+        for i, label in enumerate(["一、本年新收申请数量", "二、上年结转"]):
+            c.drawString(xs[0] + 3, ys[i] - 14, label)
+            c.drawString(xs[1] + 3, ys[i] - 14, str(35 + i))
+
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=(400, 600))
+    table(c, 540, thin_rectangles=True)
+    c.beginForm("table")
+    table(c, 440, thin_rectangles=False)
+    c.endForm()
+    c.doForm("table")
+    c.save()
+    rows = "| 一、本年新收申请数量 | 35 |\n| 二、上年结转 | 36 |"
+    assert pdf_to_text(out.getvalue(), "r.pdf") == f"{rows}\n{rows}"
+
+
 def test_scanned_pdf_needs_ocr() -> None:
     from reportlab.pdfgen import canvas
 
