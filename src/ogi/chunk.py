@@ -113,10 +113,24 @@ def _converters(name: str) -> list[Callable[[str], Any]]:
 
 
 def typed(name: str, rows: Iterable[list[str]]) -> Iterator[tuple[Any, ...]]:
-    """CSV cells as the database stores them: empty → NULL, integers and numbers as such."""
+    """CSV cells as the database stores them: empty → NULL, integers and numbers as such.
+
+    >>> list(typed("checks", [["a", "g1.x", "year", "pass", "error", "3", "2.5", "m", ""]]))
+    [('a', 'g1.x', 'year', 'pass', 'error', 3, 2.5, 'm', None)]
+    """
     conv = _converters(name)
+    width = len(conv)
+    # text cells only need "" → NULL; the others are converted one by one
+    other = [(i, c) for i, c in enumerate(conv) if c is not str]
     for row in rows:
-        yield tuple(c(v) if v != "" else None for c, v in zip(conv, row, strict=True))
+        if len(row) != width:
+            raise ValueError(f"{name}: a row of {len(row)} cells, not {width}")
+        cells = [v or None for v in row]
+        for i, c in other:
+            v = cells[i]
+            if v is not None:
+                cells[i] = c(v)
+        yield tuple(cells)
 
 
 @cache

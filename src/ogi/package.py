@@ -41,7 +41,11 @@ def cell(value: Any) -> str:
 def texts(name: str, rows: Iterable[Mapping[str, Any]]) -> list[list[str]]:
     """Rows of a resource as the cells its CSV file holds, in field order."""
     fields = schema.field_names(name)
-    return [[cell(row.get(f)) for f in fields] for row in rows]
+    # most cells are text already: those are taken as they are, the rest go through cell()
+    return [
+        [v if type(v) is str else cell(v) for v in map(row.get, fields)]  # noqa: E721
+        for row in rows
+    ]
 
 
 def csv_text(rows: Iterable[list[str]]) -> str:
