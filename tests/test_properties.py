@@ -15,6 +15,14 @@ from ogi.errors import InputError
 from ogi.extract import extract
 from ogi.parse import parse
 from ogi.parse.figures import find_figures
+from ogi.parse.lines import (
+    MAX_SENTENCE,
+    Sentences,
+    fold_text,
+    sentence_at,
+    sentences,
+    split_lines,
+)
 from ogi.parse.outline import chinese_number
 from ogi.parse.tables import read_number
 from ogi.summarise import summarise
@@ -37,6 +45,59 @@ def test_fold_preserves_length_and_is_idempotent(s: str) -> None:
     folded = formats.fold(s)
     assert len(folded) == len(s)
     assert formats.fold(folded) == folded
+
+
+# text made of what the whole-text readers of ogi.parse.lines split and fold: line breaks of
+# every kind, blanks, sentence ends, full-width characters
+TEXT_BITS = st.lists(
+    st.sampled_from(list("a。！？!?\n\r\t \x0c\x85\u2028\u3000\xa0|１（") + ["\r\n"]), max_size=60
+).map("".join)
+
+
+@given(TEXT_BITS, st.integers(min_value=1, max_value=9000))
+def test_fold_text_folds_like_fold(s: str, repeat: int) -> None:
+    text = (s * repeat)[:20_000]  # over several of the stretches it is folded by
+    assert fold_text(text) == formats.fold(text)
+
+
+@given(TEXT_BITS, st.data())
+def test_lines_are_the_lines_with_text_numbered_from_the_top(s: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(min_value=0, max_value=len(s)))
+    expected, pos, no = [], start, s.count("\n", 0, start) + 1
+    for raw in s[start:].splitlines(keepends=True):
+        body = raw.rstrip("\r\n")
+        if body.strip():
+            expected.append((no, pos, pos + len(body), body))
+        pos, no = pos + len(raw), no + 1
+    assert [(ln.no, ln.start, ln.end, ln.text) for ln in split_lines(s, start)] == expected
+
+
+@given(TEXT_BITS)
+def test_sentences_found_once_are_the_sentences_found_around_each_point(s: str) -> None:
+    found = Sentences(s)
+    for pos in range(len(s) + 1):
+        start, end = sentence_at(s, pos)
+        if end - start > MAX_SENTENCE:
+            start = max(start, pos - MAX_SENTENCE // 2)
+            end = min(end, start + MAX_SENTENCE)
+        assert found.at(pos) == (start, end)
+
+
+@given(TEXT_BITS, st.data())
+def test_sentences_of_a_stretch_end_at_each_sentence_end(s: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(min_value=0, max_value=len(s)))
+    end = data.draw(st.integers(min_value=start, max_value=len(s)))
+    expected, i = [], start
+    while i < end:  # character by character: up to 。！？!? (kept) or a line break (not)
+        j = i
+        while j < end and s[j] not in "。！？!?\n":
+            j += 1
+        stop = j + 1 if j < end and s[j] != "\n" else j
+        first = next((k for k in range(i, stop) if not s[k].isspace()), stop)
+        if first < stop:
+            expected.append((first, stop))
+        i = j + 1
+    assert sentences(s, start, end) == expected
 
 
 @given(st.integers(min_value=0, max_value=10**9))
@@ -126,7 +187,9 @@ def test_parser_never_crashes_and_every_offset_points_at_its_text(pieces: list[s
     assert all(0 <= a <= b <= len(src) for a, b in spans)
     assert all(e1 <= s2 for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False))
     for check in run_checks(parsed):
-        assert check["status"] in {"pass", "fail", "not_assessable", "ambiguous"} and check["message"]
+        assert (
+            check["status"] in {"pass", "fail", "not_assessable", "ambiguous"} and check["message"]
+        )
     summarise(parsed)
 
 
@@ -148,7 +211,9 @@ def test_mutated_seed_parses_without_crashing(data: st.DataObject) -> None:
             lines[i] = lines[i].replace("0", "")
     mutated = "\n".join(lines).encode("utf-8")
     try:
-        parsed = parse(extract(Source("m.txt", "m.txt", mutated, hashlib.sha256(mutated).hexdigest())))
+        parsed = parse(
+            extract(Source("m.txt", "m.txt", mutated, hashlib.sha256(mutated).hexdigest()))
+        )
     except InputError:  # a mutation may take away what makes it a report (its year, its words)
         return
     for cell in parsed.statistics:

@@ -11,11 +11,10 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import formats
 from ..errors import InputError
 from ..extract import Document
 from . import citations, cues, figures, metadata, outline, stream, tables, template
-from .lines import LineNumbers, Sentences, Spans, split_lines
+from .lines import LineNumbers, Sentences, Spans, TooMany, chrome_spans, fold_text, split_lines
 
 
 @dataclass
@@ -42,7 +41,21 @@ class Parsed:
 
 
 def parse(doc: Document) -> Parsed:
-    """Parse a decoded report completely."""
+    """Parse a decoded report completely. A text holding more figures, citations or section
+    numbers than a report holds (``limits`` in ``formats/layout.yml``) is refused with an
+    InputError."""
+    try:
+        return _parse(doc)
+    except TooMany as e:
+        raise InputError(
+            doc.source.path,
+            f"looks like not a report: it holds {e}, far more than a report holds",
+            "check that the file is one annual report (not a dump, not pages run together); "
+            "remove it from the inputs",
+        ) from None
+
+
+def _parse(doc: Document) -> Parsed:
     src, text = doc.source, doc.text
     rid = src.report_id
     body = text[doc.body_start :]
@@ -50,7 +63,7 @@ def parse(doc: Document) -> Parsed:
     notes: list[dict[str, Any]] = []
     if not found:
         found, notes = stream.read_stream_tables(text, rid, doc.body_start)
-    generation = 1 if found else template.detect_generation(formats.fold(body))
+    generation = 1 if found else template.detect_generation(fold_text(body))
     if generation in (2, 3):
         found, notes = template.read_template_tables(text, rid, generation, doc.body_start)
     blocks = [
@@ -91,7 +104,7 @@ def parse(doc: Document) -> Parsed:
 
     # Spans that are not prose: tables, section markers, and (for figures) citations.
     markers = [(s["start"], s["start"] + len(s["marker"])) for s in sections if s["marker"]]
-    chrome = _chrome_spans(text, doc.body_start)
+    chrome = chrome_spans(text, doc.body_start)
     cites = citations.find_citations(text, doc.body_start, len(text))
     not_prose = Spans(blocks + chrome)
     cites = [c for c in cites if not not_prose.contains(c["start"])]
@@ -139,12 +152,6 @@ def parse(doc: Document) -> Parsed:
         notes=[{"report_id": rid, **n} for n in notes],
         text=text,
     )
-
-
-def _chrome_spans(text: str, start: int) -> list[tuple[int, int]]:
-    from .lines import is_chrome
-
-    return [(ln.start, ln.end) for ln in split_lines(text, start) if is_chrome(ln.text)]
 
 
 def _section_locator(sections: list[dict[str, Any]]) -> Any:

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from .lines import Spans
+from .lines import Budget, Spans, fold_text
 
 
 @cache
@@ -47,13 +47,16 @@ def _strip_code(code: str, prefixes: tuple[str, ...]) -> tuple[str, int]:
 
 
 def find_citations(text: str, start: int, end: int) -> list[dict[str, Any]]:
-    """Citations in ``text[start:end]`` in document order (without report or section ids)."""
+    """Citations in ``text[start:end]`` in document order (without report or section ids);
+    more than a report holds (``limits`` in ``formats/layout.yml``) raise TooMany."""
     doc, decree, title_re, prefixes = _patterns()
-    folded = formats.fold(text[start:end])
+    budget = Budget("citations")
+    folded = fold_text(text)[start:end]
     found: list[dict[str, Any]] = []
     titles: list[dict[str, Any]] = []
     for m in title_re.finditer(folded):
         s, e = start + m.start(), start + m.end()
+        budget.take()
         rec = {
             "kind": "title",
             "text": text[s:e],
@@ -76,6 +79,7 @@ def find_citations(text: str, start: int, end: int) -> list[dict[str, Any]]:
             if inside.contains(s):
                 continue
             taken.append((s, e))
+            budget.take()
             found.append(
                 {
                     "kind": "doc_number",

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from .lines import sentences
+from .lines import fold_text, sentences
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 
@@ -62,7 +62,7 @@ def link_figures(
     )
     if not figures:
         return
-    folded = formats.fold(text)
+    folded = fold_text(text)
     by_start = {f["start"]: f for f in figures}
     # a figure's number may start after an approximation marker: index by number start too
     for f in figures:

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from .lines import Spans
+from .lines import Budget, Spans, fold_text
 from .outline import chinese_number
 
 
@@ -31,12 +31,16 @@ def _spec() -> dict[str, Any]:
         re.escape(u) for u in sorted(p["chinese_numeral_units"], key=len, reverse=True)
     )
     cn_not = "|".join(re.escape(u) for u in p["chinese_numeral_not_before"])
+    # Each pattern opens with the character class of a number's first character (the
+    # character before it is checked after), so that a search skips straight to the digits.
     arabic = re.compile(
-        r"(?<![A-Za-z0-9.@_\-/:#])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?![A-Za-z0-9_@]|\.[A-Za-z0-9])"
+        r"(?P<num>\d(?<![A-Za-z0-9.@_\-/:#]\d)\d*(?:,\d{3})*(?:\.\d+)?)"
+        r"(?![A-Za-z0-9_@]|\.[A-Za-z0-9])"
         rf"(?P<tail>\s*(?P<between>{between})?\s*(?P<unit>{units_re})?(?P<after>{after})?)"
     )
+    cn = "一二三四五六七八九十两"
     chinese = re.compile(
-        r"(?<![第一二三四五六七八九十两])(?P<num>[一二三四五六七八九十两]{1,3})"
+        rf"(?P<num>[{cn}](?<![第{cn}][{cn}])[{cn}]{{0,2}})"
         rf"(?P<tail>(?P<between>{between})?(?P<unit>{cn_units})(?!{cn_not})(?P<after>{after})?)"
     )
     before = sorted(p["approx"]["before"], key=len, reverse=True)
@@ -72,10 +76,12 @@ def _approx_before(folded: str, pos: int) -> str | None:
 def find_figures(
     text: str, start: int, end: int, skip: list[tuple[int, int]]
 ) -> list[dict[str, Any]]:
-    """Figures in ``text[start:end]`` outside the ``skip`` spans, in document order."""
+    """Figures in ``text[start:end]`` outside the ``skip`` spans, in document order; more
+    than a report holds (``limits`` in ``formats/layout.yml``) raise TooMany."""
     outside = Spans(skip)
+    budget = Budget("figures")
     spec = _spec()
-    folded = formats.fold(text)
+    folded = fold_text(text)
     out: list[dict[str, Any]] = []
     for numeral, pattern in (("arabic", spec["arabic"]), ("chinese", spec["chinese"])):
         for m in pattern.finditer(folded, start, end):
@@ -99,6 +105,7 @@ def find_figures(
             before = _approx_before(folded, s)
             fig_start = s - len(before) if before else s
             approx = before or m.group("between") or m.group("after")
+            budget.take()
             out.append(
                 {
                     "value": value,

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
+from .lines import fold_text
 
 _TITLE = re.compile(
     r"^(?P<issuer>.*?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*(?:政府信息公开|政务公开)"
@@ -96,7 +97,7 @@ def year_of(title: str | None, tables: list[Any], text: str) -> int | None:
         for _, header in table.columns:
             if m := _YEAR_COLUMN.match(formats.fold(header)):
                 return int(m.group(1))
-    years = Counter(int(y) for y in _YEAR.findall(formats.fold(text)) if 2007 <= int(y) <= 2100)
+    years = Counter(int(y) for y in _YEAR.findall(fold_text(text)) if 2007 <= int(y) <= 2100)
     if years:
         (year, _), *_ = sorted(years.items(), key=lambda kv: (-kv[1], -kv[0]))
         return year
@@ -120,7 +121,7 @@ def issuer_of(
 
 def _place_in_text(text: str) -> str | None:
     """The place the report speaks for, from its self-references and place names."""
-    folded = formats.fold(text)
+    folded = fold_text(text)
     refs = formats.layout()["self_reference"]
     counts = {level: sum(folded.count(w) for w in words) for level, words in refs.items()}
     level, hits = max(counts.items(), key=lambda kv: kv[1])
@@ -152,6 +153,6 @@ def _place_in_text(text: str) -> str | None:
 def generation_of(text: str, year: int | None) -> int:
     """Generation of a report whose tables were not found: the fixed section wording of
     generations 2/3 (then the year tells 2 from 3), else 1."""
-    if "收到和处理政府信息公开申请" in formats.fold(text):
+    if "收到和处理政府信息公开申请" in fold_text(text):
         return 3 if (year or 0) >= 2021 else 2
     return 1

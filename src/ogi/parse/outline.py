@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from .lines import Line, is_chrome, split_lines
+from .lines import Budget, Line, chrome_spans, fold_text, skip_blanks, split_lines
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -101,13 +101,14 @@ def find_marker(line: str) -> Marker | None:
     return None
 
 
-def _cuts(folded: str, skip: list[tuple[int, int]]) -> list[int]:
+def _cuts(folded: str, skip: list[tuple[int, int]], budget: Budget) -> list[int]:
     """Offsets inside a line (> 0) where a run-in heading starts; none inside ``skip`` spans
-    (tables, as offsets into the line)."""
+    (tables, as offsets into the line). Every section number met is taken from ``budget``."""
     out: list[int] = []
     after = _run_in()["after_re"]
     fixed = _fixed_titles()
     for m in _any_marker().finditer(folded):
+        budget.take()
         p = m.start()
         if p == 0 or (out and p < out[-1]) or any(a <= p < b for a, b in skip):
             continue
@@ -118,6 +119,7 @@ def _cuts(folded: str, skip: list[tuple[int, int]]) -> list[int]:
 
 _HEADING_END = re.compile(r"[。:：]")
 _HEAD = 200  # how far into a line a marker and its heading are looked for
+_WINDOW = 2 * _HEAD  # how much text reading one marker and its heading looks at
 
 
 @cache
@@ -163,11 +165,13 @@ class _Piece:
     line: int
 
 
-def _segments(line: Line, skip: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
-    """(start, end, at line start) pieces of a line, split where run-in headings start."""
-    folded = formats.fold(line.text)
+def _segments(
+    line: Line, folded: str, skip: list[tuple[int, int]], budget: Budget
+) -> list[tuple[int, int, bool]]:
+    """(start, end, at line start) pieces of a line (``folded``: its text folded), split where
+    run-in headings start."""
     inside = [(a - line.start, b - line.start) for a, b in skip if a < line.end and b > line.start]
-    bounds = [0, *_cuts(folded, inside), len(line.text)]
+    bounds = [0, *_cuts(folded, inside, budget), len(line.text)]
     return [
         (line.start + a, line.start + b, a == 0)
         for a, b in zip(bounds, bounds[1:], strict=False)
@@ -178,24 +182,31 @@ def _segments(line: Line, skip: list[tuple[int, int]]) -> list[tuple[int, int, b
 def outline(
     text: str, report_id: str, start: int, skip: list[tuple[int, int]]
 ) -> list[dict[str, Any]]:
-    """Sections of ``text[start:]``; ``skip`` are spans (tables) that never open a section."""
+    """Sections of ``text[start:]``; ``skip`` are spans (tables) that never open a section.
+    More section numbers than a report holds (``limits`` in ``formats/layout.yml``) raise
+    TooMany."""
     heads: list[tuple[Marker, int, str, list[_Piece]]] = []  # marker, start, heading, body pieces
     preamble: list[_Piece] = []
+    budget, headings = Budget("section_numbers"), Budget("section_numbers")  # met, read
 
     def add_body(piece: _Piece) -> None:
         if text[piece.start : piece.end].strip():
             (heads[-1][3] if heads else preamble).append(piece)
 
+    folded = fold_text(text)
+    chrome = {a for a, _ in chrome_spans(text, start)}
     for line in split_lines(text, start):
-        if is_chrome(line.text):
+        if line.start in chrome:
             continue
         if any(a <= line.start < b for a, b in skip):
             add_body(_Piece(line.start, line.end, line.no))
             continue
-        for seg_start, seg_end, at_line_start in _segments(line, skip):
+        folded_line = folded[line.start : line.end]
+        for seg_start, seg_end, at_line_start in _segments(line, folded_line, skip, budget):
+            seg_stop = seg_start + len(text[seg_start:seg_end].rstrip())  # its last character
             pos, first = seg_start, True
             while pos < seg_end:  # a heading's text may open with the next marker (主要做法1.…)
-                chunk = text[pos:seg_end]
+                chunk = text[pos : min(seg_end, pos + _WINDOW)]
                 marker = find_marker(chunk)
                 if marker is None:
                     add_body(_Piece(pos, seg_end, line.no))
@@ -203,28 +214,32 @@ def outline(
                 rest = chunk[marker.end :]
                 rest_start = pos + marker.end + len(rest) - len(rest.lstrip())
                 rest = rest.lstrip()
-                heading, body_at = (_line_heading if at_line_start and first else _run_in_heading)(
-                    rest
-                )
+                if at_line_start and first:
+                    heading, body_at = _line_heading(
+                        rest, seg_end - rest_start, seg_stop - rest_start
+                    )
+                else:
+                    heading, body_at = _run_in_heading(rest)
+                headings.take()
                 heads.append((marker, pos + len(chunk) - len(chunk.lstrip()), heading.strip(), []))
-                pos = rest_start + body_at
-                while pos < seg_end and text[pos].isspace():
-                    pos += 1
+                pos = skip_blanks(text, rest_start + body_at, seg_end)
                 first = False
     return _tree(text, report_id, heads, preamble)
 
 
-def _line_heading(rest: str) -> tuple[str, int]:
+def _line_heading(rest: str, length: int, printed: int) -> tuple[str, int]:
     """At the start of a line: the heading runs to the first 。 or colon with text after it,
-    else it is the whole line. A long line with neither is read like a run-in heading."""
+    else it is the whole line. A long line with neither is read like a run-in heading.
+    ``rest``: the line's text after the marker (its first ``_HEAD`` characters at least);
+    ``length``: how long that text is; ``printed``: how long without trailing blanks."""
     spec = _run_in()
     folded = formats.fold(rest[:_HEAD])
     m = _HEADING_END.search(folded)
-    if m and m.end() < len(rest.rstrip()):
-        if m.start() <= spec["max_chars"] * 3 or len(rest) <= spec["max_chars"] * 4:
+    if m and m.end() < printed:
+        if m.start() <= spec["max_chars"] * 3 or length <= spec["max_chars"] * 4:
             return rest[: m.start()], m.end()
-    elif len(rest.rstrip()) <= spec["max_chars"] * 4:
-        return rest.rstrip().rstrip("。:："), len(rest)
+    elif printed <= spec["max_chars"] * 4:
+        return rest[:printed].rstrip("。:："), length
     return _run_in_heading(rest)
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import formats
 from .digits import LIMIT, Cell
+from .lines import fold_text
 from .tables import Table, match_indicator
 from .template import RowRead, TemplateResult, decide, flex
 
@@ -157,7 +158,7 @@ def read_stream_tables(
     text: str, report_id: str, start: int
 ) -> tuple[list[Table], list[dict[str, Any]]]:
     """The provincial table, when it is flattened without one cell per line."""
-    folded = formats.fold(text)
+    folded = fold_text(text)
     header_re, family = _header()
     m = header_re.search(folded, start)
     if not m:

@@ -66,15 +66,18 @@ def _line_cells(line: Line) -> list[RawCell]:
 
 
 def pipe_blocks(lines: list[Line]) -> list[list[Line]]:
-    """Runs of consecutive lines that end with a pipe (markdown rules included)."""
+    """Runs of consecutive lines that end with a pipe (markdown rules included); a blank
+    line (a gap in the line numbers) ends a run."""
     blocks: list[list[Line]] = []
     current: list[Line] = []
     for line in lines:
+        if current and line.no != current[-1].no + 1:
+            blocks.append(current)
+            current = []
         if _PIPE_LINE.search(line.text):
             current.append(line)
-        else:
-            if current:
-                blocks.append(current)
+        elif current:
+            blocks.append(current)
             current = []
     if current:
         blocks.append(current)

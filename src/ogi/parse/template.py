@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import formats
 from .digits import LIMIT, Cell, Prune, _always, block_totals, fit, splits, tokens
+from .lines import fold_text
 from .tables import Table
 
 _CN = "〇一二三四五六七八九十"
@@ -244,7 +245,7 @@ def read_template_tables(
     text: str, report_id: str, gen: int, start: int
 ) -> tuple[list[Table], list[dict[str, Any]]]:
     """Sections 二, 三, 四 of a generation-2/3 report: (tables, digit_split checks)."""
-    folded = formats.fold(text)
+    folded = fold_text(text)
     secs = find_sections(folded, start)
     order = sorted(secs)
     bounds = {
