@@ -169,15 +169,6 @@ def test_mutated_reports(text: str, encoding: str) -> None:
     read(text.encode(encoding, errors="replace"))
 
 
-KNOWN = (
-    "the parser gives rows that break the package's rules for some mutated reports: a table "
-    "cut short and then printed whole — the same check twice (primary key), a summary that "
-    "is not what the statistics give; the build rejects such a report as an internal error. "
-    "Example: test_a_table_cut_short_then_printed_whole"
-)
-
-
-@pytest.mark.xfail(strict=False, reason=KNOWN)
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=mutated())
 def test_mutated_reports_give_rows_the_package_accepts(text: str) -> None:
@@ -198,10 +189,10 @@ def test_a_table_printed_twice_keeps_the_keys_unique() -> None:
     assert check_report(cells) == []
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN)
 def test_a_table_cut_short_then_printed_whole() -> None:
     """Found by the property test above: the provincial table (cells set apart by spaces)
-    begins, breaks off after one row, and is printed again whole."""
+    begins, breaks off after one row, and is printed again whole: the header printed again
+    is no row, and each row is read once."""
     (syn,) = corpus(1, seed=2, forms=("spaces",), generations=(1,))
     start = syn.text.index("指 标 名 称")
     cut = syn.text.index("\n", syn.text.index("\n", start) + 1)  # the header and one row
@@ -210,6 +201,56 @@ def test_a_table_cut_short_then_printed_whole() -> None:
     assert rows is not None
     cells = {name: package.texts(name, r) for name, r in rows.items()}
     assert check_report(cells) == []
+    whole = read(syn.data)
+    assert whole is not None
+    assert _values(rows) == _values(whole) and len(_values(rows)) == 30
+
+
+def _values(rows: dict[str, list[dict[str, Any]]]) -> list[tuple[Any, ...]]:
+    return [(c["indicator"], c["column"], c["value"]) for c in rows["statistics"]]
+
+
+def test_a_table_cut_short_inside_a_row_then_printed_whole() -> None:
+    """One cell per line: the first printing stops inside a row (its numbers missing);
+    the row of the complete printing is read."""
+    (syn,) = corpus(1, seed=2, forms=("cell_lines",), generations=(1,))
+    start = syn.text.index("指 标 名 称")
+    cut = syn.text.index("条 |", start) + len("条 |\n")  # the header, a label and its unit
+    text = syn.text[:start] + syn.text[start:cut] + syn.text[start:]
+    rows, whole = read(text.encode("utf-8")), read(syn.data)
+    assert rows is not None and whole is not None
+    assert _values(rows) == _values(whole) and len(_values(rows)) == 30
+
+
+@pytest.mark.parametrize("form", ["spaces", "markdown"])
+def test_a_row_printed_again_with_other_numbers_is_left_empty(form: str) -> None:
+    """The table printed twice, a row with other numbers the second time: neither printing
+    is taken; the cells are empty (ambiguous) and a check shows both."""
+    (syn,) = corpus(1, seed=2, forms=(form,), generations=(1,))
+    start, end = syn.text.index("指 标 名 称"), syn.text.index("扫一扫")
+    row = next(ln for ln in syn.text[start:end].splitlines() if "行政复议数" in ln)
+    last = max(i for i, ch in enumerate(row) if ch.isdigit())
+    other = row[:last] + str((int(row[last]) + 1) % 10) + row[last + 1 :]
+    again = syn.text[start:end].replace(row, other)
+    rows = read((syn.text[:end] + again + syn.text[end:]).encode("utf-8"))
+    assert rows is not None
+    cells = {name: package.texts(name, r) for name, r in rows.items()}
+    assert check_report(cells) == []
+    assert [
+        (c["value"], c["value_status"])
+        for c in rows["statistics"]
+        if c["indicator"] == "g1.reconsiderations"
+    ] == [(None, "ambiguous")] * 2
+    (check,) = [
+        c
+        for c in rows["checks"]
+        if c["subject"] == "g1.reconsiderations" and c["check"] == "digit_split"
+    ]
+    assert check["status"] == "ambiguous"
+    assert "printed twice with different numbers" in check["message"]
+    assert _values(rows) == [
+        v if v[0] != "g1.reconsiderations" else (*v[:2], None) for v in _values(read(syn.data))
+    ]
 
 
 def test_a_report_without_a_year_is_an_input_error() -> None:

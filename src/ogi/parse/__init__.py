@@ -60,7 +60,7 @@ def _parse(doc: Document) -> Parsed:
     rid = src.report_id
     body = text[doc.body_start :]
     found = tables.read_tables(text, rid, doc.body_start)
-    notes: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = [c for t in found for c in t.checks]
     if not found:
         found, notes = stream.read_stream_tables(text, rid, doc.body_start)
     generation = 1 if found else template.detect_generation(fold_text(body))

@@ -7,7 +7,9 @@ its unit; the digits after it are the row's values. A list number stuck to the p
 row's digits (``…853762、政府公报公开数``) is taken off them. Values run together are split
 by :mod:`ogi.parse.digits`, keeping the splits that satisfy the table's arithmetic
 (历年累计 ≥ the year, 其中 rows within their parent, the identities of ``gen1.yml``): one
-left is inferred, several leave the cells empty and a digit_split check lists them.
+left is inferred, several leave the cells empty and a digit_split check lists them. The
+header printed again (the table printed twice, the first time cut short) is passed over and
+each indicator read once, from its fullest printing, as in :mod:`ogi.parse.tables`.
 
 >>> t = "指标名称 单位 2018年 历年累计\\n行政复议数 件 5 25\\n行政诉讼数 件 5 26\\n"
 >>> [(c["indicator"], c["column"], c["value"]) for c in read_stream_tables(t, "r", 0)[0][0].cells][:2]
@@ -26,7 +28,7 @@ from typing import Any
 from .. import formats
 from .digits import LIMIT, Cell
 from .lines import fold_text
-from .tables import Table, match_indicator
+from .tables import Table, match_indicator, printed_twice
 from .template import RowRead, TemplateResult, decide, flex
 
 _UNITS = [
@@ -72,17 +74,24 @@ class _Row:
     ordinal: int | None
     values: str
     values_start: int
+    again: _Row | None = None  # the same row printed again with other numbers
 
 
 def _rows(text: str, folded: str, start: int, end: int) -> list[_Row]:
-    """The rows after the header: word runs (labels with units) and the numbers after each."""
+    """The rows after the header: word runs (labels with units) and the numbers after each.
+    The header printed again (the table printed a second time) is passed over."""
     rows: list[_Row] = []
     pos = start
     pending: tuple[int, int] | None = None  # an ordinal waiting for its label
+    header_re = _header()[0]
     while pos < end:
         sep = _SEP.match(folded, pos, end)
         if sep:
             pos = sep.end()
+            continue
+        again = header_re.match(folded, pos, end)
+        if again:
+            pos, pending = again.end(), None
             continue
         words = _WORDS.match(folded, pos, end)
         if words:
@@ -145,6 +154,36 @@ def _rows(text: str, folded: str, start: int, end: int) -> list[_Row]:
     return rows
 
 
+def _unique(rows: list[_Row]) -> list[_Row]:
+    """One row per indicator, where the table is printed more than once (cut short, then
+    printed whole): the printing with the most digits stays, of printings as long the first
+    (marked when the other one has other numbers)."""
+    out: list[_Row | None] = []
+    where: dict[str, int] = {}
+    for row in rows:
+        ind = match_indicator(row.label)
+        code = ind["code"] if ind else None
+        if code is None or code not in where:
+            if code:
+                where[code] = len(out)
+            out.append(row)
+            continue
+        first = out[where[code]]
+        assert first is not None
+        mine, theirs = _digits(row.values), _digits(first.values)
+        if len(mine) > len(theirs):
+            out[where[code]] = None
+            where[code] = len(out)
+            out.append(row)
+        elif len(mine) == len(theirs) and mine != theirs:
+            first.again = row
+    return [r for r in out if r is not None]
+
+
+def _digits(values: str) -> str:
+    return "".join(values.split())
+
+
 def _extend(row: _Row, text: str, start: int, end: int) -> None:
     """Add printed value text to a row (keeping what separates the pieces)."""
     if not row.values:
@@ -165,18 +204,22 @@ def read_stream_tables(
         return [], []
     cols_text = m.group("cols")
     columns: list[tuple[str, str]] = []
+    rows_start = m.end()
     for piece in re.finditer(
         r"\d{4}\s*年\s*度?|本\s*年\s*度?|当\s*年|历\s*年\s*累\s*计|累\s*计", cols_text
     ):
         label = re.sub(r"\s+", "", piece.group(0))
         col = next((c for c in family["columns"] if re.match(c["pattern"], label)), None)
+        if col and any(key == col["key"] for key, _ in columns):
+            rows_start = m.start("cols") + piece.start()  # a second year: text after the header
+            break
         if col:
             columns.append(
                 (col["key"], text[m.start("cols") + piece.start() : m.start("cols") + piece.end()])
             )
     if not columns:
         return [], []
-    rows = _rows(text, folded, m.end(), len(text))
+    rows = _unique(_rows(text, folded, rows_start, len(text)))
     if not rows:
         return [], []
     kinds = ["decimal"] * len(columns)
@@ -194,7 +237,7 @@ def read_stream_tables(
             text=row.values.strip(),
             start=row.values_start,
         )
-        if row.values:
+        if row.values and row.again is None:
             read.read(formats.fold(row.values), _year_within(keys))
         reads.append(read)
     survivors = _solve(reads, rows, keys)
@@ -223,7 +266,21 @@ def read_stream_tables(
         if not read.candidates and not read.unreadable and not read.text:
             continue  # a label with no values: a heading row
         why = "历年累计 ≥ the year, 其中 rows within their parent and the table's identities"
-        chosen, status = decide(result, read, survivors[n - 1], why)
+        if row.again:  # printed twice with other numbers: neither is taken
+            other = row.again
+            result.checks.append(
+                printed_twice(
+                    read.subject,
+                    row.label,
+                    " ".join(row.values.split()),
+                    " ".join(other.values.split()),
+                    row.values_start,
+                    other.values_start,
+                )
+            )
+            chosen, status = None, "ambiguous"
+        else:
+            chosen, status = decide(result, read, survivors[n - 1], why)
         for i, (key, header) in enumerate(columns):
             cell = chosen[i] if chosen else None
             value = cell.value if cell and status in ("printed", "inferred") else None

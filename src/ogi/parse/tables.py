@@ -3,7 +3,11 @@
 Flattenings read here: one cell per line ending in `` |`` (the seed), and markdown-style
 rows (``| a | b | c |``). The table family is recognised from its header cells, as declared
 in ``formats/gen1.yml``; rows are matched to indicator codes by their printed labels, and a
-row whose label is not recognised is kept with an empty indicator — never dropped.
+row whose label is not recognised is kept with an empty indicator — never dropped (numbers
+under an empty label cell belong to no row and are not read). A table
+printed more than once (screen and print; cut short, then printed whole) gives one row per
+indicator: its fullest printing; a row printed twice with other numbers is left empty
+(``ambiguous``) and a ``digit_split`` check shows both printings.
 
 >>> text = "指标名称 |\\n单位 |\\n2018年 |\\n行政复议数 |\\n件 |\\n5 |\\n"
 >>> [(c["indicator"], c["column"], c["value"]) for c in read_tables(text, "r")[0].cells]
@@ -41,6 +45,7 @@ class Table:
     end: int
     columns: list[tuple[str, str]] = field(default_factory=list)  # (key, printed header)
     cells: list[dict[str, Any]] = field(default_factory=list)  # statistics records
+    checks: list[dict[str, Any]] = field(default_factory=list)  # made while reading it
 
 
 _PIPE_LINE = re.compile(r"\|\s*$")
@@ -173,30 +178,85 @@ def _header(
     columns: list[tuple[str, str]] = []
     while i < len(norm):
         col = next((c for c in family["columns"] if re.match(c["pattern"], norm[i])), None)
-        if col is None:
-            break
+        if col is None or any(key == col["key"] for key, _ in columns):
+            break  # not a column header, or a second one of a column (the header again)
         columns.append((col["key"], " ".join(cells[i].text.split())))
         i += 1
     return (i, has_unit, columns) if columns else None
 
 
-def _group_rows(body: list[RawCell], width: int, has_unit: bool) -> list[list[RawCell]]:
+def _group_rows(
+    body: list[RawCell], width: int, has_unit: bool, family: dict[str, Any]
+) -> list[list[RawCell]]:
     """Split the body cells into rows: by position when the shape is regular, else at each
-    cell that is a label (neither a number nor the unit following a label)."""
+    cell that is a label (neither a number nor the unit following a label). The header
+    printed again (over a page, or the table printed twice) is one row of its own."""
     if width and len(body) % width == 0:
         rows = [body[i : i + width] for i in range(0, len(body), width)]
         if all(not is_number_cell(r[0].text) for r in rows):
             return rows
     rows = []
-    for cell in body:
+    i = 0
+    while i < len(body):
+        cell = body[i]
         starts_row = not is_number_cell(cell.text) and not (
             has_unit and rows and len(rows[-1]) == 1
         )
+        again = _header(body[i:], family) if starts_row else None
+        if again:
+            rows.append(body[i : i + again[0]])
+            i += again[0]
+            continue
         if starts_row or not rows:
             rows.append([cell])
         else:
             rows[-1].append(cell)
+        i += 1
     return rows
+
+
+@dataclass
+class _RowCells:
+    """A row of a pipe table as read, before its cells are recorded."""
+
+    no: int
+    label: str
+    ind: dict[str, Any] | None
+    unit: str
+    values: list[RawCell]
+    again: _RowCells | None = None  # printed again with other numbers: the cells stay empty
+
+    @property
+    def filled(self) -> int:
+        return sum(read_number(c.text)[1] == "printed" for c in self.values)
+
+    @property
+    def numbers(self) -> list[int | float | None]:
+        return [read_number(c.text)[0] for c in self.values]
+
+    @property
+    def printed(self) -> str:
+        return " ".join(" ".join(c.text.split()) for c in self.values)
+
+
+def printed_twice(
+    subject: str, label: str, first: str, second: str, first_at: int, second_at: int
+) -> dict[str, Any]:
+    """The check row for a table row printed twice (the table printed again) with other
+    numbers the second time: neither printing is taken, the cells are left empty."""
+    return {
+        "check": "digit_split",
+        "subject": subject,
+        "status": "ambiguous",
+        "severity": "warning",
+        "expected": None,
+        "observed": None,
+        "message": (
+            f"{label} is printed twice with different numbers: “{first}” (offset {first_at}) "
+            f"and “{second}” (offset {second_at}); the cells are left empty."
+        ),
+        "start": first_at,
+    }
 
 
 def _read_g1(
@@ -207,11 +267,11 @@ def _read_g1(
         return None
     used, has_unit, columns = head
     table = Table(name, "appendix", cells[0].start, cells[-1].end, columns)
-    parent_of: dict[str, int] = {}
-    last_top: int | None = None
+    rows: list[_RowCells | None] = []
+    where: dict[str, int] = {}  # indicator → its row in ``rows``
     group: int | None = None
     marks = {formats.fold(m) for m in family.get("heading_mark", [])}
-    for row_no, row in enumerate(_group_rows(cells[used:], used, has_unit), start=1):
+    for row_no, row in enumerate(_group_rows(cells[used:], used, has_unit, family), start=1):
         label_cell, rest = row[0], row[1:]
         label = " ".join(label_cell.text.split())
         group = group_of(label) or group
@@ -219,13 +279,32 @@ def _read_g1(
             continue  # a heading row (一、主动公开情况 | —— | ——): it only opens a group
         if formats.normalise_label(label) in family["header"]["label"]:
             continue  # the header again, where the table goes on over a page
+        if not label:
+            continue  # numbers under no label (a row cut off): no row to put them in
         unit = ""
         if has_unit and rest and (not is_number_cell(rest[0].text) or len(rest) > len(columns)):
             unit, rest = rest[0].text.strip(), rest[1:]
         ind = match_indicator(label, name, group)
+        read = _RowCells(row_no, label, ind, unit, rest[: len(columns)])
         code = ind["code"] if ind else None
-        if code and code in parent_of:
-            continue  # a row read already: the table printed twice (its header repeated)
+        if code and code in where:  # a row read already: the table printed twice
+            first = rows[where[code]]
+            assert first is not None
+            if read.filled > first.filled:  # the first printing was cut short
+                rows[where[code]] = None
+                where[code] = len(rows)
+                rows.append(read)
+            elif read.filled == first.filled > 0 and read.numbers != first.numbers:
+                first.again = first.again or read
+            continue
+        if code:
+            where[code] = len(rows)
+        rows.append(read)
+    parent_of: dict[str, int] = {}
+    last_top: int | None = None
+    for read in (r for r in rows if r is not None):
+        ind, row_no, label = read.ind, read.no, read.label
+        code = ind["code"] if ind else None
         if ind and ind.get("parent") in parent_of:
             parent_row: int | None = parent_of[ind["parent"]]
         elif _CHILD.match(label) and last_top is not None:
@@ -236,8 +315,22 @@ def _read_g1(
             last_top = row_no
         if code:
             parent_of.setdefault(code, row_no)
-        for (key, header), cell in zip(columns, rest, strict=False):
+        if code and read.again:
+            again = read.again
+            table.checks.append(
+                printed_twice(
+                    code,
+                    label,
+                    read.printed,
+                    again.printed,
+                    read.values[0].start,
+                    again.values[0].start,
+                )
+            )
+        for (key, header), cell in zip(columns, read.values, strict=False):
             value, status, cell_unit = read_number(cell.text)
+            if read.again and status == "printed":
+                value, status = None, "ambiguous"
             table.cells.append(
                 {
                     "report_id": report_id,
@@ -251,7 +344,7 @@ def _read_g1(
                     "value": value,
                     "value_text": cell.text,
                     "value_status": status,
-                    "unit": cell_unit or unit or None,
+                    "unit": cell_unit or read.unit or None,
                     "line": cell.line,
                     "start": cell.start,
                     "end": cell.end,
@@ -261,16 +354,21 @@ def _read_g1(
 
 
 def read_tables(text: str, report_id: str, start: int = 0) -> list[Table]:
-    """Every statistics table found in ``text[start:]``."""
-    tables = []
+    """The statistics table found in ``text[start:]``: one appendix table per report. Where
+    it is printed more than once (screen and print, or cut short and printed again), the
+    printing with the most numbers is read; of printings as full, the first."""
+    best: Table | None = None
     families = formats.gen1()["families"]
     for block in pipe_blocks(split_lines(text, start)):
         cells = [c for line in block if not _MD_RULE.match(line.text) for c in _line_cells(line)]
         for name, family in families.items():
             table = _read_g1(report_id, name, family, cells)
             if table is not None:
-                tables.append(table)
+                if best is None or _filled(table) > _filled(best):
+                    best = table
                 break
-        if tables:
-            break  # one appendix table per report: a page may print it twice (screen and print)
-    return tables
+    return [best] if best else []
+
+
+def _filled(table: Table) -> int:
+    return sum(c["value_status"] == "printed" for c in table.cells)
