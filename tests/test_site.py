@@ -13,6 +13,7 @@ pytest-asyncio is not installed: each test runs its requests with ``asyncio.run`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -27,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -676,24 +677,19 @@ def _ogi_executable() -> str:
     return str(candidate) if candidate.exists() else "ogi"
 
 
-def test_real_server_answers_chinese_search(built: Path, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def serving(out: Path, tmp_path: Path, **env: str) -> Iterator[str]:
+    """``ogi serve`` of ``out`` on a free port of 127.0.0.1 (with ``env`` added to its
+    environment) until the block ends: its base URL, once it answers."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "serve.log").open("wb")
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
-        [
-            _ogi_executable(),
-            "serve",
-            "--out",
-            str(built),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        [_ogi_executable(), "serve", "--out", str(out), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
     )
     try:
         deadline = time.monotonic() + 20
@@ -708,8 +704,20 @@ def test_real_server_answers_chinese_search(built: Path, tmp_path: Path) -> None
                 time.sleep(0.1)
                 continue
             break
-        assert ready, f"ogi serve did not answer: {(tmp_path / 'serve.log').read_bytes()[-2000:]!r}"
+        assert ready, f"ogi serve did not answer: {log_path.read_bytes()[-2000:]!r}"
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
 
+
+def test_real_server_answers_chinese_search(built: Path, tmp_path: Path) -> None:
+    with serving(built, tmp_path) as base:
         url = f"{base}/ogi/sections.json?_search={quote('舆情')}&_shape=array"
         with urllib.request.urlopen(url, timeout=10) as r:
             assert r.status == 200
@@ -734,14 +742,6 @@ def test_real_server_answers_chinese_search(built: Path, tmp_path: Path) -> None
             except urllib.error.HTTPError as e:
                 got = e.code
             assert got == status, path
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 def test_empty_search_box_answers_without_error(built: Path) -> None:
@@ -1581,6 +1581,49 @@ def test_the_cache_is_bounded_in_bytes() -> None:
     store.put(("d",), 200, [], b"1234")  # 12 bytes: the least recently used (c) goes
     assert [k[0] for k in store.entries] == ["a", "d"] and store.size == 9
     assert store.get(("b",)) is None and store.get(("c",)) is None
+
+
+def test_the_shared_cache_is_one_for_every_process_and_bounded(tmp_path: Path) -> None:
+    from ogi.serve.cache import SharedCache
+
+    path = tmp_path / "cache.db"
+    one, two = SharedCache(path, max_bytes=10), SharedCache(path, max_bytes=10)
+    html = [(b"content-type", b"text/html; charset=utf-8")]
+    one.put(("a",), 200, html, b"12345")
+    assert two.get(("a",)) == (200, html, b"12345")  # what one process keeps, all read
+    two.put(("b",), 200, [], b"1234")
+    two.put(("c",), 200, [], b"123")  # 12 bytes: the oldest (a) goes
+    assert [one.get((k,)) is not None for k in "abc"] == [False, True, True]
+    one.put(("d",), 200, [], b"12345678901")  # larger than the whole cache: the rest go too
+    assert [one.get((k,)) is not None for k in "abcd"] == [False, False, False, False]
+    # a cache that cannot be written (another process holds the lock) is a miss, not an error
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("begin immediate")
+    one.conn.execute("pragma busy_timeout = 10")
+    one.put(("e",), 200, [], b"1")
+    holder.execute("rollback")
+    assert one.get(("e",)) is None and not one.conn.in_transaction
+
+
+def test_worker_processes_share_the_warmed_cache(built: Path, tmp_path: Path) -> None:
+    from ogi.serve.app import warm_paths
+
+    paths = warm_paths()
+    with serving(built, tmp_path, OGI_SERVE_WORKERS="3") as base:
+
+        def cached(path: str) -> bool:
+            # a new connection each time: any of the three workers may answer
+            with urllib.request.urlopen(base + path, timeout=30) as r:
+                return bool(r.status == 200 and r.headers["x-ogi-cache"] == "hit")
+
+        # the warm-up opens the pages in order: once one is cached, those before it are too
+        # (and those after it were just opened here)
+        for path in reversed(paths):
+            if cached(path):
+                break
+        assert {p: cached(p) for p in paths * 2} == dict.fromkeys(paths, True)
+    workers = re.findall(r"Started server process", (tmp_path / "serve.log").read_text())
+    assert len(workers) == 3
 
 
 def test_the_pages_warmed_at_start_all_answer(site: Path) -> None:

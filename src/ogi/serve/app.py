@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -21,6 +23,7 @@ from datasette.app import Datasette
 
 from .. import schema
 from ..errors import OgiError
+from . import cache
 from .metadata import site
 from .views import views
 
@@ -69,9 +72,10 @@ def _guard_rich_tracebacks() -> None:
         handle_exception.rich = _GuardedRich(rich)
 
 
-def make_datasette(out: Path) -> Datasette:
+def make_datasette(out: Path, cache_file: Path | None = None) -> Datasette:
     """A Datasette over ``out/build/ogi.db`` (immutable) with ``out/metadata.yml``, the
-    site's templates and stylesheet."""
+    site's templates and stylesheet; its response cache in memory, or in ``cache_file``
+    shared with other processes (see :mod:`ogi.serve.cache`)."""
     db = out / "build" / "ogi.db"
     meta = out / "metadata.yml"
     if not db.exists():
@@ -80,13 +84,31 @@ def make_datasette(out: Path) -> Datasette:
         raise OgiError(f"{meta}: no metadata.yml; run `ogi build` first")
     metadata = yaml.safe_load(meta.read_text(encoding="utf-8"))
     _guard_rich_tracebacks()
-    return Datasette(
+    ds = Datasette(
         immutables=[str(db)],
         metadata=metadata,
         settings=dict(site()["settings"]),
         template_dir=str(HERE / "templates"),
         static_mounts=[("ogi-static", str(HERE / "static"))],
     )
+    if cache_file is not None:
+        cache.share(ds, cache_file)
+    return ds
+
+
+# How :func:`serve` tells its worker processes what to serve (uvicorn starts each worker
+# afresh and builds its app with :func:`worker_app`).
+OUT_VARIABLE = "OGI_SERVE_OUT"
+CACHE_VARIABLE = "OGI_SERVE_CACHE"
+
+
+def worker_app() -> Any:
+    """The ASGI app of one worker process of :func:`serve` (a uvicorn app factory): the site
+    of ``$OGI_SERVE_OUT`` with the response cache that all workers share in
+    ``$OGI_SERVE_CACHE``."""
+    return make_datasette(
+        Path(os.environ[OUT_VARIABLE]), cache_file=Path(os.environ[CACHE_VARIABLE])
+    ).app()
 
 
 def _encode_uri_component(text: str) -> str:
@@ -131,14 +153,49 @@ def warm(base: str, paths: list[str], timeout: float = 60.0) -> int:
     return ok
 
 
-def serve(out: Path, host: str = "127.0.0.1", port: int = 8001, warm_up: bool = True) -> None:
-    """Serve the site until interrupted; once it answers, open the pages of
-    :func:`warm_paths` in the background so that their first visitors find them cached."""
+WORKERS_VARIABLE = "OGI_SERVE_WORKERS"
+
+
+def default_workers() -> int:
+    """``$OGI_SERVE_WORKERS`` if set, else one worker process per CPU (a page is rendered in
+    Python, and one process renders on one CPU at a time)."""
+    value = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise OgiError(f"{WORKERS_VARIABLE}={value!r}: give a number of processes, 1 or more")
+        return int(value)
+    return max(1, os.cpu_count() or 1)
+
+
+def serve(
+    out: Path,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    warm_up: bool = True,
+    workers: int | None = None,
+) -> None:
+    """Serve the site until interrupted, with ``workers`` processes (default: one per CPU)
+    sharing one response cache; once it answers, open the pages of :func:`warm_paths` in the
+    background so that their first visitors find them cached."""
     import uvicorn
 
-    ds = make_datasette(out)
+    workers = workers or default_workers()
+    ds = make_datasette(out)  # refuses a missing build before any worker starts
     if warm_up:
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         base = f"http://{local}:{port}"
         threading.Thread(target=warm, args=(base, warm_paths()), daemon=True).start()
-    uvicorn.run(ds.app(), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(ds.app(), host=host, port=port, log_level="info")
+        return
+    with tempfile.TemporaryDirectory(prefix="ogi-serve-") as tmp:
+        os.environ[OUT_VARIABLE] = str(out.resolve())
+        os.environ[CACHE_VARIABLE] = str(Path(tmp) / "cache.db")
+        uvicorn.run(
+            f"{__name__}:worker_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="info",
+        )

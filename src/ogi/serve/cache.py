@@ -13,12 +13,21 @@ cookies (a signed-in actor, flash messages) or ask for a trace (``_trace``). The
 scheme, ``Host`` header, path and query string (Datasette writes absolute URLs from the
 ``Host``). Entries are evicted least-recently-used when the cache exceeds ``max_bytes``.
 Responses carry ``x-ogi-cache: hit`` or ``miss`` so that a load test can tell them apart.
+
+One server process keeps its cache in memory (:class:`ResponseCache`). When ``ogi serve``
+runs several worker processes, they share one cache in a SQLite file (:class:`SharedCache`),
+so that a page rendered by one worker -- or opened by the warm-up at start -- is a hit in
+all of them.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -56,6 +65,102 @@ class ResponseCache:
             self.size -= len(old)
 
 
+class SharedCache:
+    """The interface of :class:`ResponseCache`, kept in a SQLite file that any number of
+    processes open at once; bounded in bytes, the oldest entries evicted first. A cache that
+    cannot be read or written (locked too long, disk full) is a miss, never an error.
+
+    >>> import tempfile, pathlib
+    >>> store = SharedCache(pathlib.Path(tempfile.mkdtemp()) / "cache.db", max_bytes=10)
+    >>> store.put(("http", b"h", "/a", b""), 200, [(b"content-type", b"text/html")], b"12345")
+    >>> store.get(("http", b"h", "/a", b""))
+    (200, [(b'content-type', b'text/html')], b'12345')
+    """
+
+    SCHEMA = """
+        create table if not exists entries (
+            key blob not null unique, status integer, headers text, body blob, size integer);
+        create table if not exists total (bytes integer not null);
+        insert into total select 0 where not exists (select 1 from total);
+    """
+
+    def __init__(
+        self, path: Path, max_bytes: int = 256 * 1024 * 1024, max_entry: int = 4 * 1024 * 1024
+    ):
+        self.path, self.max_bytes, self.max_entry = path, max_bytes, max_entry
+        # autocommit; used by one thread at a time (the server's event loop)
+        self.conn = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+        self.conn.execute("pragma journal_mode = wal")
+        self.conn.execute("pragma synchronous = off")  # a cache: a crash may lose it
+        self.conn.executescript(f"begin immediate; {self.SCHEMA} commit;")
+
+    @staticmethod
+    def _encode(key: tuple[Any, ...]) -> bytes:
+        return repr(key).encode("utf-8")
+
+    def get(self, key: tuple[Any, ...]) -> tuple[int, list[Any], bytes] | None:
+        try:
+            row = self.conn.execute(
+                "select status, headers, body from entries where key = ?", [self._encode(key)]
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None:
+            return None
+        headers = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in json.loads(row[1])]
+        return row[0], headers, row[2]
+
+    def put(self, key: tuple[Any, ...], status: int, headers: list[Any], body: bytes) -> None:
+        if len(body) > self.max_entry:
+            return
+        encoded = json.dumps(
+            [[bytes(n).decode("latin-1"), bytes(v).decode("latin-1")] for n, v in headers]
+        )
+        try:
+            self._put(self._encode(key), status, encoded, body)
+        except sqlite3.Error:
+            if self.conn.in_transaction:
+                self.conn.execute("rollback")
+
+    def _put(self, key: bytes, status: int, headers: str, body: bytes) -> None:
+        conn = self.conn
+        conn.execute("begin immediate")
+        added = conn.execute(
+            "insert or ignore into entries (key, status, headers, body, size) "
+            "values (?, ?, ?, ?, ?)",
+            [key, status, headers, body, len(body)],
+        ).rowcount
+        if added:
+            (size,) = conn.execute(
+                "update total set bytes = bytes + ? returning bytes", [len(body)]
+            ).fetchone()
+            while size > self.max_bytes:  # the oldest out first
+                oldest = conn.execute(
+                    "delete from entries where rowid = (select min(rowid) from entries) "
+                    "returning size"
+                ).fetchone()
+                if oldest is None:
+                    break
+                (size,) = conn.execute(
+                    "update total set bytes = bytes - ? returning bytes", [oldest[0]]
+                ).fetchone()
+        conn.execute("commit")
+
+
+_SHARED_FILES: weakref.WeakKeyDictionary[Any, Path] = weakref.WeakKeyDictionary()
+
+
+def share(datasette: Any, path: Path) -> None:
+    """Keep ``datasette``'s responses in the :class:`SharedCache` at ``path``."""
+    _SHARED_FILES[datasette] = path
+
+
+def store_for(datasette: Any) -> ResponseCache | SharedCache:
+    """The cache of ``datasette``: the shared file given to :func:`share`, else in memory."""
+    path = _SHARED_FILES.get(datasette)
+    return SharedCache(path) if path is not None else ResponseCache()
+
+
 def _key(scope: Scope) -> tuple[Any, ...] | None:
     """The cache key of a request, or None when it must not be cached."""
     if scope.get("type") != "http" or scope.get("method") != "GET":
@@ -72,8 +177,8 @@ def _key(scope: Scope) -> tuple[Any, ...] | None:
     return (scope.get("scheme", "http"), host, scope.get("path", ""), query)
 
 
-def with_cache(app: ASGIApp, cache: ResponseCache | None = None) -> ASGIApp:
-    """Wrap an ASGI app with a :class:`ResponseCache` (a new one unless given)."""
+def with_cache(app: ASGIApp, cache: ResponseCache | SharedCache | None = None) -> ASGIApp:
+    """Wrap an ASGI app with a response cache (a new :class:`ResponseCache` unless given)."""
     store = cache if cache is not None else ResponseCache()
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:

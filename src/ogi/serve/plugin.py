@@ -267,7 +267,7 @@ def asgi_wrapper(datasette: Any) -> Any:
     def wrap(app: Any) -> Any:
         served = [db for name, db in datasette.databases.items() if not name.startswith("_")]
         if served and all(not db.is_mutable for db in served):
-            app = cache.with_cache(app)
+            app = cache.with_cache(app, cache.store_for(datasette))
         return bom.with_bom(app)
 
     return wrap
