@@ -9,6 +9,7 @@ or a measure stated in the prose only. The cues are declared in ``formats/prose.
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import cache
 from typing import Any
@@ -69,18 +70,24 @@ def link_figures(
         lead = len(f["value_text"]) - len(f["value_text"].lstrip("约近超过逾大将接"))
         by_start.setdefault(f["start"] + lead, f)
     cues = _cues()
+    restatements = [  # (cue, the first of its indicators present)
+        (cue, present[0])
+        for cue in cues["restatements"].get(generation, [])
+        if (present := [code for code in cue["indicator"] if code in indicators])
+    ]
+    starts = sorted(by_start)
     first, last = min(f["start"] for f in figures), max(f["end"] for f in figures)
     for s, e in sentences(folded, *_sentence_bounds(folded, first, last)):
+        i = bisect.bisect_left(starts, s)
+        if i == len(starts) or starts[i] >= e:
+            continue  # no figure in this sentence: nothing to link
         chunk = folded[s:e]
-        for cue in cues["restatements"].get(generation, []):
-            present = [code for code in cue["indicator"] if code in indicators]
-            if not present:
-                continue
+        for cue, code in restatements:
             for m in cue["re"].finditer(chunk):
                 for pos in _number_spans(m):
                     fig = by_start.get(s + pos)
                     if fig is not None and fig.get("indicator") is None:
-                        fig["indicator"], fig["column"] = present[0], cue["column"]
+                        fig["indicator"], fig["column"] = code, cue["column"]
         for cue in cues["measures"]:
             for m in cue["re"].finditer(chunk):
                 for pos in _number_spans(m):

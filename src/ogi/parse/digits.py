@@ -256,9 +256,24 @@ def splits(
     chunks = fit(chunks, n)
     if len(chunks) > n:
         return
-    if len(chunks) == n:
-        ok = _always  # every cell printed apart: the printed numbers stand, right or wrong
+    if len(chunks) == n:  # every cell printed apart: the printed numbers stand, right or wrong
+        yield from _apart(chunks, kinds)
+        return
     yield from walk(0, 0, [])
+
+
+def _apart(chunks: list[Chunk], kinds: list[str]) -> Iterator[list[Cell]]:
+    """The one split of chunks printed one per cell, if each is a valid number of its kind."""
+    cells = []
+    for chunk, kind in zip(chunks, kinds, strict=True):
+        if chunk.blank:
+            cells.append(Cell(None, chunk.text, chunk.start, chunk.end))
+            continue
+        v = _valid(chunk.text, kind)
+        if v is None:
+            return
+        cells.append(Cell(v, chunk.text + chunk.unit, chunk.start, chunk.end + len(chunk.unit)))
+    yield cells
 
 
 def block_totals(width: int) -> Prune:

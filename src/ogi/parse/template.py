@@ -81,7 +81,7 @@ def detect_generation(folded: str) -> int | None:
 
 # --- reading rows ---------------------------------------------------------------------------
 
-_VALUE_CHARS = re.compile(r"[\d\s|.,\-—–－/／]|万元|亿元|元")
+_VALUE_CHARS = re.compile(r"(?:[\d\s|.,\-—–－/／]|万元|亿元|元)*+")
 _LEAD_JUNK = re.compile(r"^[^\d\-—–－/／|\t]*")
 
 
@@ -93,12 +93,8 @@ def _value_text(folded: str, start: int, end: int) -> tuple[int, int]:
     region = folded[start:end]
     lead = _LEAD_JUNK.match(region)
     i = lead.end() if lead else 0
-    j = i
-    while j < len(region):
-        m = _VALUE_CHARS.match(region, j)
-        if not m:
-            break
-        j = m.end()
+    values = _VALUE_CHARS.match(region, i)
+    j = values.end() if values else i
     last = region.rfind("\n", i, j)
     next_on_line = j == len(region) or region[j] != "\n"  # the next label follows on that line
     if last >= 0 and next_on_line and not region[last:j].strip(" \t|\n"):
