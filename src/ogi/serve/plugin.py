@@ -59,7 +59,7 @@ from datasette.plugins import pm
 from ogi import schema
 from ogi.search import fts_query, segment
 
-from . import bom, cache, cells, highlight, pages, titles
+from . import bom, cache, cells, highlight, pages, partials, titles
 from .metadata import site
 from .views import search_columns, views
 
@@ -211,6 +211,7 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
         "ogi_searched_columns": searched_columns,
         "ogi_search_context": search_context,
         "ogi_database": site()["database"],
+        "ogi_partial": partials.partial,
     }
 
 
