@@ -279,8 +279,9 @@ LARGE = {
     "book-title marks never closed": (_ten_mb("《"), "report"),
     "spaces": (_ten_mb(" "), "report"),
     "blank lines": (_ten_mb("\n"), "report"),
-    "document numbers": (_ten_mb("榕晋政办〔2018〕1号，"), f"{NOT_A_REPORT} 10,000 citations"),
-    "one sentence of numbers": (_ten_mb("1 "), f"{NOT_A_REPORT} 20,000 figures"),
+    "document numbers": (_ten_mb("榕晋政办〔2018〕1号，"), f"{NOT_A_REPORT} 20,000 numbers"),
+    "book titles": (_ten_mb("《条例》"), f"{NOT_A_REPORT} 10,000 citations"),
+    "one sentence of numbers": (_ten_mb("1 "), f"{NOT_A_REPORT} 20,000 numbers"),
     "section markers on one line": (_ten_mb("（一）"), f"{NOT_A_REPORT} 10,000 section numbers"),
 }
 BOUND_LARGE = 10  # seconds for ten megabytes (they take one to two on one core)

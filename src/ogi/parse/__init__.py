@@ -14,7 +14,16 @@ from typing import Any
 from ..errors import InputError
 from ..extract import Document
 from . import citations, cues, figures, metadata, outline, stream, tables, template
-from .lines import LineNumbers, Sentences, Spans, TooMany, chrome_spans, fold_text, split_lines
+from .lines import (
+    LineNumbers,
+    Sentences,
+    Spans,
+    TooMany,
+    chrome_spans,
+    count_numbers,
+    fold_text,
+    split_lines,
+)
 
 
 @dataclass
@@ -41,7 +50,7 @@ class Parsed:
 
 
 def parse(doc: Document) -> Parsed:
-    """Parse a decoded report completely. A text holding more figures, citations or section
+    """Parse a decoded report completely. A text holding more numbers, citations or section
     numbers than a report holds (``limits`` in ``formats/layout.yml``) is refused with an
     InputError."""
     try:
@@ -58,6 +67,7 @@ def parse(doc: Document) -> Parsed:
 def _parse(doc: Document) -> Parsed:
     src, text = doc.source, doc.text
     rid = src.report_id
+    count_numbers(text, doc.body_start)
     body = text[doc.body_start :]
     found = tables.read_tables(text, rid, doc.body_start)
     notes: list[dict[str, Any]] = [c for t in found for c in t.checks]

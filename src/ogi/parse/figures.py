@@ -79,7 +79,7 @@ def find_figures(
     """Figures in ``text[start:end]`` outside the ``skip`` spans, in document order; more
     than a report holds (``limits`` in ``formats/layout.yml``) raise TooMany."""
     outside = Spans(skip)
-    budget = Budget("figures")
+    budget = Budget("numbers")
     spec = _spec()
     folded = fold_text(text)
     out: list[dict[str, Any]] = []

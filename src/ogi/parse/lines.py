@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import islice
 
 from .. import formats
 
@@ -48,6 +50,24 @@ class Budget:
         self.left -= n
         if self.left < 0:
             raise TooMany(self.what, self.limit)
+
+    def take_each(self, found: Iterator[object]) -> None:
+        """Take one for each thing ``found``, looking no further than the limit."""
+        self.take(len(list(islice(found, self.left + 1))))
+
+
+_DIGITS = re.compile(r"\d\d*")  # \d+, written so that a search skips to the digits
+
+
+def count_numbers(text: str, start: int = 0) -> None:
+    """Raise TooMany when ``text[start:]`` holds more runs of digits than a report holds:
+    the cheapest look at a text, taken before any other.
+
+    >>> count_numbers("1 " * 20_001)
+    Traceback (most recent call last):
+    ogi.parse.lines.TooMany: more than 20,000 numbers
+    """
+    Budget("numbers").take_each(_DIGITS.finditer(text, start))
 
 
 @cache
