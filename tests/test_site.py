@@ -1570,6 +1570,22 @@ def test_pages_are_cached_because_the_database_is_immutable(site: Path) -> None:
     assert (missing1.status_code, missing2.headers["x-ogi-cache"]) == (404, "miss")
 
 
+def test_one_page_whatever_the_escapes_of_its_url(site: Path) -> None:
+    """The dashboard's script writes a space as %20, a form as +: one page in the cache."""
+    sql = "select year, count(*) as n from summary group by year"
+
+    async def scenario(ds: Datasette) -> list[httpx.Response]:
+        return [
+            await ds.client.get("/ogi.json?" + urlencode({"sql": sql, "_shape": "objects"})),
+            await ds.client.get(f"/ogi.json?sql={quote(sql, safe='*')}&&_shape=objects"),
+            await ds.client.get(f"/ogi.json?sql={quote(sql, safe='*')}&_shape=array"),
+        ]
+
+    plus, percent, other = run(site, scenario)
+    assert [r.headers["x-ogi-cache"] for r in (plus, percent, other)] == ["miss", "hit", "miss"]
+    assert percent.content == plus.content and other.content != plus.content
+
+
 def test_the_cache_is_bounded_in_bytes() -> None:
     from ogi.serve.cache import ResponseCache
 

@@ -11,7 +11,8 @@ Only complete, successful ``GET`` responses of HTML or JSON are kept: not stream
 responses (CSV), not responses that set cookies, not requests that carry Datasette's
 cookies (a signed-in actor, flash messages) or ask for a trace (``_trace``). The key is the
 scheme, ``Host`` header, path and query string (Datasette writes absolute URLs from the
-``Host``). Entries are evicted least-recently-used when the cache exceeds ``max_bytes``.
+``Host``), the query string written one way (:func:`normal_query`), so that the dashboard's
+script and another client asking for the same chart data with other escapes share a page. Entries are evicted least-recently-used when the cache exceeds ``max_bytes``.
 Responses carry ``x-ogi-cache: hit`` or ``miss`` so that a load test can tell them apart.
 
 One server process keeps its cache in memory (:class:`ResponseCache`). When ``ogi serve``
@@ -29,6 +30,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -161,6 +163,17 @@ def store_for(datasette: Any) -> ResponseCache | SharedCache:
     return SharedCache(path) if path is not None else ResponseCache()
 
 
+def normal_query(query: bytes) -> bytes:
+    """The query string as Datasette reads it, written one way: the same arguments in the same
+    order, whether a client wrote a space as ``+`` or ``%20`` or left an empty ``&&``.
+
+    >>> normal_query(b"sql=select+1&&_shape=objects") == normal_query(b"sql=select%201&_shape=objects")
+    True
+    """
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    return urlencode(pairs, quote_via=quote).encode("ascii")
+
+
 def _key(scope: Scope) -> tuple[Any, ...] | None:
     """The cache key of a request, or None when it must not be cached."""
     if scope.get("type") != "http" or scope.get("method") != "GET":
@@ -174,7 +187,7 @@ def _key(scope: Scope) -> tuple[Any, ...] | None:
             return None
         if name == b"host":
             host = value
-    return (scope.get("scheme", "http"), host, scope.get("path", ""), query)
+    return (scope.get("scheme", "http"), host, scope.get("path", ""), normal_query(query))
 
 
 def with_cache(app: ASGIApp, cache: ResponseCache | SharedCache | None = None) -> ASGIApp:
