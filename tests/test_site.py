@@ -657,10 +657,14 @@ def test_write_via_post_is_rejected(built: Path) -> None:
     )
 
 
-def test_unknown_urls_are_404(built: Path) -> None:
+def test_unknown_urls_are_404(built: Path, capfd: pytest.CaptureFixture[str]) -> None:
     paths = ["/a/b/c/d/e", "/ogi/sections/nope/x/y", "/ogi/reports/-/insert", "/nope", "/ogi/nope"]
+    paths += ["/ogi/reports/0000000000000000", "/-/report/x"]
     responses = get_many(built, paths)
     assert {path: r.status_code for path, r in responses.items()} == dict.fromkeys(paths, 404)
+    # a request's mistake is not the server's: no traceback (rich took 0.4 s to print each)
+    assert get(built, "/ogi.json", sql="selec").status_code == 400
+    assert "Traceback" not in "".join(capfd.readouterr())
 
 
 # --- 7. a real server ---------------------------------------------------------------------
