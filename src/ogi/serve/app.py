@@ -160,15 +160,23 @@ def warm(base: str, paths: list[str], timeout: float = 60.0) -> int:
 WORKERS_VARIABLE = "OGI_SERVE_WORKERS"
 
 
+WORKERS_PER_CPU = 3
+
+
 def default_workers() -> int:
-    """``$OGI_SERVE_WORKERS`` if set, else one worker process per CPU (a page is rendered in
-    Python, and one process renders on one CPU at a time)."""
+    """``$OGI_SERVE_WORKERS`` if set, else :data:`WORKERS_PER_CPU` worker processes per CPU.
+
+    A page is rendered in Python, one at a time in each process (SQL runs in the process's
+    own thread, ``num_sql_threads: 0`` in site.yml), so there must be at least one process
+    per CPU; with a few more, a long page holds up fewer of the connections of its worker and
+    no CPU waits while a worker does. Of 2, 3, 4, 5, 6 and 8 workers on 2 CPUs, 6 gave the
+    lowest p95 under ``scripts/load_test.py``."""
     value = os.environ.get(WORKERS_VARIABLE, "").strip()
     if value:
         if not value.isdigit() or int(value) < 1:
             raise OgiError(f"{WORKERS_VARIABLE}={value!r}: give a number of processes, 1 or more")
         return int(value)
-    return max(1, os.cpu_count() or 1)
+    return WORKERS_PER_CPU * max(1, os.cpu_count() or 1)
 
 
 def serve(
@@ -178,8 +186,8 @@ def serve(
     warm_up: bool = True,
     workers: int | None = None,
 ) -> None:
-    """Serve the site until interrupted, with ``workers`` processes (default: one per CPU)
-    sharing one response cache; once it answers, open the pages of :func:`warm_paths` in the
+    """Serve the site until interrupted, with ``workers`` processes (default:
+    :func:`default_workers`) sharing one response cache; once it answers, open the pages of :func:`warm_paths` in the
     background so that their first visitors find them cached."""
     import uvicorn
 
