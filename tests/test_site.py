@@ -39,6 +39,7 @@ from conftest import RAW, SEED
 from datasette.app import Datasette
 
 from ogi import schema
+from ogi.errors import OgiError
 from ogi.search import fts_query
 from ogi.serve import highlight
 from ogi.serve.app import make_datasette
@@ -718,6 +719,44 @@ def serving(out: Path, tmp_path: Path, **env: str) -> Iterator[str]:
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+def test_each_worker_listens_on_its_own_socket_without_nagle() -> None:
+    """Workers bind the port with SO_REUSEPORT (the kernel spreads connections over them), and
+    the connections they accept have TCP_NODELAY (no 40 ms wait between headers and body)."""
+    from ogi.serve.processes import check_port, listening_socket
+
+    first = listening_socket("127.0.0.1", 0)
+    port = first.getsockname()[1]
+    second = listening_socket("127.0.0.1", port)  # a second worker on the same port
+
+    async def accepted_nodelay() -> int:
+        found: list[int] = []
+
+        def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            found.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        servers = [await asyncio.start_server(connected, sock=s) for s in (first, second)]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in range(100):
+            if found:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        for server in servers:
+            server.close()
+        return found[0]
+
+    assert asyncio.run(accepted_nodelay()) == 1
+    # a port something else listens on is refused, not silently shared
+    taken = listening_socket("127.0.0.1", 0)
+    try:
+        with pytest.raises(OgiError, match="cannot listen there"):
+            check_port("127.0.0.1", taken.getsockname()[1])
+    finally:
+        taken.close()
 
 
 def test_real_server_answers_chinese_search(built: Path, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from datasette.app import Datasette
 
 from .. import schema
 from ..errors import OgiError
-from . import cache
+from . import cache, processes
 from .metadata import site
 from .views import views
 
@@ -187,8 +187,9 @@ def serve(
     workers: int | None = None,
 ) -> None:
     """Serve the site until interrupted, with ``workers`` processes (default:
-    :func:`default_workers`) sharing one response cache; once it answers, open the pages of :func:`warm_paths` in the
-    background so that their first visitors find them cached."""
+    :func:`default_workers`; see :mod:`ogi.serve.processes`) sharing one response cache;
+    once it answers, open the pages of :func:`warm_paths` in the background so that their
+    first visitors find them cached."""
     import uvicorn
 
     workers = workers or default_workers()
@@ -203,11 +204,4 @@ def serve(
     with tempfile.TemporaryDirectory(prefix="ogi-serve-") as tmp:
         os.environ[OUT_VARIABLE] = str(out.resolve())
         os.environ[CACHE_VARIABLE] = str(Path(tmp) / "cache.db")
-        uvicorn.run(
-            f"{__name__}:worker_app",
-            factory=True,
-            workers=workers,
-            host=host,
-            port=port,
-            log_level="info",
-        )
+        processes.run(f"{__name__}:worker_app", host, port, workers)
