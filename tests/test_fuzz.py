@@ -244,7 +244,7 @@ def test_a_row_printed_again_with_other_numbers_is_left_empty(form: str) -> None
     (check,) = [
         c
         for c in rows["checks"]
-        if c["subject"] == "g1.reconsiderations" and c["check"] == "digit_split"
+        if c["subject"] == "g1.reconsiderations" and c["check"] == "table_printed_twice"
     ]
     assert check["status"] == "ambiguous"
     assert "printed twice with different numbers" in check["message"]

@@ -7,7 +7,7 @@ row whose label is not recognised is kept with an empty indicator — never drop
 under an empty label cell belong to no row and are not read). A table
 printed more than once (screen and print; cut short, then printed whole) gives one row per
 indicator: its fullest printing; a row printed twice with other numbers is left empty
-(``ambiguous``) and a ``digit_split`` check shows both printings.
+(``ambiguous``) and a ``table_printed_twice`` check shows both printings.
 
 >>> text = "指标名称 |\\n单位 |\\n2018年 |\\n行政复议数 |\\n件 |\\n5 |\\n"
 >>> [(c["indicator"], c["column"], c["value"]) for c in read_tables(text, "r")[0].cells]
@@ -245,7 +245,7 @@ def printed_twice(
     """The check row for a table row printed twice (the table printed again) with other
     numbers the second time: neither printing is taken, the cells are left empty."""
     return {
-        "check": "digit_split",
+        "check": "table_printed_twice",
         "subject": subject,
         "status": "ambiguous",
         "severity": "warning",
