@@ -73,18 +73,20 @@ def write_corpus(folder: Path, reports: int, seed: int) -> None:
 
 
 def site_digest() -> str:
-    """A digest of what ``ogi build`` adds to the database for the site (``views.yml``: views,
-    full-text indexes, indexes)."""
+    """A digest of what ``ogi build`` writes for the site: the views, full-text indexes and
+    indexes of ``views.yml`` in the database, and ``metadata.yml`` (``site.yml``'s canned
+    queries, facets and settings among it)."""
+    from ogi.serve.metadata import metadata
     from ogi.serve.views import declared
 
-    text = json.dumps(declared(), sort_keys=True, ensure_ascii=False)
+    text = json.dumps([declared(), metadata()], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def prepare(workdir: Path, reports: int, seed: int) -> Path:
     """The built site for ``reports`` reports of ``seed``, built unless already there. A build
-    made with another ``views.yml`` gets the site's views and indexes of this one (as ``ogi
-    build`` would add them) without parsing the reports again."""
+    made with another ``views.yml`` or ``site.yml`` gets this one's views, indexes and
+    ``metadata.yml`` (as ``ogi build`` would make them) without parsing the reports again."""
     stamp = workdir / "stamp.json"
     out = workdir / "site"
     db = out / "build" / "ogi.db"
@@ -94,11 +96,15 @@ def prepare(workdir: Path, reports: int, seed: int) -> Path:
         if found.get("site") != site_digest():
             import sqlite_utils
 
+            from ogi.serve.metadata import write_metadata
             from ogi.serve.views import create_views
 
             t0 = time.monotonic()
             create_views(sqlite_utils.Database(db))
-            click.echo(f"added this views.yml's views and indexes in {time.monotonic() - t0:.0f} s")
+            write_metadata(out / "metadata.yml")
+            click.echo(
+                f"updated the site's views, indexes and metadata.yml in {time.monotonic() - t0:.0f} s"
+            )
             stamp.write_text(json.dumps({**want, "site": site_digest()}))
         click.echo(f"reusing the build in {out}")
         return out
