@@ -1664,6 +1664,19 @@ def test_the_shared_cache_is_one_for_every_process_and_bounded(tmp_path: Path) -
     assert one.get(("e",)) is None and not one.conn.in_transaction
 
 
+def test_workers_one_per_cpu_or_as_many_as_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ogi.serve.app import default_workers
+
+    monkeypatch.delenv("OGI_SERVE_WORKERS", raising=False)
+    assert default_workers() == (os.cpu_count() or 1)
+    monkeypatch.setenv("OGI_SERVE_WORKERS", "5")
+    assert default_workers() == 5
+    for wrong in ("0", "two", "-1"):
+        monkeypatch.setenv("OGI_SERVE_WORKERS", wrong)
+        with pytest.raises(OgiError, match="give a number of processes, 1 or more"):
+            default_workers()
+
+
 def test_worker_processes_share_the_warmed_cache(built: Path, tmp_path: Path) -> None:
     from ogi.serve.app import warm_paths
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
 import tempfile
 import threading
@@ -173,6 +174,8 @@ def default_workers() -> int:
         if not value.isdigit() or int(value) < 1:
             raise OgiError(f"{WORKERS_VARIABLE}={value!r}: give a number of processes, 1 or more")
         return int(value)
+    if not hasattr(socket, "SO_REUSEPORT"):  # the workers could not share the port
+        return 1
     return max(1, os.cpu_count() or 1)
 
 

@@ -76,6 +76,11 @@ def _worker(app: str, host: str, port: int, log_level: str) -> None:
 def run(app: str, host: str, port: int, workers: int, log_level: str = "info") -> None:
     """Serve the uvicorn app factory ``app`` (``"module:function"``) on ``host``:``port``
     with ``workers`` processes until SIGINT or SIGTERM."""
+    if not hasattr(socket, "SO_REUSEPORT"):
+        raise OgiError(
+            "this system cannot share a port between processes (no SO_REUSEPORT); "
+            "serve with one: OGI_SERVE_WORKERS=1"
+        )
     check_port(host, port)
     context = multiprocessing.get_context("spawn")
     stop = threading.Event()
