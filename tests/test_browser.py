@@ -18,11 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,11 +32,10 @@ from test_site import (
     SEED_ID,
     TABLES,
     VIEWS,
-    _free_port,
-    _ogi_executable,
     build_site,
     containing,
     expected_sections,
+    serving,
     table,
 )
 
@@ -79,34 +74,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     """``ogi serve`` on a free port of 127.0.0.1 over the site build: (base URL, build)."""
     _require_browser()
     built = build_site(tmp_path_factory.mktemp("browser"))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = built / "serve.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [_ogi_executable(), "serve", "--out", str(built), "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                assert proc.poll() is None, log_path.read_text(encoding="utf-8")[-2000:]
-                assert time.monotonic() < deadline, "ogi serve did not answer within 30 s"
-                try:
-                    with urllib.request.urlopen(f"{base}/-/versions.json", timeout=1):
-                        break
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    time.sleep(0.1)
-            yield base, built
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    with serving(built, built, timeout=30) as base:  # its log: built/serve.log
+        yield base, built
 
 
 @pytest.fixture(scope="module")

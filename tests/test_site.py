@@ -683,12 +683,13 @@ def _ogi_executable() -> str:
 
 
 @contextlib.contextmanager
-def serving(out: Path, tmp_path: Path, **env: str) -> Iterator[str]:
+def serving(out: Path, log_dir: Path, timeout: float = 20, **env: str) -> Iterator[str]:
     """``ogi serve`` of ``out`` on a free port of 127.0.0.1 (with ``env`` added to its
-    environment) until the block ends: its base URL, once it answers."""
+    environment, its log in ``log_dir/serve.log``) until the block ends: its base URL, once
+    it answers (within ``timeout`` seconds)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    log_path = tmp_path / "serve.log"
+    log_path = log_dir / "serve.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
         [_ogi_executable(), "serve", "--out", str(out), "--host", "127.0.0.1", "--port", str(port)],
@@ -697,9 +698,9 @@ def serving(out: Path, tmp_path: Path, **env: str) -> Iterator[str]:
         env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + timeout
         ready = False
-        for _ in range(200):  # at most ~20 s, whichever bound comes first
+        for _ in range(int(timeout * 10)):  # at most ~timeout s, whichever bound comes first
             if proc.poll() is not None or time.monotonic() > deadline:
                 break
             try:
