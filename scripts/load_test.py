@@ -529,6 +529,10 @@ def main(
         click.echo(
             f"{clients} clients for {duration:.0f} s against {base} ({reports} reports){pause}"
         )
+        if server is not None:
+            from ogi.serve.app import default_workers
+
+            click.echo(f"the server: `ogi serve` with {default_workers()} worker processes")
         samples: list[Sample] = []
         budget = [max_requests]
 
