@@ -53,7 +53,7 @@ def discover(inputs: Iterable[Path]) -> list[Path]:
     Raises InputError for a path that does not exist or cannot be read, and for a folder
     with no input in it.
     """
-    found: list[tuple[Path, Path]] = []  # (as given, resolved)
+    found: list[tuple[Path, str]] = []  # (as given, resolved)
     for item in inputs:
         try:
             is_dir, exists = item.is_dir(), item.exists()
@@ -69,18 +69,21 @@ def discover(inputs: Iterable[Path]) -> list[Path]:
                 raise InputError(str(item), "folder holds no report files", "add reports to it")
             found.extend(inside)
         elif exists:
-            found.append((item, item.resolve()))
+            found.append((item, str(item.resolve())))
         else:
             raise InputError(str(item), "no such file or folder", "check the path")
-    unique: dict[Path, Path] = {}
+    unique: dict[str, Path] = {}
     for given, resolved in found:
         unique.setdefault(resolved, given)
     return [
-        given for resolved, given in sorted(unique.items(), key=lambda kv: (kv[0].name, str(kv[0])))
+        given
+        for resolved, given in sorted(
+            unique.items(), key=lambda kv: (os.path.basename(kv[0]), kv[0])
+        )
     ]
 
 
-def _walk(folder: Path) -> Iterator[tuple[Path, Path]]:
+def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
     """(path, resolved path) of the input files under ``folder``; a sub-folder that cannot be
     read is an error, not skipped. Only symbolic links are resolved one by one; other files
     are resolved through their folder, which is resolved once."""
@@ -98,7 +101,7 @@ def _walk(folder: Path) -> Iterator[tuple[Path, Path]]:
                     stack.append(entry.path)
                 elif entry.is_file() and _is_input_name(entry.name):
                     real = os.path.realpath(entry.path) if entry.is_symlink() else None
-                    yield Path(entry.path), Path(real or os.path.join(real_top, entry.name))
+                    yield Path(entry.path), real or os.path.join(real_top, entry.name)
         except OSError as e:
             raise InputError(
                 str(e.filename or top), f"cannot be read ({e.strerror})", "check its permissions"
@@ -126,9 +129,10 @@ def fingerprint(path: Path) -> list[int] | None:
     """What changes when a file or the provenance beside it changes, as ``git`` tells
     (size, modification and change times, inode of both); None when it cannot be told."""
     try:
-        st = os.stat(path)
+        name = os.fspath(path)
+        st = os.stat(name)
         try:
-            pst = os.stat(path.with_name(path.name + PROVENANCE_SUFFIX))
+            pst = os.stat(name + PROVENANCE_SUFFIX)  # beside it: the same name, suffixed
             prov = [pst.st_size, pst.st_mtime_ns, pst.st_ctime_ns, pst.st_ino]
         except FileNotFoundError:
             prov = []

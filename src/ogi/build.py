@@ -314,21 +314,21 @@ def _pieces(
     chunk_path = {c.index: c.csv for c in chunks}
     old_path = str(out / "data" / f"{name}.csv")
     pieces: list[_Piece] = []
+    last = _Piece("", 0, 0)
     for it in items:
         if it.reject is not None:
             continue
         if it.reuse is not None:
-            piece = _Piece(old_path, old_at[it.reuse.key], it.reuse.sizes[name])
+            path, start, size = old_path, old_at[it.reuse.key], it.reuse.sizes[name]
         else:
             assert it.chunk is not None and it.outcome is not None
-            size = it.outcome.sizes[name]
-            piece = _Piece(chunk_path[it.chunk], chunk_at[it.chunk], size)
+            path, start, size = chunk_path[it.chunk], chunk_at[it.chunk], it.outcome.sizes[name]
             chunk_at[it.chunk] += size
-        last = pieces[-1] if pieces else None
-        if last and last.path == piece.path and last.start + last.length == piece.start:
-            last.length += piece.length
+        if last.path == path and last.start + last.length == start:
+            last.length += size  # the next bytes of the same file: one piece
         else:
-            pieces.append(piece)
+            last = _Piece(path, start, size)
+            pieces.append(last)
     return pieces
 
 
@@ -416,8 +416,7 @@ def _write_package(
     if old is None:
         write_metadata(root / "metadata.yml")
         files.append(Path("metadata.yml"))
-    stamp = m.stamp()
-    m.write(root / manifest.PATH, stamp)
+    stamp = m.write(root / manifest.PATH)
     return [publish.DB, *files, manifest.PATH, Path("datapackage.json")], stamp
 
 

@@ -109,20 +109,35 @@ class Manifest:
             "files": self.files,
         }
 
+    def _content_text(self) -> str:
+        # keys in the order they were made (a report read back keeps its order, and the
+        # package's ``sources`` entries are written from it)
+        return json.dumps(self.content(), ensure_ascii=False)
+
     def stamp(self) -> int:
         """31 bits of a digest of the content: the database's ``user_version``."""
-        text = json.dumps(self.content(), ensure_ascii=False, sort_keys=True)
-        return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) & 0x7FFFFFFF
+        return _stamp(self._content_text())
 
-    def write(self, path: Path, stamp: int) -> None:
+    def write(self, path: Path) -> int:
+        """Write the manifest (the content, its stamp, the fingerprints); return the stamp.
+
+        The content is serialised once, for the stamp and the file (a manifest of 10,000
+        reports is megabytes of JSON)."""
+        text = self._content_text()
+        stamp = _stamp(text)
         seen = {
             p: [i.fingerprint, i.sha256, i.size, i.provenance]
             for p, i in sorted(self.seen.items())
             if i.fingerprint is not None and i.error is None
         }
-        body = {**self.content(), "stamp": stamp, "seen": seen}
+        rest = json.dumps({"stamp": stamp, "seen": seen}, ensure_ascii=False)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
+        path.write_text(f"{text[:-1]}, {rest[1:]}\n", encoding="utf-8")
+        return stamp
+
+
+def _stamp(content_text: str) -> int:
+    return int(hashlib.sha256(content_text.encode("utf-8")).hexdigest()[:8], 16) & 0x7FFFFFFF
 
 
 def read(path: Path) -> tuple[Manifest, int] | None:

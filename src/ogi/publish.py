@@ -7,7 +7,7 @@ system, so a move is a rename). Publishing is journaled:
 2. the journal ``.ogi-publish.json`` is written (atomically) in the output folder: the files
    to move and the *stamp* of the new build;
 3. the commit point: the new database, which carries the new stamp (``PRAGMA user_version``),
-   is renamed into place — a full build made it anew, an incremental build updated a copy of
+   is renamed into place (exchanged with the old one: see :func:`move`) — a full build made it anew, an incremental build updated a copy of
    the published one (a site serving the old file keeps reading it, unchanged);
 4. the other files are renamed into place, ``datapackage.json`` last;
 5. the journal and the staging folder are removed.
@@ -25,6 +25,7 @@ folder itself (released by the system when the process ends, however it ends).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
 import json
@@ -34,6 +35,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from .errors import OgiError
@@ -119,21 +121,61 @@ def db_stamp(db: Path) -> int | None:
         return None
 
 
-def write_journal(out: Path, staging: Path, files: list[Path], stamp: int) -> None:
-    """Record the files of ``staging`` to move into ``out`` (relative paths, in order)."""
+def write_journal(out: Path, staging: Path, files: list[Path], stamp: int) -> dict[str, int]:
+    """Record the files of ``staging`` to move into ``out`` (relative paths, in order) and
+    their inode numbers; return those."""
     tmp = out / (JOURNAL + ".tmp")
+    inodes = {str(f): os.stat(staging / f).st_ino for f in files}
     body = {"staging": staging.name, "files": [str(f) for f in files], "stamp": stamp}
-    tmp.write_text(json.dumps(body) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps({**body, "inodes": inodes}) + "\n", encoding="utf-8")
     os.replace(tmp, out / JOURNAL)
+    return inodes
 
 
-def move(staging: Path, out: Path, files: list[Path]) -> None:
-    """Rename each staged file into place (those already moved are skipped)."""
+def move(
+    staging: Path, out: Path, files: list[Path], inodes: dict[str, int] | None = None
+) -> None:
+    """Put each staged file in place (those already moved are skipped).
+
+    A file that replaces a published one is *exchanged* with it (``renameat2`` with
+    ``RENAME_EXCHANGE``, atomic like a rename): the old file lands in the staging folder and
+    goes with it. A rename over an existing file would make ext4 write the new file's data
+    out first (its ``auto_da_alloc`` safeguard), which takes longer than the rest of a small
+    incremental build. ``inodes`` (from the journal) tells a staged file from an old one
+    exchanged out already, which is skipped."""
     for rel in files:
-        src = staging / rel
-        if src.exists():
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, out / rel)
+        src, dst = staging / rel, out / rel
+        try:
+            ino = os.stat(src).st_ino
+        except FileNotFoundError:
+            continue  # renamed into place already
+        if inodes is not None and inodes.get(str(rel), ino) != ino:
+            continue  # the published file it replaced, exchanged out already
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if not _exchange(src, dst):
+            os.replace(src, dst)
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically; False when ``b`` does not exist or the system or file
+    system cannot exchange (then the caller renames)."""
+    renameat2 = getattr(_libc(), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOENT, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+@cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def finish(out: Path, staging: Path) -> None:
@@ -145,9 +187,9 @@ def finish(out: Path, staging: Path) -> None:
 def commit_by_rename(staging: Path, out: Path, files: list[Path], stamp: int) -> None:
     """Publish a full build: its database (which carries ``stamp``) is renamed into place
     first — the commit point — then every other file."""
-    write_journal(out, staging, files, stamp)
-    move(staging, out, [f for f in files if f == DB])
-    move(staging, out, files)
+    inodes = write_journal(out, staging, files, stamp)
+    move(staging, out, [f for f in files if f == DB], inodes)
+    move(staging, out, files, inodes)
     finish(out, staging)
 
 
@@ -163,10 +205,11 @@ def recover(out: Path) -> str | None:
             staging = out / body["staging"]
             files = [Path(f) for f in body["files"]]
             stamp = int(body["stamp"])
+            inodes = {str(k): int(v) for k, v in body.get("inodes", {}).items()}
         except (OSError, ValueError, KeyError, TypeError):
             body = None  # a journal cut short: written before the commit point, never used
         if body is not None and db_stamp(out / DB) == stamp:
-            move(staging, out, files)
+            move(staging, out, files, inodes)
             done = "finished the publication of an interrupted build"
         else:
             done = "discarded an interrupted build; the previous one is unchanged"
