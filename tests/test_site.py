@@ -683,16 +683,21 @@ def _ogi_executable() -> str:
 
 
 @contextlib.contextmanager
-def serving(out: Path, log_dir: Path, timeout: float = 20, **env: str) -> Iterator[str]:
-    """``ogi serve`` of ``out`` on a free port of 127.0.0.1 (with ``env`` added to its
-    environment, its log in ``log_dir/serve.log``) until the block ends: its base URL, once
-    it answers (within ``timeout`` seconds)."""
+def serving(
+    out: Path, log_dir: Path, *args: str, timeout: float = 20, **env: str
+) -> Iterator[str]:
+    """``ogi serve`` of ``out`` on a free port of 127.0.0.1 (with ``args`` added to its
+    command line and ``env`` to its environment, its log in ``log_dir/serve.log``) until the
+    block ends: its base URL, once it answers (within ``timeout`` seconds)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = log_dir / "serve.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        [_ogi_executable(), "serve", "--out", str(out), "--host", "127.0.0.1", "--port", str(port)],
+        [
+            _ogi_executable(),
+            *("serve", "--out", str(out), "--host", "127.0.0.1", "--port", str(port), *args),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
@@ -1697,6 +1702,26 @@ def test_worker_processes_share_the_warmed_cache(built: Path, tmp_path: Path) ->
         assert {p: cached(p) for p in paths * 2} == dict.fromkeys(paths, True)
     workers = re.findall(r"Started server process", (tmp_path / "serve.log").read_text())
     assert len(workers) == 3
+
+
+def test_serve_workers_option(built: Path, tmp_path: Path) -> None:
+    """``--workers`` sets the number of processes (over $OGI_SERVE_WORKERS); 0 is refused."""
+    with (
+        serving(built, tmp_path, "--workers", "2", OGI_SERVE_WORKERS="3") as base,
+        urllib.request.urlopen(base + "/ogi/reports.json", timeout=30) as r,
+    ):
+        assert r.status == 200
+    workers = re.findall(r"Started server process", (tmp_path / "serve.log").read_text())
+    assert len(workers) == 2
+    refused = subprocess.run(
+        [_ogi_executable(), "serve", "--out", str(built), "--workers", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2
+    assert "Invalid value for '--workers': 0 is not in the range x>=1." in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_the_pages_warmed_at_start_all_answer(site: Path) -> None:

@@ -191,8 +191,14 @@ def validate(datapackage: Path) -> None:
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes [default: $OGI_SERVE_WORKERS, else one per CPU].",
+)
 @friendly
-def serve(out: Path, host: str, port: int) -> None:
+def serve(out: Path, host: str, port: int, workers: int | None) -> None:
     """Serve the built database with Datasette (read-only)."""
     from .publish import recover_if_needed
     from .serve.app import serve as run
@@ -200,4 +206,4 @@ def serve(out: Path, host: str, port: int) -> None:
     if out.is_dir():  # a build killed while it published: finish or undo it
         recover_if_needed(out)
     click.echo(f"serving {out / 'build' / 'ogi.db'} on http://{host}:{port}/ (Ctrl-C to stop)")
-    run(out, host, port)
+    run(out, host, port, workers=workers)
