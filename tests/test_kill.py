@@ -192,3 +192,27 @@ def test_commands_recover_first(builds: dict[str, Any]) -> None:
     assert result.returncode == 0, result.stderr
     assert assert_whole(out, refs) == "b"
     assert sorted(os.listdir(out / "build")) == ["manifest.json", "ogi.db"]
+
+
+def test_a_replaced_file_is_exchanged_and_never_put_back(tmp_path: Path) -> None:
+    """Publishing exchanges a staged file with the published one (the old one lands in the
+    staging folder); a recovery after that point does not exchange them back — the journal's
+    inode numbers tell the staged file from the old one."""
+    out, staging = tmp_path / "out", tmp_path / "out" / ".ogi-build-x"
+    (staging / "data").mkdir(parents=True)
+    (out / "data").mkdir(exist_ok=True)
+    (out / "data" / "a.csv").write_text("old\n")
+    (staging / "data" / "a.csv").write_text("new\n")
+    (staging / "data" / "b.csv").write_text("new b\n")  # nothing published to replace
+    files = [Path("data/a.csv"), Path("data/b.csv")]
+    inodes = publish.write_journal(out, staging, files, stamp=1)
+    publish.move(staging, out, files[:1], inodes)  # killed after the first file
+    assert (out / "data" / "a.csv").read_text() == "new\n"
+    assert os.stat(out / "data" / "a.csv").st_ino == inodes["data/a.csv"]
+    if (staging / "data" / "a.csv").exists():  # exchanged (Linux): the old file is staged
+        assert (staging / "data" / "a.csv").read_text() == "old\n"
+    publish.move(staging, out, files, inodes)  # what recovery does: the rest, once
+    assert (out / "data" / "a.csv").read_text() == "new\n"
+    assert (out / "data" / "b.csv").read_text() == "new b\n"
+    publish.finish(out, staging)
+    assert not staging.exists()

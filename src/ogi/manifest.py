@@ -114,10 +114,6 @@ class Manifest:
         # package's ``sources`` entries are written from it)
         return json.dumps(self.content(), ensure_ascii=False)
 
-    def stamp(self) -> int:
-        """31 bits of a digest of the content: the database's ``user_version``."""
-        return _stamp(self._content_text())
-
     def write(self, path: Path) -> int:
         """Write the manifest (the content, its stamp, the fingerprints); return the stamp.
 
@@ -137,6 +133,7 @@ class Manifest:
 
 
 def _stamp(content_text: str) -> int:
+    """31 bits of a digest of the content: the database's ``user_version``."""
     return int(hashlib.sha256(content_text.encode("utf-8")).hexdigest()[:8], 16) & 0x7FFFFFFF
 
 
