@@ -122,6 +122,7 @@ def run_build(corpus: str, out: str, full: bool, jobs: int | None) -> dict[str, 
         "rows": result.rows,
         "parsed": result.parsed,
         "incremental": result.incremental,
+        "in_place": result.in_place,
         "peak_rss_mb": max(main_mb, child_mb),
         "main_mb": main_mb,
         "child_mb": child_mb,
@@ -318,6 +319,9 @@ def main(n: int, jobs: int | None, seed: int, forms: str, work: Path, json_path:
         f"\nincremental: one report added to {reports}: {inc['wall']:.3f} s "
         f"= {share:.2f} % of the full build (target < 2 %)"
     )
+    steps = ", ".join(f"{k} {v:.3f} s" for k, v in inc["seconds"].items() if k != "total")
+    where = "in place" if inc["in_place"] else "a copy"
+    click.echo(f"  {steps}; the database updated {where}")
     click.echo(f"load average after: {_uptime()}")
     json_path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(figures, indent=2) + "\n"

@@ -216,3 +216,68 @@ def test_a_replaced_file_is_exchanged_and_never_put_back(tmp_path: Path) -> None
     assert (out / "data" / "b.csv").read_text() == "new b\n"
     publish.finish(out, staging)
     assert not staging.exists()
+
+
+KILL_AT = """
+import os, signal, sys
+from pathlib import Path
+import ogi.{module} as module
+real = module.{function}
+def stop(*args, **kwargs):
+    if {after}:
+        real(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+module.{function} = stop
+from ogi.build import build
+build([Path(sys.argv[1])], Path(sys.argv[2]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "after", "expected"),
+    [
+        ("load", "_replace", False, "a"),  # in the middle of the update
+        ("publish", "write_journal", True, "a"),  # the journal written, COMMIT not yet
+        ("publish", "commit_in_place", False, "b"),  # COMMIT done, the files not yet moved
+    ],
+)
+def test_a_kill_around_the_commit_of_an_update_in_place(
+    builds: dict[str, Any], module: str, function: str, after: bool, expected: str
+) -> None:
+    """An incremental build updates the published database in place (nothing has it open):
+    killed before its COMMIT, the database rolls back and the previous build is whole; killed
+    after it, the recovery finishes the publication."""
+    root, refs = builds["root"], builds["refs"]
+    out = root / f"in-place-{function}"
+    shutil.copytree(root / "ref-a", out)
+    inode = os.stat(out / publish.DB).st_ino
+    code = KILL_AT.format(module=module, function=function, after=after)
+    proc = subprocess.run([sys.executable, "-c", code, str(builds["b"]), str(out)], timeout=300)
+    assert proc.returncode == -signal.SIGKILL
+    with publish.locked(out):
+        publish.recover(out)
+    assert assert_whole(out, refs) == expected  # also: no journal of SQLite's left over
+    assert os.stat(out / publish.DB).st_ino == inode  # updated in place, or not at all
+    assert ogi_build(builds["b"], out).wait(timeout=600) == 0
+    assert assert_whole(out, refs) == "b"
+
+
+def test_unused_tells_whether_any_process_has_a_file_open(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    path.write_bytes(b"x" * 100)
+    assert publish.unused(path)
+    with open(path, "rb"):
+        assert not publish.unused(path)  # this process
+    reader = subprocess.Popen(
+        [sys.executable, "-c", f"import sys; f = open({str(path)!r}, 'rb'); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while publish.unused(path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not publish.unused(path)  # another process
+    finally:
+        reader.communicate(b"")
+    assert publish.unused(path)
+    assert not publish.unused(tmp_path / "missing.db")

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -126,6 +127,7 @@ def test_incremental_build_equals_a_build_from_scratch(inputs: Path, tmp_path: P
     out = tmp_path / "out"
     first = build([raw], out)
     assert (first.incremental, first.parsed) == (False, 31)
+    inode = os.stat(out / "build" / "ogi.db").st_ino
 
     names = sorted(p.name for p in raw.iterdir())
     write_corpus(tmp_path / "more", 3, seed=12)
@@ -139,6 +141,9 @@ def test_incremental_build_equals_a_build_from_scratch(inputs: Path, tmp_path: P
 
     second = build([raw], out)
     assert second.incremental
+    # nothing had the database open: it was updated where it is, not copied
+    assert second.in_place and os.stat(out / "build" / "ogi.db").st_ino == inode
+    assert sorted(os.listdir(out / "build")) == ["manifest.json", "ogi.db"]  # no journal left
     assert second.parsed == 3 + 1 + 1  # added, changed, renamed; the others reused
     assert second.reused == 31 - 3 and len(second.rejected) == 1
 
@@ -154,6 +159,45 @@ def test_incremental_build_equals_a_build_from_scratch(inputs: Path, tmp_path: P
     third = build([raw], out)
     assert third.incremental and third.parsed == 0 and not third.rejected
     assert db_content(out / "build" / "ogi.db")["rejects"] == []
+
+
+@pytest.mark.parametrize("reader", ["sqlite3", "site"])
+def test_a_database_in_use_is_never_changed(inputs: Path, tmp_path: Path, reader: str) -> None:
+    """While a process reads the published database — a program holding it open immutable,
+    or the site (``ogi serve`` opens it at start) — an incremental build leaves that file
+    as it is: the reader goes on reading the previous build, whole, and the new build is
+    published as a new file."""
+    raw = tmp_path / "raw"
+    shutil.copytree(inputs, raw)
+    out = tmp_path / "out"
+    build([raw], out)
+    db = out / "build" / "ogi.db"
+    before = db_content(db)
+    inode = os.stat(db).st_ino
+    sql = "select count(*), group_concat(report_id) from (select report_id from reports order by 1)"
+    if reader == "sqlite3":
+        conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True, check_same_thread=False)
+        ask: Callable[[], Any] = lambda: conn.execute(sql).fetchone()  # noqa: E731
+    else:
+        from ogi.serve.app import make_datasette
+
+        database = make_datasette(out).get_database("ogi")
+        ask = lambda: tuple(asyncio.run(database.execute(sql)).first())  # noqa: E731
+    seen = ask()
+    assert seen[0] == 31
+    (raw / sorted(os.listdir(raw))[0]).unlink()
+    write_corpus(tmp_path / "more", 1, seed=13)
+    for p in (tmp_path / "more").iterdir():
+        shutil.copy(p, raw / ("added_" + p.name))
+
+    again = build([raw], out)
+    assert again.incremental and again.parsed == 1 and not again.in_place
+    assert ask() == seen  # the reader's file is unchanged
+    assert os.stat(db).st_ino != inode
+    after = db_content(db)
+    assert after["reports"] != before["reports"] and len(after["reports"]) == 31
+    build([raw], tmp_path / "scratch", full=True)
+    assert after == db_content(tmp_path / "scratch" / "build" / "ogi.db")
 
 
 def test_nothing_changed_publishes_nothing(inputs: Path, tmp_path: Path) -> None:

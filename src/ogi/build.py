@@ -12,7 +12,8 @@ The stages, each timed (``BuildResult.seconds``):
 * **validate** — every new row against the Table Schemas (:mod:`ogi.fastcheck`: the errors
   frictionless would find); in a full build, on the second core while the database loads;
 * **load** — the database: built anew from the chunk databases, or, when a previous build
-  exists, a copy of its database updated; keys are checked as rows go in.
+  exists, updated: in place when few reports changed and no process has it open (a site
+  serving it, a notebook reading it), else a copy of it; keys are checked as rows go in.
 
 A bad input file does not stop the batch: it is rejected, with the reason, in
 ``BuildResult.rejected`` and in the ``rejects`` resource; the build is then *partial*.
@@ -31,22 +32,25 @@ from __future__ import annotations
 
 import errno
 import gc
-import json
 import math
 import os
 import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from pathlib import Path
 from typing import BinaryIO
+
+import orjson
 
 from . import acquire, fastcheck, load, manifest, package, publish, schema, workers
 from .check.cross_year import RULE as ACROSS_RULE
 from .check.cross_year import check_cross_year
-from .chunk import Chunk, Outcome, Task, create_shard, parse_file, typed, warm
+from .chunk import Chunk, Outcome, Task, compiled_tables, create_shard, parse_file, typed, warm
 from .errors import OgiError
 from .serve.metadata import write_metadata
 
@@ -57,6 +61,7 @@ CHUNK_MAX = 64  # inputs per chunk, at most
 CHUNKS = 32  # chunks a build is cut into, at least (when there are inputs enough)
 WHOLE = ("indicators", "rejects")  # resources written whole (not from the reports)
 CODE_ONLY = ("indicators",)  # resources only the code decides
+IN_PLACE_MIN, IN_PLACE_SHARE = 50, 0.05  # reports changed, at most, to update in place
 
 
 @dataclass
@@ -83,6 +88,7 @@ class BuildResult:
     parsed: int = 0  # reports parsed by this build
     reused: int = 0  # reports taken unchanged from the previous build
     incremental: bool = False
+    in_place: bool = False  # the published database was updated where it is
     seconds: dict[str, float] = field(default_factory=dict)  # by stage, and total
     load_seconds: dict[str, float] = field(default_factory=dict)  # by step of the load
 
@@ -162,7 +168,8 @@ def _plan(paths: list[Path], previous: manifest.Manifest | None) -> list[_Item]:
     first: dict[str, Path] = {}
     items = []
     for pos, path in enumerate(paths):
-        inp = acquire.identify(path, seen.get(os.path.abspath(path)))
+        record = seen.get(os.path.abspath(path))
+        inp = acquire.identify(path, record.input(path) if record else None)
         item = _Item(pos, inp)
         if inp.error is not None:
             e = inp.error
@@ -181,7 +188,13 @@ def _plan(paths: list[Path], previous: manifest.Manifest | None) -> list[_Item]:
         else:
             assert inp.sha256 is not None
             first[inp.sha256] = path
-            item.key = manifest.key(inp.sha256, inp.name, inp.provenance, version)
+            # an unchanged file has the key it had (same bytes, name, provenance, version)
+            unchanged = record is not None and record.fingerprint == inp.fingerprint
+            item.key = (
+                record.key
+                if unchanged and record is not None and record.key
+                else manifest.key(inp.sha256, inp.name, inp.provenance, version)
+            )
             item.reuse = old_reports.get(item.key)
             item.reject = old_rejects.get(item.key)
         items.append(item)
@@ -249,7 +262,16 @@ def _manifest(items: list[_Item]) -> manifest.Manifest:
                     o.carried,
                 )
             )
-    seen = {os.path.abspath(it.input.path): it.input for it in items}
+    seen = {
+        os.path.abspath(it.input.path): manifest.Seen(
+            it.input.fingerprint, it.input.sha256, it.input.size, it.input.provenance, it.key
+        )
+        for it in items
+        if it.input.fingerprint is not None
+        and it.input.error is None
+        and it.input.sha256 is not None
+        and it.input.size is not None
+    }
     m = manifest.Manifest(manifest.parser_version(), reports, rejects, seen=seen)
     m.across = _across(m)
     return m
@@ -295,52 +317,100 @@ class _Piece:
     length: int
 
 
+@dataclass
+class _Run:
+    """Consecutive reports of the package whose rows lie one after the other in one file:
+    reports ``first``..``last`` of the published build (``chunk`` None), or reports parsed
+    into one chunk (their sizes)."""
+
+    chunk: int | None
+    first: int = 0
+    last: int = 0
+    sizes: list[dict[str, int]] = field(default_factory=list)
+
+
+def _runs(items: list[_Item], old: manifest.Manifest | None) -> list[_Run]:
+    """The package's reports, in order, as runs (few: an incremental build that adds one
+    report to ten thousand copies three runs of each file, not ten thousand pieces)."""
+    index = {r.key: i for i, r in enumerate(old.reports)} if old is not None else {}
+    runs: list[_Run] = []
+    for it in items:
+        if it.reject is not None:
+            continue
+        last = runs[-1] if runs else None
+        if it.reuse is not None:
+            i = index[it.reuse.key]
+            if last is not None and last.chunk is None and last.last == i - 1:
+                last.last = i
+            else:
+                runs.append(_Run(None, i, i))
+        else:
+            assert it.chunk is not None and it.outcome is not None
+            if last is not None and last.chunk == it.chunk:
+                last.sizes.append(it.outcome.sizes)
+            else:
+                runs.append(_Run(it.chunk, sizes=[it.outcome.sizes]))
+    return runs
+
+
 def _pieces(
     name: str,
-    items: list[_Item],
+    runs: list[_Run],
     chunks: list[Chunk],
     old: manifest.Manifest | None,
     out: Path,
 ) -> list[_Piece]:
-    """Where each report's rows of resource ``name`` are, in package order; adjacent ranges
-    of one file are merged."""
-    old_at: dict[str, int] = {}
-    if old is not None:
-        at = len(package.header_text(name).encode("utf-8"))
-        for r in old.reports:
-            old_at[r.key] = at
-            at += r.sizes[name]
+    """Where the rows of resource ``name`` are, in package order."""
+    head = len(package.header_text(name).encode("utf-8"))
+    starts = (
+        list(accumulate((r.sizes[name] for r in old.reports), initial=head)) if old else []
+    )
     chunk_at = {c.index: c.offsets[name][0] for c in chunks}
     chunk_path = {c.index: c.csv for c in chunks}
     old_path = str(out / "data" / f"{name}.csv")
-    pieces: list[_Piece] = []
-    last = _Piece("", 0, 0)
-    for it in items:
-        if it.reject is not None:
-            continue
-        if it.reuse is not None:
-            path, start, size = old_path, old_at[it.reuse.key], it.reuse.sizes[name]
+    pieces = []
+    for run in runs:
+        if run.chunk is None:
+            start = starts[run.first]
+            pieces.append(_Piece(old_path, start, starts[run.last + 1] - start))
         else:
-            assert it.chunk is not None and it.outcome is not None
-            path, start, size = chunk_path[it.chunk], chunk_at[it.chunk], it.outcome.sizes[name]
-            chunk_at[it.chunk] += size
-        if last.path == path and last.start + last.length == start:
-            last.length += size  # the next bytes of the same file: one piece
-        else:
-            last = _Piece(path, start, size)
-            pieces.append(last)
+            length = sum(sizes[name] for sizes in run.sizes)
+            pieces.append(_Piece(chunk_path[run.chunk], chunk_at[run.chunk], length))
+            chunk_at[run.chunk] += length
     return pieces
 
 
-def _copy(pieces: list[_Piece], target: Path, head: bytes, tail: bytes = b"") -> None:
-    """Write ``head``, the pieces, then ``tail`` into ``target`` (in the kernel where it can)."""
-    with open(target, "wb") as dst:
-        dst.write(head)
+@dataclass
+class _Csv:
+    """A CSV file of the package to write: ``head``, the pieces, then ``tail``."""
+
+    target: Path
+    head: bytes
+    pieces: list[_Piece]
+    tail: bytes = b""
+
+    @property
+    def size(self) -> int:
+        return len(self.head) + sum(p.length for p in self.pieces) + len(self.tail)
+
+
+def _copy(csv: _Csv) -> None:
+    """Write a CSV file of the package (the pieces copied in the kernel where it can); an
+    error if it does not come out at the size planned."""
+    with open(csv.target, "wb") as dst:
+        dst.write(csv.head)
         dst.flush()
-        for p in pieces:
+        for p in csv.pieces:
             with open(p.path, "rb") as src:
                 _copy_range(src, dst, p.start, p.length)
-        dst.write(tail)
+        dst.write(csv.tail)
+    if csv.target.stat().st_size != csv.size:
+        raise OSError(errno.EIO, "written short", str(csv.target))
+
+
+def _copy_all(jobs: list[_Csv]) -> None:
+    for job in jobs:
+        _copy(job)
 
 
 def _copy_range(src: BinaryIO, dst: BinaryIO, offset: int, length: int) -> None:
@@ -387,14 +457,18 @@ def _write_package(
     m: manifest.Manifest,
     old: manifest.Manifest | None,
     out: Path,
-) -> tuple[list[Path], int]:
+) -> tuple[list[Path], int, list[_Csv]]:
     """Write the package into ``root``; return the files to publish (relative paths, in
-    publishing order: the database first, the descriptor last) and the build's stamp.
+    publishing order: the database first, the descriptor last), the build's stamp, and the
+    CSV files of the reports' rows, still to be copied (:func:`_copy_all`; their sizes are
+    known, and in the manifest, already).
 
     An incremental build leaves out what only the code decides (the indicators and
     metadata.yml): the code has not changed since the published build, so neither have they."""
     (root / "data").mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
+    jobs: list[_Csv] = []
+    runs = _runs(items, old)
     for res in schema.resources():
         name = res["name"]
         rel = Path("data") / f"{name}.csv"
@@ -404,20 +478,22 @@ def _write_package(
         head = package.header_text(name).encode("utf-8")
         if name in WHOLE:
             (root / rel).write_bytes(head + package.csv_text(_whole_rows(name, m)).encode("utf-8"))
+            m.files[str(rel)] = (root / rel).stat().st_size
         else:  # the reports' rows, then the checks across reports
             tail = package.csv_text(m.across).encode("utf-8") if name == "checks" else b""
-            _copy(_pieces(name, items, chunks, old, out), root / rel, head, tail)
-        m.files[str(rel)] = (root / rel).stat().st_size
+            jobs.append(_Csv(root / rel, head, _pieces(name, runs, chunks, old, out), tail))
+            m.files[str(rel)] = jobs[-1].size
         files.append(rel)
     sources = [r.source for r in m.reports]
     when = package.created(d for r in m.reports for d in r.dates)
-    text = json.dumps(package.descriptor(sources, when), ensure_ascii=False, indent=2) + "\n"
-    (root / "datapackage.json").write_text(text, encoding="utf-8")
+    # the same bytes as json.dumps(..., ensure_ascii=False, indent=2), faster
+    text = orjson.dumps(package.descriptor(sources, when), option=orjson.OPT_INDENT_2) + b"\n"
+    (root / "datapackage.json").write_bytes(text)
     if old is None:
         write_metadata(root / "metadata.yml")
         files.append(Path("metadata.yml"))
     stamp = m.write(root / manifest.PATH)
-    return [publish.DB, *files, manifest.PATH, Path("datapackage.json")], stamp
+    return [publish.DB, *files, manifest.PATH, Path("datapackage.json")], stamp, jobs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,52 +508,44 @@ def _raise_errors(dp: Path) -> None:
         raise load.InvalidPackage(problems)
 
 
-def _timed_check(
-    root: Path, items: list[_Item], m: manifest.Manifest, incremental: bool
-) -> tuple[bool, float]:
-    """(no error in the rows, seconds it took to tell): :func:`_validate_new` run aside."""
+def _timed_check(root: Path) -> tuple[bool, float]:
+    """(no error in the rows of the staged package, seconds it took to tell): run aside
+    while a full build loads the database."""
     t = time.perf_counter()
     gc.disable()
     try:
-        _validate_new(root, items, m, incremental)
+        fastcheck.rows_clean(root / "datapackage.json")
         return True, time.perf_counter() - t
     except fastcheck.Dirty:
         return False, time.perf_counter() - t
 
 
-def _validate_new(root: Path, items: list[_Item], m: manifest.Manifest, incremental: bool) -> None:
-    """Check the rows of the staged package that this build wrote (all of them, unless the
-    build is incremental: then those of the reports it parsed and the whole resources)."""
-    dp = root / "datapackage.json"
+def _validate_new(root: Path, chunks: list[Chunk], m: manifest.Manifest) -> None:
+    """Check what an incremental build adds to the staged package — the rows of the reports
+    it parsed, the rejected files, the checks across reports — with the cell readers the
+    workers checked each report with (compiled from the same Table Schemas); raise
+    InvalidPackage with the errors frictionless finds in the package, if any."""
+    tables = {name: replace(t, path=root / t.path) for name, t in compiled_tables().items()}
     try:
-        if not incremental:
-            fastcheck.rows_clean(dp)
-            return
-        tables = {t.name: t for t in fastcheck.compile_package(dp)}
         for name in WHOLE:
             if name not in CODE_ONLY:
                 fastcheck.table_clean(tables[name])
         for name in package.PER_REPORT:
-            fastcheck.table_clean(tables[name], _new_rows(tables[name], m, items))
+            fastcheck.table_clean(tables[name], _new_rows(tables[name], chunks))
         fastcheck.table_clean(tables["checks"], m.across)
-    except fastcheck.NotForTheFastPath as e:
-        raise fastcheck.Dirty(str(e)) from None
+    except fastcheck.Dirty:
+        _raise_errors(root / "datapackage.json")
 
 
-def _new_rows(
-    table: fastcheck.Table, m: manifest.Manifest, items: list[_Item]
-) -> Iterator[list[str]]:
-    """The rows of the reports parsed by this build, read from the staged CSV file."""
-    parsed = {it.key for it in items if it.outcome is not None and it.reject is None}
-    at = len(package.header_text(table.name).encode("utf-8"))
-    with open(table.path, "rb") as f:
-        for r in m.reports:
-            size = r.sizes[table.name]
-            if r.key in parsed and size:
-                f.seek(at)
-                text = f.read(size).decode("utf-8")
-                yield from fastcheck.read_text_rows(table, text)
-            at += size
+def _new_rows(table: fastcheck.Table, chunks: list[Chunk]) -> Iterator[list[str]]:
+    """The rows of the reports parsed by this build, read from the chunks' CSV pieces (the
+    bytes that were copied into the staged file)."""
+    for c in chunks:
+        start, length = c.offsets[table.name]
+        if length:
+            with open(c.csv, "rb") as f:
+                f.seek(start)
+                yield from fastcheck.read_text_rows(table, f.read(length).decode("utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -560,17 +628,19 @@ def _build(
             incremental=previous is not None,
             seconds=seconds,
         )
-        result.counts = _counts(m)
+        result.counts = expected = _counts(m)
         if previous is not None and _same(m, previous):
             return result  # nothing changed: the published build is this one already
         progress.stage("package")
         with _timed(seconds, "package"):
-            files, stamp = _write_package(staging, items, chunks, m, previous, out)
+            files, stamp, csvs = _write_package(staging, items, chunks, m, previous, out)
         dp = staging / "datapackage.json"
         try:
             if previous is None:  # validation and loading at once, on the two cores
+                with _timed(seconds, "package"):
+                    _copy_all(csvs)
                 progress.stage("load")
-                checking = workers.Aside(_timed_check, staging, items, m, False)
+                checking = workers.Aside(_timed_check, staging)
                 try:
                     with _timed(seconds, "load"):
                         (staging / "build").mkdir(exist_ok=True)
@@ -588,38 +658,61 @@ def _build(
                 clean, seconds["validate"] = checking.result()
                 if not clean:
                     _raise_errors(dp)
-                _check_counts(result.counts, m)
+                _check_counts(result.counts, expected)
                 with _timed(seconds, "publish"):
                     committed = True
                     publish.commit_by_rename(staging, out, files, stamp)
-            else:  # a copy of the published database, updated; new rows validated first
-                progress.stage("validate")
-                with _timed(seconds, "validate"):
-                    try:
-                        _validate_new(staging, items, m, True)
-                    except fastcheck.Dirty:
-                        _raise_errors(dp)
+            else:  # the published database updated, in place or a copy of it
                 progress.stage("load")
-                with _timed(seconds, "load"):
+                old_ids = {r.report_id for r in previous.reports}
+                kept = {it.reuse.report_id for it in items if it.reuse is not None}
+                shards = [Path(c.db) for c in chunks] + _across_db(scratch, m)
+                rest = [f for f in files if f != publish.DB]
+                inodes: dict[str, int] = {}
+
+                def ready(counts: dict[str, int]) -> None:
+                    """Last before the database's COMMIT: the staged files complete and
+                    valid; for an update in place, the journal (the commit point follows)."""
+                    nonlocal committed, inodes
+                    copying.result()
+                    with _timed(seconds, "validate"):
+                        _validate_new(staging, chunks, m)
+                    _check_counts(counts, expected)
+                    if in_place:
+                        committed = True  # from here on, the database's stamp says which build
+                        inodes = publish.write_journal(out, staging, rest, stamp)
+
+                # the CSV files are copied (in the kernel) while the database is updated
+                with (
+                    _timed(seconds, "load"),
+                    ThreadPoolExecutor(1) as aside,
+                    publish.db_lock(out, exclusive=True),
+                ):
+                    copying = aside.submit(_copy_all, csvs)
                     (staging / "build").mkdir(exist_ok=True)
-                    publish.clone(out / publish.DB, staging / publish.DB)
-                    old_ids = {r.report_id for r in previous.reports}
-                    kept = {it.reuse.report_id for it in items if it.reuse is not None}
+                    in_place = _small(m, previous) and publish.unused(out / publish.DB)
+                    if not in_place:
+                        publish.clone(out / publish.DB, staging / publish.DB)
                     result.counts = load.update(
-                        staging / publish.DB,
+                        out / publish.DB if in_place else staging / publish.DB,
                         dp,
                         old_ids - kept,
-                        [Path(c.db) for c in chunks] + _across_db(scratch, m),
+                        shards,
                         ["rejects"],
                         stamp,
                         scratch,
                         replaced=[("checks", "check", ACROSS_RULE)],
                         seconds=result.load_seconds,
+                        in_place=in_place,
+                        before_commit=ready,
                     )
-                _check_counts(result.counts, m)
+                result.in_place = in_place
                 with _timed(seconds, "publish"):
-                    committed = True
-                    publish.commit_by_rename(staging, out, files, stamp)
+                    if in_place:
+                        publish.commit_in_place(staging, out, rest, inodes)
+                    else:
+                        committed = True
+                        publish.commit_by_rename(staging, out, files, stamp)
         except load.InvalidPackage as e:
             raise OgiError(
                 f"the built package is invalid ({len(e.problems)} problems), first: "
@@ -634,11 +727,20 @@ def _build(
             publish.recover(out)
 
 
-def _check_counts(counts: dict[str, int], m: manifest.Manifest) -> None:
+def _small(m: manifest.Manifest, previous: manifest.Manifest) -> bool:
+    """Few enough reports added, changed or removed to update the published database in
+    place: the pages they change stay in memory until ``COMMIT``, so a kill never leaves the
+    database file half-written (a larger change updates a copy, whose cost is then small
+    beside the parsing)."""
+    old, new = {r.key for r in previous.reports}, {r.key for r in m.reports}
+    return len(old ^ new) <= max(IN_PLACE_MIN, len(previous.reports) * IN_PLACE_SHARE)
+
+
+def _check_counts(counts: dict[str, int], expected: dict[str, int]) -> None:
     """The database holds as many rows as the package (a check inside the pipeline)."""
-    if counts != _counts(m):
+    if counts != expected:
         raise OgiError(
-            f"the database holds {counts} rows, the package {_counts(m)}; "
+            f"the database holds {counts} rows, the package {expected}; "
             "nothing was published — please report this as a bug"
         )
 
@@ -658,7 +760,10 @@ def _failing(rows: list[list[str]]) -> int:
 
 
 def _counts(m: manifest.Manifest) -> dict[str, int]:
-    counts = {name: sum(r.rows.get(name, 0) for r in m.reports) for name in package.PER_REPORT}
+    counts = dict.fromkeys(package.PER_REPORT, 0)
+    for r in m.reports:
+        for name, n in r.rows.items():
+            counts[name] += n
     counts["checks"] += len(m.across)
     counts["indicators"] = len(package.indicator_rows())
     counts["rejects"] = len(m.rejects)

@@ -134,7 +134,9 @@ def typed(name: str, rows: Iterable[list[str]]) -> Iterator[tuple[Any, ...]]:
 
 
 @cache
-def _tables() -> dict[str, fastcheck.Table]:
+def compiled_tables() -> dict[str, fastcheck.Table]:
+    """Every resource of the package, compiled for checking (paths relative to the
+    package's folder): compiled once per process."""
     desc = package.descriptor([])
     return {t.name: t for t in fastcheck.compile_descriptor(desc, Path("."))}
 
@@ -174,7 +176,7 @@ def warm() -> None:
     """Load once what parsing needs — the format files, the compiled patterns, the schema's
     cell readers — in the process the workers are forked from, so that no worker loads them
     again (a worker forked cold spends about a second on it)."""
-    _tables()
+    compiled_tables()
     data = WARM_UP.encode("utf-8")
     source = acquire.Source("warm-up", "warm-up.txt", data, "0" * 64)
     with contextlib.suppress(InputError):
@@ -201,7 +203,7 @@ def _key_problems(cells: Mapping[str, list[list[str]]]) -> list[str]:
 
 def check_report(cells: Mapping[str, list[list[str]]]) -> list[str]:
     """Everything wrong with one report's rows: schemas, keys within it, domain rules."""
-    tables = _tables()
+    tables = compiled_tables()
     out: list[str] = []
     for name, rows in cells.items():
         if rows and not fastcheck.block_clean(tables[name], rows):

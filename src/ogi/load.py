@@ -16,7 +16,7 @@ anything is wrong, :class:`InvalidPackage` carries exactly the errors frictionle
 Rows come either from the CSV files (``load(package, db)``) or, in a build, from the chunk
 databases its workers wrote (``load(package, db, chunks=...)``): then SQLite copies them
 with ``INSERT … SELECT``, and no Python object is made per row. An incremental build updates
-a copy of the published database (:func:`update`).
+the published database, or a copy of it (:func:`update`).
 
 No ``ANALYZE``: its statistics would differ between a database built at once and one updated
 report by report, and SQLite plans these queries well without them.
@@ -30,10 +30,11 @@ import csv
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlite_utils
 
 from . import fastcheck
@@ -52,6 +53,7 @@ EXTRA_INDEXES: dict[str, list[list[str]]] = {
     "summary": [["year"], ["issuer"]],
 }
 SEARCH = {"sections": ["heading", "body"]}
+IN_PLACE_CACHE_KB = 256 * 1024  # page cache of an update in place (see ogi.build._small)
 ATTACH_AT_ONCE = 8  # chunk databases attached together (SQLite allows 10)
 PAGE_SIZE = 16384
 
@@ -286,23 +288,36 @@ def update(
     scratch: Path,
     seconds: dict[str, float] | None = None,
     replaced: Iterable[tuple[str, str, str]] = (),
+    in_place: bool = False,
+    before_commit: Callable[[dict[str, int]], None] | None = None,
 ) -> dict[str, int]:
-    """Change a copy of the published database to match a package that differs from the
-    one it holds by the reports ``removed`` (report ids), the reports in ``chunks`` and the
-    resources ``rewritten`` whole (read from their CSV files); return row counts per table.
+    """Change the published database, or a copy of it, to match a package that differs
+    from the one it holds by the reports ``removed`` (report ids), the reports in ``chunks``
+    and the resources ``rewritten`` whole (read from their CSV files); return row counts
+    per table.
 
     ``replaced``: (table, field, value) — rows made anew by every build (the checks across
-    reports): deleted, whatever report they belong to; their new rows come in ``chunks``.
+    reports), whatever report they belong to: their new rows come in ``chunks``, and the
+    database ends up with exactly those (only the rows that changed are deleted and
+    inserted).
 
-    ``scratch``: a folder for working files. The copy is written without a journal: when
-    anything fails it is thrown away, never published. Raises InvalidPackage when a key
+    ``scratch``: a folder for working files. A copy is written without a journal: when
+    anything fails it is thrown away, never published. ``in_place``: the database is the
+    published one, changed in one transaction with SQLite's journal (synced): a failure or a
+    kill before ``COMMIT`` leaves it as it was. ``before_commit(counts)`` is called last
+    before ``COMMIT`` (an exception there rolls back). Raises InvalidPackage when a key
     breaks (a primary key twice, a foreign key pointing nowhere)."""
-    desc = json.loads(package.read_text(encoding="utf-8"))
+    desc = orjson.loads(package.read_bytes())
     names = _chunk_tables(chunks)
     delta = _merge_chunks(scratch / "delta.db", chunks) if chunks else None
     conn = sqlite3.connect(db_path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = OFF")
-    conn.execute("PRAGMA synchronous = OFF")
+    if in_place:
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(f"PRAGMA cache_size = {-IN_PLACE_CACHE_KB}")  # changed pages stay in memory
+    else:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
     clock = _Clock(seconds)
     try:
         if delta is not None:
@@ -311,7 +326,7 @@ def update(
         gone = sorted(set(removed))
         _remove(conn, desc, gone)
         for table, field, value in replaced:
-            _delete(conn, table, f"WHERE {_q(field)} = ?", [value])
+            _replace(conn, desc, table, field, value, delta is not None)
         before = {n: _max_rowid(conn, n) for n in (r["name"] for r in desc["resources"])}
         for name in rewritten:
             conn.execute(f"DELETE FROM {_q(name)}")
@@ -335,11 +350,13 @@ def update(
             raise sqlite3.IntegrityError("foreign key")
         clock.lap("keys")
         conn.execute(f"PRAGMA user_version = {int(stamp)}")
-        conn.execute("COMMIT")
         counts = {
             r["name"]: conn.execute(f"SELECT count(*) FROM {_q(r['name'])}").fetchone()[0]
             for r in desc["resources"]
         }
+        if before_commit is not None:
+            before_commit(counts)
+        conn.execute("COMMIT")
     except sqlite3.IntegrityError:
         conn.close()
         raise _invalid(package) from None
@@ -417,6 +434,36 @@ def _unindex(conn: sqlite3.Connection, table: str, where: str, params: Sequence[
         f"VALUES ('delete', ?{', ?' * len(columns)})",
         ((r[0], *(segment(v) if isinstance(v, str) else v for v in r[1:])) for r in rows),
     )
+
+
+def _replace(
+    conn: sqlite3.Connection,
+    desc: dict[str, Any],
+    table: str,
+    field: str,
+    value: str,
+    has_delta: bool,
+) -> None:
+    """Make way for the rows of ``table`` made anew by every build (``field`` = ``value``):
+    those the delta holds exactly as the database does stay where they are (and leave the
+    delta), the others are deleted (their new versions come with the delta's rows)."""
+    where, params = f"WHERE {_q(field)} = ?", [value]
+    if has_delta:
+        res = next(r for r in desc["resources"] if r["name"] == table)
+        cols = ", ".join(_q(f["name"]) for f in res["schema"]["fields"])
+        key = ", ".join(_q(k) for k in res["schema"]["primaryKey"])
+        t = _q(table)
+        conn.execute("DROP TABLE IF EXISTS temp.same")
+        conn.execute(
+            f"CREATE TEMP TABLE same AS SELECT {key} FROM "
+            f"(SELECT {cols} FROM main.{t} {where} INTERSECT SELECT {cols} FROM delta.{t} {where})",
+            [value, value],
+        )
+        conn.execute(
+            f"DELETE FROM delta.{t} {where} AND ({key}) IN (SELECT {key} FROM temp.same)", params
+        )
+        where += f" AND ({key}) NOT IN (SELECT {key} FROM temp.same)"
+    _delete(conn, table, where, params)
 
 
 def _delete(conn: sqlite3.Connection, table: str, where: str, params: Sequence[Any]) -> None:

@@ -10,9 +10,9 @@ bytes, together with its file name and provenance (which appear in its rows) and
 version (a digest of the code and format files that decide the rows), so a report is parsed
 again exactly when one of them changes.
 
-It also remembers, for each input file read, its sha256 and its fingerprint (size, times,
-inode — see :func:`ogi.acquire.fingerprint`): a file whose fingerprint has not changed is not
-read again, as ``git`` does not re-read an unchanged file.
+It also remembers, for each input file read, its sha256, its key and its fingerprint (size,
+times, inode — see :func:`ogi.acquire.fingerprint`): a file whose fingerprint has not changed
+is not read again, as ``git`` does not re-read an unchanged file.
 
 The manifest's *stamp* — 31 bits of a digest of its content, the fingerprints left out — is
 also the database's ``user_version``: a manifest whose stamp is not the database's, or whose
@@ -32,11 +32,13 @@ import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from .acquire import Input
 
-FORMAT = 2
+FORMAT = 3
 PATH = Path("build") / "manifest.json"
 
 
@@ -86,6 +88,21 @@ class Reject:
     remedy: str
 
 
+class Seen(NamedTuple):
+    """An input file as a build read it: what tells that it has not changed since, and what
+    was read from it."""
+
+    fingerprint: list[int]
+    sha256: str
+    size: int
+    provenance: dict[str, Any]
+    key: str | None  # None: rejected before it had a key
+
+    def input(self, path: Path) -> Input:
+        """The file at ``path`` as it was read."""
+        return Input(path, self.sha256, self.size, self.provenance, None, self.fingerprint)
+
+
 @dataclass
 class Manifest:
     """A build: its version, its reports and rejected files in order, its CSV sizes, and the
@@ -95,7 +112,7 @@ class Manifest:
     reports: list[Report]
     rejects: list[Reject]
     files: dict[str, int] = field(default_factory=dict)  # published CSV → size in bytes
-    seen: dict[str, Input] = field(default_factory=dict)
+    seen: dict[str, Seen] = field(default_factory=dict)
     # the checks across reports (CSV cells), made from the reports' ``carried``: not written
     across: list[list[str]] = field(default_factory=list)
 
@@ -109,51 +126,40 @@ class Manifest:
             "files": self.files,
         }
 
-    def _content_text(self) -> str:
-        # keys in the order they were made (a report read back keeps its order, and the
-        # package's ``sources`` entries are written from it)
-        return json.dumps(self.content(), ensure_ascii=False)
-
     def write(self, path: Path) -> int:
         """Write the manifest (the content, its stamp, the fingerprints); return the stamp.
 
         The content is serialised once, for the stamp and the file (a manifest of 10,000
-        reports is megabytes of JSON)."""
-        text = self._content_text()
+        reports is megabytes of JSON), with its keys in the order they were made (a report
+        read back keeps its order, and the package's ``sources`` entries are written from
+        it)."""
+        text = orjson.dumps(self.content())
         stamp = _stamp(text)
-        seen = {
-            p: [i.fingerprint, i.sha256, i.size, i.provenance]
-            for p, i in sorted(self.seen.items())
-            if i.fingerprint is not None and i.error is None
-        }
-        rest = json.dumps({"stamp": stamp, "seen": seen}, ensure_ascii=False)
+        seen = {p: list(record) for p, record in sorted(self.seen.items())}
+        rest = orjson.dumps({"stamp": stamp, "seen": seen})
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{text[:-1]}, {rest[1:]}\n", encoding="utf-8")
+        path.write_bytes(b"".join((text[:-1], b",", rest[1:], b"\n")))
         return stamp
 
 
-def _stamp(content_text: str) -> int:
+def _stamp(content: bytes) -> int:
     """31 bits of a digest of the content: the database's ``user_version``."""
-    return int(hashlib.sha256(content_text.encode("utf-8")).hexdigest()[:8], 16) & 0x7FFFFFFF
+    return int(hashlib.sha256(content).hexdigest()[:8], 16) & 0x7FFFFFFF
 
 
 def read(path: Path) -> tuple[Manifest, int] | None:
     """The manifest at ``path`` and its recorded stamp; None when missing, unreadable or of
     another format."""
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
+        body = orjson.loads(path.read_bytes())
         if body.get("format") != FORMAT:
             return None
-        seen = {
-            p: Input(Path(p), sha, size, prov, None, fp)
-            for p, (fp, sha, size, prov) in body.get("seen", {}).items()
-        }
         m = Manifest(
             version=body["version"],
             reports=[Report(**r) for r in body["reports"]],
             rejects=[Reject(**r) for r in body["rejects"]],
             files=body["files"],
-            seen=seen,
+            seen={p: Seen(*record) for p, record in body["seen"].items()},
         )
         return m, int(body["stamp"])
     except (OSError, ValueError, KeyError, TypeError):

@@ -9,7 +9,11 @@ system, so a move is a rename). Publishing is journaled:
 3. the commit point: the new database, which carries the new stamp (``PRAGMA user_version``),
    is put in place (exchanged with the old one, see :func:`move`) — a full build made it
    anew, an incremental build updated a copy of the published one (a site serving the old
-   file keeps reading it, unchanged);
+   file keeps reading it, unchanged). When no process has the published database open
+   (:func:`unused`), an incremental build updates it where it is instead, in one SQLite
+   transaction: then the commit point is that transaction's ``COMMIT``, which sets the new
+   stamp, and a kill before it leaves SQLite's journal, which rolls the database back when
+   it is next opened;
 4. the other files are renamed into place, ``datapackage.json`` last;
 5. the journal and the staging folder are removed.
 
@@ -20,7 +24,9 @@ the previous build stays as it was. A SIGKILL at any moment therefore leaves eit
 previous build or the new one, whole.
 
 One build at a time writes to an output folder: :func:`locked` holds an exclusive lock on the
-folder itself (released by the system when the process ends, however it ends).
+folder itself (released by the system when the process ends, however it ends). A site opens
+the database under :func:`db_lock` (shared), a build updates it in place under the same lock
+(exclusive): a site never opens a database halfway through its update.
 """
 
 from __future__ import annotations
@@ -89,6 +95,37 @@ def recover_if_needed(out: Path) -> str | None:
             return recover(out)
     except OgiError:  # a build is running: what is there is its own
         return None
+
+
+@contextmanager
+def db_lock(out: Path, exclusive: bool) -> Iterator[None]:
+    """Hold the lock on opening the database of ``out`` (waits for it): shared to open it
+    for reading, exclusive to update it in place. The lock is on the database's folder
+    (not on the database, which must not be opened: see :func:`unused`)."""
+    fd = os.open(out / DB.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def unused(path: Path) -> bool:
+    """True when no process — of any user, this one included — has the file open or mapped
+    (the kernel grants a write lease only then); False too when that cannot be told (a file
+    system without leases, a file of another owner)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def stage(out: Path) -> Path:
@@ -194,12 +231,31 @@ def commit_by_rename(staging: Path, out: Path, files: list[Path], stamp: int) ->
     finish(out, staging)
 
 
+def commit_in_place(staging: Path, out: Path, files: list[Path], inodes: dict[str, int]) -> None:
+    """Publish an incremental build whose database was updated in place (committed, with
+    the journal written before): the other files, then the journal is forgotten."""
+    move(staging, out, files, inodes)
+    finish(out, staging)
+
+
+def _settle(out: Path) -> str | None:
+    """Undo an update in place that a kill stopped before its ``COMMIT``: SQLite rolls it
+    back when the database is next opened, and a journal it finds nothing to roll back
+    with (the kill came before the journal was complete, so before the database was
+    touched) is left over: removed here."""
+    leftover = out / DB.with_name(DB.name + "-journal")
+    if not leftover.exists() or db_stamp(out / DB) is None:
+        return None
+    leftover.unlink(missing_ok=True)
+    return "rolled back an interrupted update of the database"
+
+
 def recover(out: Path) -> str | None:
     """Finish or undo what a killed build left in ``out``; say which (None: nothing to do).
 
     Call with the folder's lock held."""
     journal = out / JOURNAL
-    done = None
+    done = _settle(out)
     if journal.exists():
         try:
             body = json.loads(journal.read_text(encoding="utf-8"))

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
@@ -22,7 +23,7 @@ from urllib.parse import quote
 import yaml
 from datasette.app import Datasette
 
-from .. import schema
+from .. import publish, schema
 from ..errors import OgiError
 from . import cache, processes
 from .metadata import site
@@ -89,16 +90,36 @@ def make_datasette(out: Path, cache_file: Path | None = None) -> Datasette:
         raise OgiError(f"{meta}: no metadata.yml; run `ogi build` first")
     metadata = yaml.safe_load(meta.read_text(encoding="utf-8"))
     _guard_rich_tracebacks()
-    ds = Datasette(
-        immutables=[str(db)],
-        metadata=metadata,
-        settings=dict(site()["settings"]),
-        template_dir=str(HERE / "templates"),
-        static_mounts=[("ogi-static", str(HERE / "static"))],
-    )
+    with publish.db_lock(out, exclusive=False):  # not while a build updates it in place
+        ds = Datasette(
+            immutables=[str(db)],
+            metadata=metadata,
+            settings=dict(site()["settings"]),
+            template_dir=str(HERE / "templates"),
+            static_mounts=[("ogi-static", str(HERE / "static"))],
+        )
+        _open_now(ds, db)
     if cache_file is not None:
         cache.share(ds, cache_file)
     return ds
+
+
+def _open_now(ds: Datasette, db: Path) -> None:
+    """Open the site's connection to its database file now, not at the first request.
+
+    The site reads the file it opened for as long as it runs: a build that finds it open
+    leaves it alone and publishes a new file (:func:`ogi.publish.unused`). Datasette opens
+    its connection lazily, by path; opened here, under :func:`ogi.publish.db_lock`, it is
+    never opened halfway through an update in place. With ``num_sql_threads: 0`` (site.yml)
+    this one connection is the only one."""
+    (database,) = (d for d in ds.databases.values() if d.path == str(db))
+
+    def run() -> None:
+        asyncio.run(database.execute_fn(lambda conn: conn.execute("SELECT 1").fetchone()))
+
+    thread = threading.Thread(target=run)  # a thread: the caller may be in an event loop
+    thread.start()
+    thread.join()
 
 
 # How :func:`serve` tells its worker processes what to serve (uvicorn starts each worker
