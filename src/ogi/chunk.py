@@ -41,6 +41,7 @@ from .errors import InputError
 from .extract import extract
 from .parse import Parsed, parse
 from .search import segment
+from .serve.views import search_columns
 from .summarise import summarise
 from .validate import report_problems
 
@@ -262,13 +263,36 @@ def _outcome(pos: int, path: str) -> tuple[Outcome, dict[str, list[list[str]]] |
 
 def create_shard(conn: sqlite3.Connection) -> None:
     """The tables of a chunk's database: one per per-report resource, typed like the
-    published database, and the sections' segmented text."""
+    published database, and for each table with a search index (``sections``, and the
+    site's: :func:`ogi.serve.views.search_columns`) ``fts_<table>``: its primary key and
+    the segmented text of its searched columns (:func:`ogi.search.segment`), so that the
+    workers, not the load, segment the text."""
     for name in package.PER_REPORT:
         cols = ", ".join(
             f"[{f['name']}] {SQL_TYPE[f['type']]}" for f in schema.resource(name)["fields"]
         )
         conn.execute(f"CREATE TABLE [{name}] ({cols})")
-    conn.execute("CREATE TABLE fts_sections (section_id TEXT, heading TEXT, body TEXT)")
+    for name, columns in search_columns().items():
+        key = schema.resource(name)["primary_key"]
+        conn.execute(f"CREATE TABLE [fts_{name}] ({', '.join(f'[{c}]' for c in key + columns)})")
+
+
+@cache
+def _search_cells(name: str) -> tuple[list[int], list[int]]:
+    """Positions of a searched table's primary key and searched columns."""
+    names = schema.field_names(name)
+    key = schema.resource(name)["primary_key"]
+    return [names.index(c) for c in key], [names.index(c) for c in search_columns()[name]]
+
+
+def _segmented(name: str, rows: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``fts_<name>`` for typed rows of a searched table."""
+    key, columns = _search_cells(name)
+    for row in rows:
+        yield (
+            *(row[i] for i in key),
+            *(segment(row[i]) if isinstance(row[i], str) else row[i] for i in columns),
+        )
 
 
 def parse_chunk(task: Task, starting: Callable[[int], None] | None = None) -> Chunk:
@@ -287,8 +311,6 @@ def parse_chunk(task: Task, starting: Callable[[int], None] | None = None) -> Ch
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN")
     create_shard(conn)
-    section_cols = schema.field_names("sections")
-    sid, head, body = (section_cols.index(c) for c in ("section_id", "heading", "body"))
     for pos, path in task.items:
         if starting is not None:
             starting(pos)
@@ -300,20 +322,14 @@ def parse_chunk(task: Task, starting: Callable[[int], None] | None = None) -> Ch
             piece = package.csv_text(cells[name]).encode("utf-8")
             pieces[name].append(piece)
             out.rows[name], out.sizes[name] = len(cells[name]), len(piece)
-            marks = ", ".join("?" * len(cells[name][0])) if cells[name] else ""
-            if marks:
-                conn.executemany(f"INSERT INTO [{name}] VALUES ({marks})", typed(name, cells[name]))
-        conn.executemany(
-            "INSERT INTO fts_sections VALUES (?, ?, ?)",
-            (
-                (
-                    r[sid],
-                    segment(r[head]) if r[head] else None,
-                    segment(r[body]) if r[body] else None,
-                )
-                for r in cells["sections"]
-            ),
-        )
+            if not cells[name]:
+                continue
+            rows = list(typed(name, cells[name]))
+            marks = ", ".join("?" * len(rows[0]))
+            conn.executemany(f"INSERT INTO [{name}] VALUES ({marks})", rows)
+            if name in search_columns():
+                marks = ", ".join("?" * sum(map(len, _search_cells(name))))
+                conn.executemany(f"INSERT INTO [fts_{name}] VALUES ({marks})", _segmented(name, rows))
     conn.execute("COMMIT")
     conn.close()
     offsets: dict[str, tuple[int, int]] = {}

@@ -37,7 +37,7 @@ from typing import Any
 import orjson
 import sqlite_utils
 
-from . import fastcheck
+from . import fastcheck, schema
 from .chunk import SQL_TYPE, typed
 from .search import enable_search, segment
 from .serve.views import create_views, declared
@@ -81,7 +81,7 @@ def _connect(db_path: Path) -> sqlite3.Connection:
 
 def create_tables(db: sqlite_utils.Database, desc: dict[str, Any]) -> None:
     """Every table of the package, empty, with types, keys and unique fields; the search
-    table of ``sections``."""
+    tables (of ``sections`` and the site's)."""
     for res in desc["resources"]:  # in package order: referenced tables come first
         name, sch = res["name"], res["schema"]
         fields = sch["fields"]
@@ -101,7 +101,7 @@ def create_tables(db: sqlite_utils.Database, desc: dict[str, Any]) -> None:
         for f in fields:
             if f.get("constraints", {}).get("unique") and pk != [f["name"]]:
                 db.table(name).create_index([f["name"]], unique=True)
-    for name, columns in SEARCH.items():  # created empty; filled as rows arrive
+    for name, columns in search_tables().items():  # created empty; filled as rows arrive
         enable_search(db, name, columns)
 
 
@@ -140,16 +140,24 @@ def _copy_chunks(conn: sqlite3.Connection, names: Sequence[str], chunks: Sequenc
                 conn.execute(
                     f"INSERT INTO main.{_q(name)} SELECT * FROM {alias}.{_q(name)} ORDER BY rowid"
                 )
-            if name == "sections":
+            if name in search_tables():
                 for alias in aliases:
-                    conn.execute(
-                        "INSERT INTO main.sections_fts (rowid, heading, body) "
-                        f"SELECT s.rowid, f.heading, f.body FROM {alias}.fts_sections f "
-                        "JOIN main.sections s ON s.section_id = f.section_id ORDER BY f.rowid"
-                    )
+                    _search_from(conn, name, alias)
         conn.execute("COMMIT")
         for alias in aliases:
             conn.execute("DETACH DATABASE " + alias)
+
+
+def _search_from(conn: sqlite3.Connection, table: str, source: str) -> None:
+    """Add to ``table``'s search table the text a worker segmented (``source.fts_<table>``),
+    under the rowids its rows got here (found by their primary key)."""
+    columns = ", ".join(_q(c) for c in search_tables()[table])
+    on = " AND ".join(f"b.{_q(k)} = f.{_q(k)}" for k in schema.resource(table)["primary_key"])
+    conn.execute(
+        f"INSERT INTO main.{_q(table + '_fts')} (rowid, {columns}) "
+        f"SELECT b.rowid, {', '.join('f.' + _q(c) for c in search_tables()[table])} "
+        f"FROM {source}.{_q('fts_' + table)} f JOIN main.{_q(table)} b ON {on} ORDER BY f.rowid"
+    )
 
 
 def _indexes(db: sqlite_utils.Database, desc: dict[str, Any]) -> None:
@@ -219,8 +227,8 @@ def load(
         for res in desc["resources"]:
             if res["name"] not in from_chunks:
                 counts[res["name"]] = _insert_csv(conn, package.parent, res)
-        if "sections" not in from_chunks:
-            for name, columns in SEARCH.items():
+        for name, columns in search_tables().items():
+            if name not in from_chunks:
                 _fill_search(conn, name, columns)
         conn.execute("COMMIT")
         _copy_chunks(
@@ -238,7 +246,7 @@ def load(
     _indexes(db, desc)
     conn.execute(f"PRAGMA user_version = {int(stamp)}")
     clock.lap("indexes")
-    create_views(db)  # the site's views and indexes (ogi/serve/views.yml)
+    create_views(db, search=False)  # the site's views and indexes (ogi/serve/views.yml)
     clock.lap("views")
     conn.close()
     return {r["name"]: counts[r["name"]] for r in desc["resources"]}
@@ -265,7 +273,7 @@ def _chunk_tables(chunks: Sequence[Path]) -> list[str]:
         return [
             r[0]
             for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if r[0] != "fts_sections"
+            if not r[0].startswith("fts_")
         ]
     finally:
         conn.close()
@@ -337,14 +345,8 @@ def update(
                 f"INSERT INTO main.{_q(name)} SELECT * FROM delta.{_q(name)} ORDER BY rowid"
             )
         if delta is not None:
-            conn.execute(
-                "INSERT INTO main.sections_fts (rowid, heading, body) "
-                "SELECT s.rowid, f.heading, f.body FROM delta.fts_sections f "
-                "JOIN main.sections s ON s.section_id = f.section_id ORDER BY f.rowid"
-            )
-        for table, columns in search_tables().items():
-            if table not in SEARCH:
-                _fill_search(conn, table, columns, f"WHERE rowid > {before[table]}")
+            for table in search_tables():
+                _search_from(conn, table, "delta")
         clock.lap("rows")
         if _broken_keys(conn, desc, before, gone):
             raise sqlite3.IntegrityError("foreign key")
@@ -376,7 +378,7 @@ def _merge_chunks(path: Path, chunks: Sequence[Path]) -> Path:
     conn.execute("BEGIN")
     create_shard(conn)
     conn.execute("COMMIT")
-    names = [*_chunk_tables(chunks), "fts_sections"]
+    names = [*_chunk_tables(chunks), *(f"fts_{t}" for t in search_tables())]
     for chunk in chunks:
         conn.execute("ATTACH DATABASE ? AS c", [str(chunk)])
         conn.execute("BEGIN")

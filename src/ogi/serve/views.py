@@ -39,13 +39,15 @@ def search_columns() -> dict[str, list[str]]:
     return {**SEARCH, **declared()["search"]}
 
 
-def create_views(db: sqlite_utils.Database) -> None:
-    """Add the site's full-text indexes, indexes and views to a freshly loaded database.
+def create_views(db: sqlite_utils.Database, search: bool = True) -> None:
+    """Add the site's full-text indexes (unless ``search`` is False: the load made them),
+    indexes and views to a loaded database.
 
     Idempotent: indexes are created if missing, views and full-text tables are replaced.
     """
-    for table, columns in declared()["search"].items():
-        enable_search(db, table, columns)
+    if search:
+        for table, columns in declared()["search"].items():
+            enable_search(db, table, columns)
     for table, indexes in declared()["indexes"].items():
         for columns in indexes:
             db.table(table).create_index(columns, if_not_exists=True)
