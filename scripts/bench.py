@@ -10,12 +10,14 @@ In one run, on one corpus (``ogi.synth.corpus``, fixed seed):
 1. **build** — ``ogi.build.build`` from scratch, in a fresh process: seconds per stage (parse,
    package, validate, load — validation runs on the second core while the database loads),
    reports/s, rows/s and the peak memory of the build and its workers;
-2. **chain** — what a user would otherwise run on the built package: ``frictionless validate
+2. **incremental** — one report added to the corpus, built again (only it is parsed), as a
+   newsroom would when a report arrives after a build; then the report is taken away and the
+   package built again, which must give the full build's files back, byte for byte;
+3. **chain** — what a user would otherwise run on the built package: ``frictionless validate
    datapackage.json``, then ``sqlite-utils insert DB TABLE data/TABLE.csv --csv`` for each
    resource;
-3. **floor** — the least a loader can do: Python's csv module and sqlite3 ``executemany`` into
-   bare tables (column names only), one transaction;
-4. **incremental** — one report added to the corpus, built again (only it is parsed).
+4. **floor** — the least a loader can do: Python's csv module and sqlite3 ``executemany`` into
+   bare tables (column names only), one transaction.
 
 Ratios: ``ratio_vs_chain`` = chain / (validate + load), the higher the better (target ≥ 5);
 ``ratio_vs_floor`` = (validate + load) / floor, the lower the better (target ≤ 2); validate +
@@ -181,6 +183,17 @@ def run_chain(package: Path, db: Path) -> float:
     return time.perf_counter() - t
 
 
+def _digests(out: Path) -> dict[str, str]:
+    """sha256 of the package's files (the descriptor and the CSV files)."""
+    import hashlib
+
+    digests = {}
+    for path in [out / "datapackage.json", *sorted((out / "data").glob("*.csv"))]:
+        with open(path, "rb") as f:
+            digests[path.name] = hashlib.file_digest(f, "sha256").hexdigest()
+    return digests
+
+
 def _added_report(folder: Path, seed: int) -> Path:
     """One more report, near the start of the corpus by name (so that the CSV files are not
     only appended to)."""
@@ -256,8 +269,7 @@ def main(n: int, jobs: int | None, seed: int, forms: str, work: Path, json_path:
 
     full = _in_child(run_build, str(corpus_dir), str(out), True, jobs)
     package = out / "datapackage.json"
-    chain = run_chain(package, work / "chain.db")
-    floor = _in_child(run_floor, str(package), str(work / "floor.db"))
+    built = _digests(out)
     added = _added_report(corpus_dir, seed)
     try:
         inc = _in_child(run_build, str(corpus_dir), str(out), False, jobs)
@@ -265,6 +277,11 @@ def main(n: int, jobs: int | None, seed: int, forms: str, work: Path, json_path:
         added.unlink()
     if not inc["incremental"] or inc["parsed"] != 1:
         raise click.ClickException(f"the second build was not incremental: {inc}")
+    _in_child(run_build, str(corpus_dir), str(out), False, jobs)  # the report taken away
+    if _digests(out) != built:
+        raise click.ClickException("the package built again is not the full build's, byte for byte")
+    chain = run_chain(package, work / "chain.db")
+    floor = _in_child(run_floor, str(package), str(work / "floor.db"))
 
     s = full["seconds"]
     vl = s["load"] if s["validate"] <= s["load"] else s["validate"]  # they run at once

@@ -149,7 +149,11 @@ def identify(path: Path, seen: Input | None = None) -> Input:
     changed, its sha256 and provenance are taken from there and the file is not read."""
     fp = fingerprint(path)
     if seen is not None and fp is not None and seen.fingerprint == fp and seen.error is None:
-        return Input(path, seen.sha256, seen.size, seen.provenance, None, fp)
+        return (
+            seen
+            if seen.path == path
+            else Input(path, seen.sha256, seen.size, seen.provenance, None, fp)
+        )
     try:
         src = read_source(path)
     except InputError as e:

@@ -147,6 +147,7 @@ class _Item:
 
     pos: int
     input: acquire.Input
+    where: str  # the absolute path, as the manifest remembers inputs
     key: str | None = None
     reuse: manifest.Report | None = None  # unchanged report of the previous build
     reject: manifest.Reject | None = None  # rejected (decided before or after parsing)
@@ -168,9 +169,10 @@ def _plan(paths: list[Path], previous: manifest.Manifest | None) -> list[_Item]:
     first: dict[str, Path] = {}
     items = []
     for pos, path in enumerate(paths):
-        record = seen.get(os.path.abspath(path))
+        where = os.path.abspath(path)
+        record = seen.get(where)
         inp = acquire.identify(path, record.input(path) if record else None)
-        item = _Item(pos, inp)
+        item = _Item(pos, inp, where)
         if inp.error is not None:
             e = inp.error
             item.reject = manifest.Reject(None, inp.name, inp.sha256, inp.size, e.problem, e.remedy)
@@ -263,7 +265,7 @@ def _manifest(items: list[_Item]) -> manifest.Manifest:
                 )
             )
     seen = {
-        os.path.abspath(it.input.path): manifest.Seen(
+        it.where: manifest.Seen(
             it.input.fingerprint, it.input.sha256, it.input.size, it.input.provenance, it.key
         )
         for it in items
