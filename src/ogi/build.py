@@ -731,9 +731,10 @@ def _build(
 
 def _small(m: manifest.Manifest, previous: manifest.Manifest) -> bool:
     """Few enough reports added, changed or removed to update the published database in
-    place: the pages they change stay in memory until ``COMMIT``, so a kill never leaves the
-    database file half-written (a larger change updates a copy, whose cost is then small
-    beside the parsing)."""
+    place. A larger change updates a copy: its cost is then small beside the parsing, and
+    an update in place would hold the file longer and write into it before ``COMMIT`` the
+    pages its cache cannot keep (SQLite's journal undoes them after a kill, but a program
+    that reads the file immutable, ignoring the journal, would see them)."""
     old, new = {r.key for r in previous.reports}, {r.key for r in m.reports}
     return len(old ^ new) <= max(IN_PLACE_MIN, len(previous.reports) * IN_PLACE_SHARE)
 

@@ -322,7 +322,7 @@ def update(
     if in_place:
         conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute(f"PRAGMA cache_size = {-IN_PLACE_CACHE_KB}")  # changed pages stay in memory
+        conn.execute(f"PRAGMA cache_size = {-IN_PLACE_CACHE_KB}")  # changes kept till COMMIT
     else:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
