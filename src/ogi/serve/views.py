@@ -2,6 +2,8 @@
 
 Declared in ``views.yml`` and added by :func:`create_views` at the end of
 :func:`ogi.load.load` -- the site opens the database immutable, so it cannot add them later.
+The full-text indexes are made by the load itself, from the text the parsing workers
+segmented (:func:`ogi.chunk.create_shard`).
 
 >>> sorted(views())
 ['report_rates']
