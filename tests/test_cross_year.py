@@ -8,11 +8,15 @@ consecutive years; the numbers compared are the generator's truth, not the parse
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from ogi import load
 from ogi.build import build
 from ogi.synth import Synthetic, corpus
 
@@ -126,6 +130,44 @@ def test_incremental_builds_keep_the_checks_across_years_right(
     assert [(r["subject"], r["status"]) for r in _csv_rows(out)] == [("2023→2024", "fail")]
     assert [row[:2] for row in _db_rows(out)] == [("2023→2024", "fail")]
     _same_as_from_scratch(folder, out, tmp_path / "scratch2")
+
+
+def test_an_update_in_place_writes_the_published_database_alone(
+    three: list[tuple[str, str, int, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding 2024 to a build of 2022 and 2023 keeps the 2023 check and adds the 2024 one.
+    The update in place reads the new rows from a database merged from the chunks and never
+    writes it: a transaction that wrote two databases would be committed through a
+    super-journal (``build/ogi.db-mj…``), a file a kill during ``COMMIT`` leaves beside the
+    published database."""
+    r22, r23, r24 = three
+    folder, out = tmp_path / "in", tmp_path / "out"
+    _write(folder, [r22, r23])
+    build([folder], out)
+
+    def digest(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    merged: dict[Path, str] = {}
+    real_merge, real_update = load._merge_chunks, load.update
+
+    def merge(path: Path, chunks: Any) -> Path:
+        merged[path] = digest(real_merge(path, chunks))
+        return path
+
+    def update(*args: Any, **kwargs: Any) -> dict[str, int]:
+        counts = real_update(*args, **kwargs)
+        assert {p: digest(p) for p in merged} == merged
+        return counts
+
+    monkeypatch.setattr(load, "_merge_chunks", merge)
+    monkeypatch.setattr(load, "update", update)
+    _write(folder, [r22, r23, r24])
+    added = build([folder], out)
+    assert added.in_place and added.parsed == 1 and len(merged) == 1
+    assert [r["subject"] for r in _csv_rows(out)] == ["2022→2023", "2023→2024"]
+    assert sorted(os.listdir(out / "build")) == ["manifest.json", "ogi.db"]
+    _same_as_from_scratch(folder, out, tmp_path / "scratch")
 
 
 def _same_as_from_scratch(folder: Path, out: Path, fresh: Path) -> None:

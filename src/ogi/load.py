@@ -312,9 +312,14 @@ def update(
     ``scratch``: a folder for working files. A copy is written without a journal: when
     anything fails it is thrown away, never published. ``in_place``: the database is the
     published one, changed in one transaction with SQLite's journal (synced): a failure or a
-    kill before ``COMMIT`` leaves it as it was. ``before_commit(counts)`` is called last
-    before ``COMMIT`` (an exception there rolls back). Raises InvalidPackage when a key
-    breaks (a primary key twice, a foreign key pointing nowhere)."""
+    kill before ``COMMIT`` leaves it as it was. The new rows come from one database merged
+    from the chunks, attached read-only: the transaction writes the published database
+    alone (one that wrote two would be committed through a super-journal, a file beside the
+    published database that a kill during ``COMMIT`` leaves there).
+
+    ``before_commit(counts)`` is called last before ``COMMIT`` (an exception there rolls
+    back). Raises InvalidPackage when a key breaks (a primary key twice, a foreign key
+    pointing nowhere)."""
     desc = orjson.loads(package.read_bytes())
     names = _chunk_tables(chunks)
     delta = _merge_chunks(scratch / "delta.db", chunks) if chunks else None
@@ -329,23 +334,28 @@ def update(
     clock = _Clock(seconds)
     try:
         if delta is not None:
-            conn.execute("ATTACH DATABASE ? AS delta", [str(delta)])
+            conn.execute("ATTACH DATABASE ? AS delta", [f"file:{delta}?mode=ro"])
         conn.execute("BEGIN")
         gone = sorted(set(removed))
         _remove(conn, desc, gone)
-        for table, field, value in replaced:
-            _replace(conn, desc, table, field, value, delta is not None)
+        kept = {
+            table: _replace(conn, desc, table, field, value, delta is not None)
+            for table, field, value in replaced
+        }
         before = {n: _max_rowid(conn, n) for n in (r["name"] for r in desc["resources"])}
         for name in rewritten:
             conn.execute(f"DELETE FROM {_q(name)}")
             res = next(r for r in desc["resources"] if r["name"] == name)
             _insert_csv(conn, package.parent, res)
         for name in names:
+            keep, params = kept.get(name, ("", []))
             conn.execute(
-                f"INSERT INTO main.{_q(name)} SELECT * FROM delta.{_q(name)} ORDER BY rowid"
+                f"INSERT INTO main.{_q(name)} SELECT * FROM delta.{_q(name)} {keep} ORDER BY rowid",
+                params,
             )
         if delta is not None:
             for table in search_tables():
+                assert table not in kept, "a search table's rows are never replaced"
                 _search_from(conn, table, "delta")
         clock.lap("rows")
         if _broken_keys(conn, desc, before, gone):
@@ -445,27 +455,28 @@ def _replace(
     field: str,
     value: str,
     has_delta: bool,
-) -> None:
+) -> tuple[str, list[str]]:
     """Make way for the rows of ``table`` made anew by every build (``field`` = ``value``):
-    those the delta holds exactly as the database does stay where they are (and leave the
-    delta), the others are deleted (their new versions come with the delta's rows)."""
+    those the delta holds exactly as the database does stay where they are, the others are
+    deleted (their new versions come with the delta's rows). Return the condition (and its
+    parameters) that leaves the kept ones out of the delta's rows: the delta is read-only."""
     where, params = f"WHERE {_q(field)} = ?", [value]
+    keep: tuple[str, list[str]] = ("", [])
     if has_delta:
         res = next(r for r in desc["resources"] if r["name"] == table)
         cols = ", ".join(_q(f["name"]) for f in res["schema"]["fields"])
         key = ", ".join(_q(k) for k in res["schema"]["primaryKey"])
-        t = _q(table)
-        conn.execute("DROP TABLE IF EXISTS temp.same")
+        t, same = _q(table), "temp." + _q("same_" + table)
+        conn.execute(f"DROP TABLE IF EXISTS {same}")
         conn.execute(
-            f"CREATE TEMP TABLE same AS SELECT {key} FROM "
+            f"CREATE TABLE {same} AS SELECT {key} FROM "
             f"(SELECT {cols} FROM main.{t} {where} INTERSECT SELECT {cols} FROM delta.{t} {where})",
             [value, value],
         )
-        conn.execute(
-            f"DELETE FROM delta.{t} {where} AND ({key}) IN (SELECT {key} FROM temp.same)", params
-        )
-        where += f" AND ({key}) NOT IN (SELECT {key} FROM temp.same)"
+        keep = (f"WHERE NOT ({_q(field)} = ? AND ({key}) IN (SELECT {key} FROM {same}))", [value])
+        where += f" AND ({key}) NOT IN (SELECT {key} FROM {same})"
     _delete(conn, table, where, params)
+    return keep
 
 
 def _delete(conn: sqlite3.Connection, table: str, where: str, params: Sequence[Any]) -> None:
