@@ -16,6 +16,7 @@ step (journal written, database renamed, then each file) and recovery is run aft
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import random
 import shutil
@@ -260,6 +261,69 @@ def test_a_kill_around_the_commit_of_an_update_in_place(
     assert os.stat(out / publish.DB).st_ino == inode  # updated in place, or not at all
     assert ogi_build(builds["b"], out).wait(timeout=600) == 0
     assert assert_whole(out, refs) == "b"
+
+
+def test_one_build_at_a_time(builds: dict[str, Any]) -> None:
+    """While a process holds the output folder's lock, ``ogi build`` waits a moment, then
+    stops with one line and leaves the published build as it is."""
+    root, refs = builds["root"], builds["refs"]
+    out = root / "locked"
+    shutil.copytree(root / "ref-a", out)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from ogi import publish\n"
+            "with publish.locked(Path(sys.argv[1])):\n"
+            "    print('held', flush=True); sys.stdin.read()",
+            str(out),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        t = time.monotonic()
+        result = subprocess.run(
+            [str(OGI), "build", str(builds["b"]), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        waited = time.monotonic() - t
+    finally:
+        holder.communicate("")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"ogi: error: {out}: another `ogi build` is writing to this folder; wait for it to "
+        "finish and build again\n"
+    )
+    assert waited >= publish.LOCK_WAIT
+    assert assert_whole(out, refs) == "a"
+    shutil.rmtree(out)
+
+
+def _child(conn: Any) -> None:
+    conn.recv()  # a child that does nothing about the locks itself
+
+
+def test_a_forked_child_does_not_keep_the_lock(tmp_path: Path) -> None:
+    """A process forked while the lock is held (a parsing worker) closes its copy of the lock
+    as it starts: the lock ends with the process that took it, even when that one is killed
+    and the child lives on."""
+    ctx = multiprocessing.get_context("fork")
+    ours, theirs = ctx.Pipe()
+    with publish.locked(tmp_path):
+        child = ctx.Process(target=_child, args=(theirs,), daemon=True)
+        child.start()
+    try:
+        # another open file of the folder: its lock conflicts with any copy the child kept
+        with publish.locked(tmp_path):
+            assert child.is_alive()
+    finally:
+        ours.send(None)
+        child.join(timeout=30)
 
 
 def test_unused_tells_whether_any_process_has_a_file_open(tmp_path: Path) -> None:

@@ -24,7 +24,9 @@ the previous build stays as it was. A SIGKILL at any moment therefore leaves eit
 previous build or the new one, whole.
 
 One build at a time writes to an output folder: :func:`locked` holds an exclusive lock on the
-folder itself (released by the system when the process ends, however it ends). A site opens
+folder itself (released by the system when the process ends, however it ends; a forked child
+closes its copy of the lock as it starts, so that the lock never outlives the process that
+took it). A site opens
 the database under :func:`db_lock` (shared), a build updates it in place under the same lock
 (exclusive): a site never opens a database halfway through its update.
 """
@@ -40,6 +42,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -50,25 +53,33 @@ from .errors import OgiError
 JOURNAL = ".ogi-publish.json"
 STAGING_PREFIX = ".ogi-build-"
 DB = Path("build") / "ogi.db"
+LOCK_WAIT = 2.0  # seconds to wait for the folder's lock before saying another build holds it
 
 
 _HELD: set[int] = set()  # descriptors of the locks this process holds
 
 
 @contextmanager
-def locked(out: Path) -> Iterator[None]:
-    """Hold the output folder's lock; an error if another build holds it."""
+def locked(out: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the output folder's lock; an error if another build still holds it after
+    ``wait`` seconds (the processes of a build that was just killed may take a moment to
+    end)."""
     fd = os.open(out, os.O_RDONLY)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise OgiError(
-                    f"{out}: another `ogi build` is writing to this folder; wait for it to "
-                    "finish and build again"
-                ) from None
-            raise
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise OgiError(
+                        f"{out}: another `ogi build` is writing to this folder; wait for it "
+                        "to finish and build again"
+                    ) from None
+                time.sleep(0.02)
         _HELD.add(fd)
         yield
     finally:
@@ -78,11 +89,15 @@ def locked(out: Path) -> Iterator[None]:
 
 def forget_locks() -> None:
     """In a forked child: close the lock descriptors it inherited, so that the lock ends
-    with the process that took it even if the child outlives it."""
+    with the process that took it even if the child outlives it. Run by every fork of this
+    process as the child starts (``os.register_at_fork``)."""
     for fd in list(_HELD):
         with contextlib.suppress(OSError):
             os.close(fd)
     _HELD.clear()
+
+
+os.register_at_fork(after_in_child=forget_locks)
 
 
 def recover_if_needed(out: Path) -> str | None:

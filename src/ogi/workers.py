@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from . import publish
 from .chunk import Chunk, Outcome, Task, parse_chunk
 from .errors import OgiError
 
@@ -63,7 +62,6 @@ def _serve(conn: Connection, memory_limit: int, work: Work) -> None:
     """A worker: parse the chunks it receives until told to stop (None)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
-    publish.forget_locks()
     _limit_memory(memory_limit)
     gc.disable()  # the garbage is collected once per chunk instead
     while True:
@@ -242,7 +240,6 @@ class Aside:
 def _aside(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
-    publish.forget_locks()
     try:
         conn.send((True, fn(*args)))
     except Exception as e:  # sent to the main process, which raises it
