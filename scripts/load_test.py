@@ -139,7 +139,7 @@ class Vocabulary:
 
     @classmethod
     def read(cls, db_path: Path) -> Vocabulary:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True)
 
         def column(sql: str) -> list:  # type: ignore[type-arg]
             return [r[0] for r in conn.execute(sql)]

@@ -61,7 +61,7 @@ def files(root: Path) -> dict[str, str]:
 def db_content(db: Path) -> dict[str, Any]:
     """Everything in a database but where SQLite put it: the schema, every row of every table
     and view in primary-key order, and the answers of every search table."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)
     out: dict[str, Any] = {
         "schema": sorted(
             conn.execute(
@@ -159,6 +159,25 @@ def test_incremental_build_equals_a_build_from_scratch(inputs: Path, tmp_path: P
     third = build([raw], out)
     assert third.incremental and third.parsed == 0 and not third.rejected
     assert db_content(out / "build" / "ogi.db")["rejects"] == []
+
+
+def test_paths_that_look_like_uri_syntax(tmp_path: Path) -> None:
+    """An output folder whose path holds ``?``, ``#``, ``%``, spaces or Chinese: SQLite opens
+    the build's databases by URI (read-only), so these are escaped; the incremental build
+    updates the database as in any folder."""
+    root = tmp_path / "a?b#c %41 政府"
+    raw, out = root / "raw", root / "out"
+    write_corpus(raw, 3, seed=15)
+    build([raw], out)
+    shutil.copy(SEED, raw / SEED.name)
+    again = build([raw], out)
+    assert again.in_place and again.parsed == 1 and again.reports == 4
+    build([raw], root / "scratch", full=True)
+    assert files(out) == files(root / "scratch")
+    content = db_content(out / "build" / "ogi.db")
+    assert len(content["reports"]) == 4
+    assert content == db_content(root / "scratch" / "build" / "ogi.db")
+    assert sorted(os.listdir(root)) == ["out", "raw", "scratch"]  # no file made by a bad URI
 
 
 @pytest.mark.parametrize("reader", ["sqlite3", "site"])

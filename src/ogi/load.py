@@ -268,7 +268,7 @@ class _Clock:
 def _chunk_tables(chunks: Sequence[Path]) -> list[str]:
     if not chunks:
         return []
-    conn = sqlite3.connect(f"file:{chunks[0]}?mode=ro", uri=True)
+    conn = sqlite3.connect(Path(chunks[0]).resolve().as_uri() + "?mode=ro", uri=True)
     try:
         return [
             r[0]
@@ -323,7 +323,8 @@ def update(
     desc = orjson.loads(package.read_bytes())
     names = _chunk_tables(chunks)
     delta = _merge_chunks(scratch / "delta.db", chunks) if chunks else None
-    conn = sqlite3.connect(db_path, isolation_level=None)
+    # opened by URI, so that the delta can be attached read-only whatever SQLite's build
+    conn = sqlite3.connect(db_path.resolve().as_uri(), uri=True, isolation_level=None)
     if in_place:
         conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -334,7 +335,7 @@ def update(
     clock = _Clock(seconds)
     try:
         if delta is not None:
-            conn.execute("ATTACH DATABASE ? AS delta", [f"file:{delta}?mode=ro"])
+            conn.execute("ATTACH DATABASE ? AS delta", [delta.resolve().as_uri() + "?mode=ro"])
         conn.execute("BEGIN")
         gone = sorted(set(removed))
         _remove(conn, desc, gone)
@@ -355,7 +356,6 @@ def update(
             )
         if delta is not None:
             for table in search_tables():
-                assert table not in kept, "a search table's rows are never replaced"
                 _search_from(conn, table, "delta")
         clock.lap("rows")
         if _broken_keys(conn, desc, before, gone):
