@@ -26,9 +26,9 @@ previous build or the new one, whole.
 One build at a time writes to an output folder: :func:`locked` holds an exclusive lock on the
 folder itself (released by the system when the process ends, however it ends; a forked child
 closes its copy of the lock as it starts, so that the lock never outlives the process that
-took it). A site opens
-the database under :func:`db_lock` (shared), a build updates it in place under the same lock
-(exclusive): a site never opens a database halfway through its update.
+took it). A site opens the database under :func:`db_lock` (shared), a build updates it in
+place under the same lock (exclusive): a site never opens a database halfway through its
+update.
 """
 
 from __future__ import annotations
