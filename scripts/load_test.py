@@ -139,7 +139,9 @@ class Vocabulary:
 
     @classmethod
     def read(cls, db_path: Path) -> Vocabulary:
-        conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True)
+        from ogi.load import sqlite_uri
+
+        conn = sqlite3.connect(sqlite_uri(db_path, mode="ro"), uri=True)
 
         def column(sql: str) -> list:  # type: ignore[type-arg]
             return [r[0] for r in conn.execute(sql)]

@@ -14,6 +14,7 @@ from conftest import ROOT, SEED_ID
 from frictionless import Package
 
 from ogi import schema
+from ogi.load import sqlite_uri
 from ogi.summarise import FIELDS
 from ogi.validate import domain_errors, validate
 
@@ -163,7 +164,7 @@ def test_domain_validation_catches_a_summary_that_disagrees(tmp_path: Path) -> N
 
 
 def _db(built: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{built / 'build' / 'ogi.db'}?mode=ro", uri=True)
+    return sqlite3.connect(sqlite_uri(built / "build" / "ogi.db", mode="ro"), uri=True)
 
 
 def test_database_tables_counts_and_keys(built: Path) -> None:

@@ -35,6 +35,7 @@ from conftest import SEED
 from ogi import workers
 from ogi.build import build
 from ogi.chunk import Chunk, Task, parse_chunk
+from ogi.load import sqlite_uri
 from ogi.synth import corpus
 
 TEXT_FORMS = ("cell_lines", "markdown", "spaces", "tabs", "none", "html")
@@ -61,7 +62,7 @@ def files(root: Path) -> dict[str, str]:
 def db_content(db: Path) -> dict[str, Any]:
     """Everything in a database but where SQLite put it: the schema, every row of every table
     and view in primary-key order, and the answers of every search table."""
-    conn = sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)
+    conn = sqlite3.connect(sqlite_uri(db, mode="ro"), uri=True)
     out: dict[str, Any] = {
         "schema": sorted(
             conn.execute(
@@ -195,7 +196,7 @@ def test_a_database_in_use_is_never_changed(inputs: Path, tmp_path: Path, reader
     inode = os.stat(db).st_ino
     sql = "select count(*), group_concat(report_id) from (select report_id from reports order by 1)"
     if reader == "sqlite3":
-        conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True, check_same_thread=False)
+        conn = sqlite3.connect(sqlite_uri(db, immutable="1"), uri=True, check_same_thread=False)
         ask: Callable[[], Any] = lambda: conn.execute(sql).fetchone()  # noqa: E731
     else:
         from ogi.serve.app import make_datasette

@@ -40,6 +40,7 @@ from datasette.app import Datasette
 
 from ogi import schema
 from ogi.errors import OgiError
+from ogi.load import sqlite_uri
 from ogi.search import fts_query
 from ogi.serve import highlight
 from ogi.serve.app import make_datasette
@@ -910,7 +911,7 @@ RATES_2 = {"reconsiderations_per_100", "lawsuits_per_100"}
 
 
 def test_views_are_in_the_database_with_their_declared_columns(site: Path) -> None:
-    conn = sqlite3.connect(f"file:{site / 'build' / 'ogi.db'}?mode=ro", uri=True)
+    conn = sqlite3.connect(sqlite_uri(site / "build" / "ogi.db", mode="ro"), uri=True)
     names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'view'")]
     assert names == VIEWS
     for name, view in declared_views().items():

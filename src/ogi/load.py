@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 import sqlite_utils
@@ -68,6 +69,16 @@ class InvalidPackage(Exception):
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def sqlite_uri(path: Path, **query: str) -> str:
+    """The URI SQLite opens ``path`` by (``uri=True``), with ``query`` parameters; the path
+    escaped, so that a ``?``, ``#`` or ``%`` in it is part of the name.
+
+    >>> sqlite_uri(Path("/a?b #c/ogi.db"), mode="ro")
+    'file:///a%3Fb%20%23c/ogi.db?mode=ro'
+    """
+    return path.resolve().as_uri() + ("?" + urlencode(query) if query else "")
 
 
 def _connect(db_path: Path) -> sqlite3.Connection:
@@ -268,7 +279,7 @@ class _Clock:
 def _chunk_tables(chunks: Sequence[Path]) -> list[str]:
     if not chunks:
         return []
-    conn = sqlite3.connect(Path(chunks[0]).resolve().as_uri() + "?mode=ro", uri=True)
+    conn = sqlite3.connect(sqlite_uri(Path(chunks[0]), mode="ro"), uri=True)
     try:
         return [
             r[0]
@@ -324,7 +335,7 @@ def update(
     names = _chunk_tables(chunks)
     delta = _merge_chunks(scratch / "delta.db", chunks) if chunks else None
     # opened by URI, so that the delta can be attached read-only whatever SQLite's build
-    conn = sqlite3.connect(db_path.resolve().as_uri(), uri=True, isolation_level=None)
+    conn = sqlite3.connect(sqlite_uri(db_path), uri=True, isolation_level=None)
     if in_place:
         conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -335,7 +346,7 @@ def update(
     clock = _Clock(seconds)
     try:
         if delta is not None:
-            conn.execute("ATTACH DATABASE ? AS delta", [delta.resolve().as_uri() + "?mode=ro"])
+            conn.execute("ATTACH DATABASE ? AS delta", [sqlite_uri(delta, mode="ro")])
         conn.execute("BEGIN")
         gone = sorted(set(removed))
         _remove(conn, desc, gone)
