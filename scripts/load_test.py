@@ -77,7 +77,7 @@ def site_digest() -> str:
     indexes of ``views.yml`` in the database, and ``metadata.yml`` (``site.yml``'s canned
     queries, facets and settings among it)."""
     from ogi.serve.metadata import metadata
-    from ogi.serve.views import declared
+    from ogi.store.views import declared
 
     text = json.dumps([declared(), metadata()], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -97,7 +97,7 @@ def prepare(workdir: Path, reports: int, seed: int) -> Path:
             import sqlite_utils
 
             from ogi.serve.metadata import write_metadata
-            from ogi.serve.views import create_views
+            from ogi.store.views import create_views
 
             t0 = time.monotonic()
             create_views(sqlite_utils.Database(db))
@@ -139,7 +139,7 @@ class Vocabulary:
 
     @classmethod
     def read(cls, db_path: Path) -> Vocabulary:
-        from ogi.load import sqlite_uri
+        from ogi.store.load import sqlite_uri
 
         conn = sqlite3.connect(sqlite_uri(db_path, mode="ro"), uri=True)
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from ogi import load
 from ogi.build import build
+from ogi.store import load
 from ogi.synth import Synthetic, corpus
 
 RULE = "cross_year.carried_in"

@@ -23,10 +23,11 @@ from conftest import SEED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ogi import fastcheck, load, schema
 from ogi.build import build
+from ogi.package import fastcheck, schema
+from ogi.package.validate import frictionless_errors
+from ogi.store import load
 from ogi.synth import corpus
-from ogi.validate import frictionless_errors
 
 Rows = list[list[str]]
 

@@ -35,8 +35,8 @@ from hypothesis import strategies as st
 
 from ogi import package
 from ogi.acquire import Source
+from ogi.build.chunk import check_report, report_rows
 from ogi.check import run_checks
-from ogi.chunk import check_report, report_rows
 from ogi.errors import InputError
 from ogi.extract import extract
 from ogi.parse import parse

@@ -32,8 +32,8 @@ import pytest
 from conftest import SEED
 from test_scale import db_content, write_corpus
 
-from ogi import publish
-from ogi.validate import frictionless_errors
+from ogi.build import publish
+from ogi.package.validate import frictionless_errors
 
 OGI = Path(sys.executable).parent / "ogi"
 KILLS = 6  # per kind of build
@@ -237,9 +237,9 @@ build([Path(sys.argv[1])], Path(sys.argv[2]))
 @pytest.mark.parametrize(
     ("module", "function", "after", "expected"),
     [
-        ("load", "_replace", False, "a"),  # in the middle of the update
-        ("publish", "write_journal", True, "a"),  # the journal written, COMMIT not yet
-        ("publish", "commit_in_place", False, "b"),  # COMMIT done, the files not yet moved
+        ("store.load", "_replace", False, "a"),  # in the middle of the update
+        ("build.publish", "write_journal", True, "a"),  # the journal written, COMMIT not yet
+        ("build.publish", "commit_in_place", False, "b"),  # COMMIT done, the files not yet moved
     ],
 )
 def test_a_kill_around_the_commit_of_an_update_in_place(
@@ -273,7 +273,7 @@ def test_one_build_at_a_time(builds: dict[str, Any]) -> None:
         [
             sys.executable,
             "-c",
-            "import sys; from pathlib import Path; from ogi import publish\n"
+            "import sys; from pathlib import Path; from ogi.build import publish\n"
             "with publish.locked(Path(sys.argv[1])):\n"
             "    print('held', flush=True); sys.stdin.read()",
             str(out),

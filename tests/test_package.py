@@ -13,10 +13,10 @@ import pytest
 from conftest import ROOT, SEED_ID
 from frictionless import Package
 
-from ogi import schema
-from ogi.load import sqlite_uri
+from ogi.package import schema
+from ogi.package.validate import domain_errors, validate
+from ogi.store.load import sqlite_uri
 from ogi.summarise import FIELDS
-from ogi.validate import domain_errors, validate
 
 RESOURCES = [
     "reports",
@@ -208,7 +208,7 @@ def test_database_types_follow_the_schema(built: Path) -> None:
 
 def test_database_search_finds_two_character_words(built: Path) -> None:
     db = _db(built)
-    from ogi.search import fts_query
+    from ogi.store.search import fts_query
 
     def search(q: str) -> list[str]:
         return [

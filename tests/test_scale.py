@@ -32,10 +32,9 @@ from typing import Any
 import pytest
 from conftest import SEED
 
-from ogi import workers
-from ogi.build import build
-from ogi.chunk import Chunk, Task, parse_chunk
-from ogi.load import sqlite_uri
+from ogi.build import build, workers
+from ogi.build.chunk import Chunk, Task, parse_chunk
+from ogi.store.load import sqlite_uri
 from ogi.synth import corpus
 
 TEXT_FORMS = ("cell_lines", "markdown", "spaces", "tabs", "none", "html")

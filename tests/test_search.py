@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ogi.serve.plugin as ogi_plugin
-from ogi.search import enable_search, fts_query, segment
+from ogi.store.search import enable_search, fts_query, segment
 
 # --- segment / fts_query: exact outputs ---------------------------------------
 
@@ -82,9 +82,9 @@ def test_fts_query(query: str, expected: str) -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    import ogi.search
+    import ogi.store.search
 
-    assert doctest.testmod(ogi.search).failed == 0
+    assert doctest.testmod(ogi.store.search).failed == 0
 
 
 # --- properties against a real SQLite FTS5 table --------------------------------
@@ -279,7 +279,7 @@ def test_enable_search_is_one_transaction(tmp_path: Path, monkeypatch: pytest.Mo
             raise RuntimeError("boom")
         return segment(value)
 
-    monkeypatch.setattr("ogi.search._segment_value", failing)
+    monkeypatch.setattr("ogi.store.search._segment_value", failing)
     with pytest.raises(RuntimeError, match="boom"):
         enable_search(db, "sections", ["heading", "body"])
     assert not db.conn.in_transaction

@@ -38,15 +38,15 @@ import pytest
 from conftest import RAW, SEED
 from datasette.app import Datasette
 
-from ogi import schema
 from ogi.errors import OgiError
-from ogi.load import sqlite_uri
-from ogi.search import fts_query
+from ogi.package import schema
 from ogi.serve import highlight
 from ogi.serve.app import make_datasette
 from ogi.serve.metadata import site as site_config
 from ogi.serve.titles import column_title
-from ogi.serve.views import views as declared_views
+from ogi.store.load import sqlite_uri
+from ogi.store.search import fts_query
+from ogi.store.views import views as declared_views
 from ogi.synth import report as synthetic_report
 
 T = TypeVar("T")

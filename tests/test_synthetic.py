@@ -101,7 +101,7 @@ def test_metadata_and_summary_follow_the_text(results) -> None:
 def test_a_package_built_from_the_corpus_is_valid(tmp_path) -> None:
     """Every generation and form in one build: frictionless and the domain rules find nothing."""
     from ogi.build import build
-    from ogi.validate import validate
+    from ogi.package.validate import validate
 
     raw = tmp_path / "raw"
     raw.mkdir()

@@ -100,7 +100,7 @@ def build(
     reports are rejected, one line each, and the others built (exit status 3)."""
     from .build import BuildFailed
     from .build import build as run
-    from .progress import bar
+    from .build.progress import bar
 
     try:
         with bar() as progress:
@@ -138,8 +138,8 @@ def build(
 def parse(file: Path) -> None:
     """Parse one report FILE and print it as JSON (report, sections, statistics, figures,
     citations, checks, summary)."""
+    from .build.chunk import parse_file
     from .check import run_checks
-    from .chunk import parse_file
     from .summarise import summarise
 
     _, parsed = parse_file(file)
@@ -158,8 +158,8 @@ def validate(datapackage: Path) -> None:
     """Validate a built DATAPACKAGE (default: datapackage.json): frictionless against its
     Table Schemas, then the domain rules. Exits 1 when anything is wrong. A folder stands
     for the datapackage.json in it."""
-    from .publish import recover_if_needed
-    from .validate import validate as run
+    from .build.publish import recover_if_needed
+    from .package.validate import validate as run
 
     if datapackage.is_dir():
         datapackage = datapackage / "datapackage.json"
@@ -200,7 +200,7 @@ def validate(datapackage: Path) -> None:
 @friendly
 def serve(out: Path, host: str, port: int, workers: int | None) -> None:
     """Serve the built database with Datasette (read-only)."""
-    from .publish import recover_if_needed
+    from .build.publish import recover_if_needed
     from .serve.app import serve as run
 
     if out.is_dir():  # a build killed while it published: finish or undo it

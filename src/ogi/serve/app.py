@@ -23,11 +23,12 @@ from urllib.parse import quote
 import yaml
 from datasette.app import Datasette
 
-from .. import publish, schema
+from ..build import publish
 from ..errors import OgiError
+from ..package import schema
+from ..store.views import views
 from . import cache, processes
 from .metadata import site
-from .views import views
 
 # The site's templates (they override Datasette's and datasette-dashboards' of the same name)
 # and its stylesheet, served at /ogi-static/.

@@ -10,7 +10,7 @@ Everything returned is :class:`markupsafe.Markup` with the text escaped: report 
 contains HTML is shown as text.
 
 >>> str(snippet("加强网络舆情监测，及时回应<script>", "舆情", width=4))
-'…强网络<mark>舆情</mark>监测，及…'
+'加强网络<mark>舆情</mark>监测，及…'
 >>> str(mark("a<b>舆情", [(4, 6)]))
 'a&lt;b&gt;<mark>舆情</mark>'
 """
@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from ..search import _FULLWIDTH_TO_ASCII, _QUERY_TERMS, segment
+from ..store.search import _FULLWIDTH_TO_ASCII, _QUERY_TERMS, segment
 
 Span = tuple[int, int]
 

@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 from markupsafe import Markup
 
-from .. import schema
-from .views import views
+from ..package import schema
+from ..store.views import views
 
 PACKAGE = __name__.rsplit(".", 1)[0]
 

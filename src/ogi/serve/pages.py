@@ -40,12 +40,12 @@ from datasette.utils import path_from_row_pks
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
-from .. import schema
-from ..search import fts_query
+from ..package import schema
+from ..store.search import fts_query
+from ..store.views import search_columns
 from . import highlight
 from .cells import REPORT_ID, reader_url
 from .metadata import site
-from .views import search_columns
 
 SAFE_URL = re.compile(r"https?://", re.IGNORECASE)
 

@@ -56,12 +56,12 @@ from typing import Any
 from datasette import hookimpl
 from datasette.plugins import pm
 
-from ogi import schema
-from ogi.search import fts_query, segment
+from ogi.package import schema
+from ogi.store.search import fts_query, segment
 
+from ..store.views import search_columns, views
 from . import bom, cache, cells, highlight, pages, partials, titles
 from .metadata import site
-from .views import search_columns, views
 
 
 def _sql_segment(value: Any) -> Any:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from .. import schema
+from ..package import schema
+from ..store.views import views
 from .metadata import site
-from .views import views
 
 Title = tuple[str, str]
 

@@ -47,12 +47,15 @@ from typing import BinaryIO
 
 import orjson
 
-from . import acquire, fastcheck, load, manifest, package, publish, schema, workers
-from .check.cross_year import RULE as ACROSS_RULE
-from .check.cross_year import check_cross_year
+from .. import acquire, package
+from ..package import fastcheck, schema
+from ..store import load
+from . import manifest, publish, workers
+from ..check.cross_year import RULE as ACROSS_RULE
+from ..check.cross_year import check_cross_year
 from .chunk import Chunk, Outcome, Task, compiled_tables, create_shard, parse_file, typed, warm
-from .errors import OgiError
-from .serve.metadata import write_metadata
+from ..errors import OgiError
+from ..serve.metadata import write_metadata
 
 __all__ = ["BuildResult", "Rejected", "build", "parse_file"]
 

@@ -34,16 +34,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import acquire, fastcheck, package, schema
-from .check import run_checks
-from .check.cross_year import carried
-from .errors import InputError
-from .extract import extract
-from .parse import Parsed, parse
-from .search import segment
-from .serve.views import search_columns
-from .summarise import summarise
-from .validate import report_problems
+from .. import acquire, package
+from ..package import fastcheck, schema
+from ..check import run_checks
+from ..check.cross_year import carried
+from ..errors import InputError
+from ..extract import extract
+from ..parse import Parsed, parse
+from ..store.search import segment
+from ..store.views import search_columns
+from ..summarise import summarise
+from ..package.validate import report_problems
 
 SQL_TYPE = {
     "string": "TEXT",

@@ -38,10 +38,10 @@ from urllib.parse import urlencode
 import orjson
 import sqlite_utils
 
-from . import fastcheck, schema
-from .chunk import SQL_TYPE, typed
+from ..build.chunk import SQL_TYPE, typed
+from ..package import fastcheck, schema
 from .search import enable_search, segment
-from .serve.views import create_views, declared
+from .views import create_views, declared
 
 _SQL_TYPE = SQL_TYPE
 
@@ -292,7 +292,7 @@ def _chunk_tables(chunks: Sequence[Path]) -> list[str]:
 
 def search_tables() -> dict[str, list[str]]:
     """Every table with a full-text index, and its columns (ours and the site's)."""
-    from .serve.views import search_columns
+    from .views import search_columns
 
     return search_columns()
 
@@ -394,7 +394,7 @@ def _merge_chunks(path: Path, chunks: Sequence[Path]) -> Path:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
-    from .chunk import create_shard
+    from ..build.chunk import create_shard
 
     conn.execute("BEGIN")
     create_shard(conn)

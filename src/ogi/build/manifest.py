@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from .acquire import Input
+from ..acquire import Input
 
 FORMAT = 3
 PATH = Path("build") / "manifest.json"

@@ -18,7 +18,7 @@ from .. import formats
 @cache
 def contract() -> dict[str, Any]:
     """The whole contract: package metadata and resources."""
-    text = files(__name__).joinpath("resources.yml").read_text(encoding="utf-8")
+    text = files(__name__.rpartition(".")[0]).joinpath("resources.yml").read_text(encoding="utf-8")
     return formats.load_yaml(text)  # type: ignore[no-any-return]
 
 

@@ -19,8 +19,9 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import formats, schema
-from .acquire import Source
+from .. import formats
+from ..acquire import Source
+from . import schema
 
 # The resources whose rows come from the reports, in package order; the others are written
 # whole by every build (indicators from the format files, rejects from the inputs).

@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from .chunk import Chunk, Outcome, Task, parse_chunk
-from .errors import OgiError
+from ..errors import OgiError
 
 TIME_LIMIT = 120.0  # seconds one input may take, by default (a report takes milliseconds)
 MEMORY_LIMIT = 4 << 30  # bytes of address space of a worker

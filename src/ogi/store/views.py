@@ -18,13 +18,13 @@ from typing import Any
 import sqlite_utils
 import yaml
 
-from ..search import enable_search
+from .search import enable_search
 
 
 @cache
 def declared() -> dict[str, Any]:
     """The whole of ``views.yml``."""
-    text = files(__name__.rsplit(".", 1)[0]).joinpath("views.yml").read_text(encoding="utf-8")
+    text = files(__name__.rpartition(".")[0]).joinpath("views.yml").read_text(encoding="utf-8")
     return yaml.safe_load(text)  # type: ignore[no-any-return]
 
 
@@ -36,7 +36,7 @@ def views() -> dict[str, dict[str, Any]]:
 @cache
 def search_columns() -> dict[str, list[str]]:
     """Table → the columns its full-text index covers, ``sections`` included."""
-    from ..load import SEARCH
+    from .load import SEARCH
 
     return {**SEARCH, **declared()["search"]}
 

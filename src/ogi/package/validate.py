@@ -6,8 +6,7 @@ report at a shallower level; every report has sections; each summary row is what
 report's statistics give. :func:`report_problems` applies the same rules to one report's
 rows, as a build does for each report it parses (see :mod:`ogi.chunk`).
 
->>> problems = validate(Path("datapackage.json"))  # doctest: +SKIP
->>> problems
+>>> validate(Path("datapackage.json"))  # doctest: +SKIP
 []
 """
 
@@ -19,8 +18,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import OgiError
-from .summarise import FIELDS, mapping_for
+from ..errors import OgiError
+from ..summarise import FIELDS, mapping_for
 
 OFFSET_RESOURCES = ("sections", "statistics", "figures", "citations")
 

@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from .errors import OgiError
+from ..errors import OgiError
 
 JOURNAL = ".ogi-publish.json"
 STAGING_PREFIX = ".ogi-build-"
