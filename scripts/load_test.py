@@ -139,7 +139,7 @@ class Vocabulary:
 
     @classmethod
     def read(cls, db_path: Path) -> Vocabulary:
-        from ogi.store.load import sqlite_uri
+        from ogi.store.tables import sqlite_uri
 
         conn = sqlite3.connect(sqlite_uri(db_path, mode="ro"), uri=True)
 

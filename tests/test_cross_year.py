@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from ogi.build import build
-from ogi.store import load
+from ogi.store import update
 from ogi.synth import Synthetic, corpus
 
 RULE = "cross_year.carried_in"
@@ -149,19 +149,19 @@ def test_an_update_in_place_writes_the_published_database_alone(
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
     merged: dict[Path, str] = {}
-    real_merge, real_update = load._merge_chunks, load.update
+    real_merge, real_update = update._merge_chunks, update.update
 
     def merge(path: Path, chunks: Any) -> Path:
         merged[path] = digest(real_merge(path, chunks))
         return path
 
-    def update(*args: Any, **kwargs: Any) -> dict[str, int]:
+    def updating(*args: Any, **kwargs: Any) -> dict[str, int]:
         counts = real_update(*args, **kwargs)
         assert {p: digest(p) for p in merged} == merged
         return counts
 
-    monkeypatch.setattr(load, "_merge_chunks", merge)
-    monkeypatch.setattr(load, "update", update)
+    monkeypatch.setattr(update, "_merge_chunks", merge)
+    monkeypatch.setattr(update, "update", updating)
     _write(folder, [r22, r23, r24])
     added = build([folder], out)
     assert added.in_place and added.parsed == 1 and len(merged) == 1

@@ -35,10 +35,11 @@ from hypothesis import strategies as st
 
 from ogi import package
 from ogi.acquire import Source
-from ogi.build.chunk import check_report, report_rows
+from ogi.build.chunk import report_rows
 from ogi.check import run_checks
 from ogi.errors import InputError
 from ogi.extract import extract
+from ogi.package.report_check import check_report
 from ogi.parse import parse
 from ogi.summarise import summarise
 from ogi.synth import corpus

@@ -237,7 +237,7 @@ build([Path(sys.argv[1])], Path(sys.argv[2]))
 @pytest.mark.parametrize(
     ("module", "function", "after", "expected"),
     [
-        ("store.load", "_replace", False, "a"),  # in the middle of the update
+        ("store.update", "_replace", False, "a"),  # in the middle of the update
         ("build.publish", "write_journal", True, "a"),  # the journal written, COMMIT not yet
         ("build.publish", "commit_in_place", False, "b"),  # COMMIT done, the files not yet moved
     ],

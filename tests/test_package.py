@@ -15,7 +15,7 @@ from frictionless import Package
 
 from ogi.package import schema
 from ogi.package.validate import domain_errors, validate
-from ogi.store.load import sqlite_uri
+from ogi.store.tables import sqlite_uri
 from ogi.summarise import FIELDS
 
 RESOURCES = [

@@ -34,7 +34,7 @@ from conftest import SEED
 
 from ogi.build import build, workers
 from ogi.build.chunk import Chunk, Task, parse_chunk
-from ogi.store.load import sqlite_uri
+from ogi.store.tables import sqlite_uri
 from ogi.synth import corpus
 
 TEXT_FORMS = ("cell_lines", "markdown", "spaces", "tabs", "none", "html")

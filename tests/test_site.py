@@ -44,8 +44,8 @@ from ogi.serve import highlight
 from ogi.serve.app import make_datasette
 from ogi.serve.metadata import site as site_config
 from ogi.serve.titles import column_title
-from ogi.store.load import sqlite_uri
 from ogi.store.search import fts_query
+from ogi.store.tables import sqlite_uri
 from ogi.store.views import views as declared_views
 from ogi.synth import report as synthetic_report
 

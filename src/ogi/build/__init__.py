@@ -48,14 +48,16 @@ from typing import BinaryIO
 import orjson
 
 from .. import acquire, package
-from ..package import fastcheck, schema
-from ..store import load
-from . import manifest, publish, workers
 from ..check.cross_year import RULE as ACROSS_RULE
 from ..check.cross_year import check_cross_year
-from .chunk import Chunk, Outcome, Task, compiled_tables, create_shard, parse_file, typed, warm
 from ..errors import OgiError
+from ..package import fastcheck, schema
 from ..serve.metadata import write_metadata
+from ..package.report_check import compiled_tables
+from ..store import load, update
+from ..store.tables import create_shard, typed
+from . import manifest, publish, workers
+from .chunk import Chunk, Outcome, Task, parse_file, warm
 
 __all__ = ["BuildResult", "Rejected", "build", "parse_file"]
 
@@ -698,7 +700,7 @@ def _build(
                     in_place = _small(m, previous) and publish.unused(out / publish.DB)
                     if not in_place:
                         publish.clone(out / publish.DB, staging / publish.DB)
-                    result.counts = load.update(
+                    result.counts = update.update(
                         out / publish.DB if in_place else staging / publish.DB,
                         dp,
                         old_ids - kept,

@@ -13,10 +13,10 @@ and returns, for each input, what the build keeps in memory: the report's id, it
 entry, row counts and byte sizes per resource, the few numbers the cross-year rule compares
 (:func:`ogi.check.cross_year.carried`) — or why the file was rejected.
 
-Each report is checked on its own before it is kept: its rows against the Table Schemas (the
-same checks as :mod:`ogi.fastcheck`), its keys within the report, and the domain rules of
-:func:`ogi.validate.report_problems`. A report that fails is rejected as an internal error, so
-that one parser bug costs one report, not the batch.
+Each report is checked on its own before it is kept
+(:func:`ogi.package.report_check.check_report`): its rows against the Table Schemas, its keys
+within the report, and the domain rules. A report that fails is rejected as an internal
+error, so that one parser bug costs one report, not the batch.
 
 >>> chunk = parse_chunk(Task(0, [(0, "data/raw/000_6fcf304d54296c97.txt")], "/tmp"))  # doctest: +SKIP
 >>> chunk.outcomes[0].rows["statistics"]  # doctest: +SKIP
@@ -28,31 +28,22 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .. import acquire, package
-from ..package import fastcheck, schema
 from ..check import run_checks
 from ..check.cross_year import carried
 from ..errors import InputError
 from ..extract import extract
+from ..package import schema
+from ..package.report_check import check_report, compiled_tables
 from ..parse import Parsed, parse
-from ..store.search import segment
-from ..store.views import search_columns
+from ..store.tables import create_shard, insert_shard_rows
 from ..summarise import summarise
-from ..package.validate import report_problems
 
-SQL_TYPE = {
-    "string": "TEXT",
-    "date": "TEXT",
-    "integer": "INTEGER",
-    "number": "ANY",
-    "boolean": "INTEGER",
-}
 INTERNAL = "please report this as a bug; the other files are built"
 
 
@@ -99,75 +90,6 @@ class Chunk:
     offsets: dict[str, tuple[int, int]]  # resource → (start, length) in the CSV file
 
 
-def _converter(kind: str) -> Callable[[str], Any]:
-    if kind == "integer":
-        return int
-    if kind == "number":
-        return lambda s: float(s) if any(c in s for c in ".eEnN") else int(s)
-    if kind == "boolean":
-        return lambda s: int(s.lower() in {"true", "1"})
-    return str
-
-
-@cache
-def _converters(name: str) -> list[Callable[[str], Any]]:
-    return [_converter(f["type"]) for f in schema.resource(name)["fields"]]
-
-
-def typed(name: str, rows: Iterable[list[str]]) -> Iterator[tuple[Any, ...]]:
-    """CSV cells as the database stores them: empty → NULL, integers and numbers as such.
-
-    >>> list(typed("checks", [["a", "g1.x", "year", "pass", "error", "3", "2.5", "m", ""]]))
-    [('a', 'g1.x', 'year', 'pass', 'error', 3, 2.5, 'm', None)]
-    """
-    conv = _converters(name)
-    width = len(conv)
-    # text cells only need "" → NULL; the others are converted one by one
-    other = [(i, c) for i, c in enumerate(conv) if c is not str]
-    for row in rows:
-        if len(row) != width:
-            raise ValueError(f"{name}: a row of {len(row)} cells, not {width}")
-        cells = [v or None for v in row]
-        for i, c in other:
-            v = cells[i]
-            if v is not None:
-                cells[i] = c(v)
-        yield tuple(cells)
-
-
-@cache
-def compiled_tables() -> dict[str, fastcheck.Table]:
-    """Every resource of the package, compiled for checking (paths relative to the
-    package's folder): compiled once per process."""
-    desc = package.descriptor([])
-    return {t.name: t for t in fastcheck.compile_descriptor(desc, Path("."))}
-
-
-@cache
-def _keys(name: str) -> tuple[list[int], list[tuple[int, str, int]]]:
-    """A resource's primary key (field positions) and single-field foreign keys (field
-    position, referenced resource, referenced field position)."""
-    res = schema.resource(name)
-    names = schema.field_names(name)
-    fks = [
-        (
-            names.index(fk["fields"][0]),
-            fk["reference"]["resource"],
-            schema.field_names(fk["reference"]["resource"]).index(fk["reference"]["fields"][0]),
-        )
-        for fk in res.get("foreign_keys", [])
-        if len(fk["fields"]) == 1
-    ]
-    return [names.index(k) for k in res["primary_key"]], fks
-
-
-@cache
-def _static_values(resource: str, i: int) -> frozenset[str]:
-    """The values of a field of a resource every report shares (the indicators)."""
-    rows = package.texts(resource, package.indicator_rows()) if resource == "indicators" else []
-    return frozenset(row[i] for row in rows)
-
-
 WARM_UP = (
     "某区2019年政府信息公开工作年度报告\n一、总体情况\n2019年，本机关主动公开政府信息12条，"
     "收到政府信息公开申请3件，依据《中华人民共和国政府信息公开条例》（国务院令第711号）办理。\n"
@@ -183,42 +105,6 @@ def warm() -> None:
     source = acquire.Source("warm-up", "warm-up.txt", data, "0" * 64)
     with contextlib.suppress(InputError):
         report_rows(parse(extract(source)))
-
-
-def _key_problems(cells: Mapping[str, list[list[str]]]) -> list[str]:
-    """Keys within one report: primary keys unique, foreign keys found in the report's own
-    rows (or among the indicators)."""
-    out: list[str] = []
-    for name, rows in cells.items():
-        pk, fks = _keys(name)
-        if len({tuple(row[i] for i in pk) for row in rows}) != len(rows):
-            out.append(f"{name}: the same primary key twice")
-        for i, ref, j in fks:
-            known = {row[j] for row in cells[ref]} if ref in cells else _static_values(ref, j)
-            out += [
-                f"{name}: {row[i]} is not in {ref}"
-                for row in rows
-                if row[i] and row[i] not in known
-            ]
-    return out
-
-
-def check_report(cells: Mapping[str, list[list[str]]]) -> list[str]:
-    """Everything wrong with one report's rows: schemas, keys within it, domain rules."""
-    tables = compiled_tables()
-    out: list[str] = []
-    for name, rows in cells.items():
-        if rows and not fastcheck.block_clean(tables[name], rows):
-            out += fastcheck.row_errors(tables[name], rows)
-    if out:
-        return out
-    out += _key_problems(cells)
-    dicts = {
-        name: [dict(zip(schema.field_names(name), r, strict=True)) for r in rows]
-        for name, rows in cells.items()
-        if name != "checks"  # the domain rules do not look at the checks
-    }
-    return out + report_problems(dicts)
 
 
 def report_rows(parsed: Parsed) -> dict[str, list[dict[str, Any]]]:
@@ -262,40 +148,6 @@ def _outcome(pos: int, path: str) -> tuple[Outcome, dict[str, list[list[str]]] |
     return out, cells
 
 
-def create_shard(conn: sqlite3.Connection) -> None:
-    """The tables of a chunk's database: one per per-report resource, typed like the
-    published database, and for each table with a search index (``sections``, and the
-    site's: :func:`ogi.serve.views.search_columns`) ``fts_<table>``: its primary key and
-    the segmented text of its searched columns (:func:`ogi.search.segment`), so that the
-    workers, not the load, segment the text."""
-    for name in package.PER_REPORT:
-        cols = ", ".join(
-            f"[{f['name']}] {SQL_TYPE[f['type']]}" for f in schema.resource(name)["fields"]
-        )
-        conn.execute(f"CREATE TABLE [{name}] ({cols})")
-    for name, columns in search_columns().items():
-        key = schema.resource(name)["primary_key"]
-        conn.execute(f"CREATE TABLE [fts_{name}] ({', '.join(f'[{c}]' for c in key + columns)})")
-
-
-@cache
-def _search_cells(name: str) -> tuple[list[int], list[int]]:
-    """Positions of a searched table's primary key and searched columns."""
-    names = schema.field_names(name)
-    key = schema.resource(name)["primary_key"]
-    return [names.index(c) for c in key], [names.index(c) for c in search_columns()[name]]
-
-
-def _segmented(name: str, rows: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """The rows of ``fts_<name>`` for typed rows of a searched table."""
-    key, columns = _search_cells(name)
-    for row in rows:
-        yield (
-            *(row[i] for i in key),
-            *(segment(row[i]) if isinstance(row[i], str) else row[i] for i in columns),
-        )
-
-
 def parse_chunk(task: Task, starting: Callable[[int], None] | None = None) -> Chunk:
     """Parse a chunk's inputs; write its CSV pieces and its database; return its outcomes.
 
@@ -323,14 +175,7 @@ def parse_chunk(task: Task, starting: Callable[[int], None] | None = None) -> Ch
             piece = package.csv_text(cells[name]).encode("utf-8")
             pieces[name].append(piece)
             out.rows[name], out.sizes[name] = len(cells[name]), len(piece)
-            if not cells[name]:
-                continue
-            rows = list(typed(name, cells[name]))
-            marks = ", ".join("?" * len(rows[0]))
-            conn.executemany(f"INSERT INTO [{name}] VALUES ({marks})", rows)
-            if name in search_columns():
-                marks = ", ".join("?" * sum(map(len, _search_cells(name))))
-                conn.executemany(f"INSERT INTO [fts_{name}] VALUES ({marks})", _segmented(name, rows))
+            insert_shard_rows(conn, name, cells[name])
     conn.execute("COMMIT")
     conn.close()
     offsets: dict[str, tuple[int, int]] = {}

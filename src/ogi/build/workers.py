@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from .chunk import Chunk, Outcome, Task, parse_chunk
 from ..errors import OgiError
+from .chunk import Chunk, Outcome, Task, parse_chunk
 
 TIME_LIMIT = 120.0  # seconds one input may take, by default (a report takes milliseconds)
 MEMORY_LIMIT = 4 << 30  # bytes of address space of a worker

@@ -23,6 +23,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
+from .headings import flex, section_re
 from .lines import Budget, Line, chrome_spans, fold_text, skip_blanks, split_lines
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -73,8 +74,6 @@ def _any_marker() -> re.Pattern[str]:
 @cache
 def _fixed_titles() -> re.Pattern[str]:
     """A fixed heading of generations 2/3 (一、总体情况 …), which may stand anywhere."""
-    from .template import section_re
-
     return re.compile(
         "|".join(section_re(s["ordinal"]).pattern for s in formats.gen23()["sections"])
     )
@@ -125,8 +124,6 @@ _WINDOW = 2 * _HEAD  # how much text reading one marker and its heading looks at
 @cache
 def _title_prefix() -> re.Pattern[str]:
     """The title of a fixed heading of generations 2/3, without its number."""
-    from .template import flex
-
     titles = sorted(
         (t for s in formats.gen23()["sections"] for t in s["titles"]), key=len, reverse=True
     )

@@ -1,5 +1,9 @@
 """The fixed tables of generations 2 and 3 (sections 二, 三, 四), read from any flattening.
 
+One idea, in one module: a generation 2/3 table read as its template says — the finding of
+rows, the reading of their numbers and the choice among digit splits are one procedure
+whose parts share the template's state, so it is kept whole.
+
 The tables are templates (``formats/gen23.yml``): their rows and columns are known. The
 reader finds each section by its fixed heading, each row by its label (in order; white space,
 line breaks and quote marks between characters allowed), and reads the numbers between one
@@ -25,22 +29,15 @@ from typing import Any
 
 from .. import formats
 from .digits import LIMIT, Cell, Prune, _always, block_totals, fit, splits, tokens
+from .headings import QUOTES as _QUOTES
+from .headings import flex, section_re
 from .lines import fold_text
 from .tables import Table
 
-_CN = "〇一二三四五六七八九十"
 MAX_DIGITS = 12  # a cell of a statistics table holds at most this many characters of number
 _ORDINAL = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])"
 )
-_QUOTES = "“”\"‘’「」'"
-
-
-def flex(text: str) -> str:
-    """A regex for ``text`` allowing white space and quote marks between its characters."""
-    chars = [c for c in formats.fold(text) if c not in _QUOTES and not c.isspace()]
-    gap = rf"[\s{_QUOTES}]*"
-    return gap.join(re.escape(c) for c in chars)
 
 
 def anchor_of(row: dict[str, Any]) -> str:
@@ -51,13 +48,6 @@ def anchor_of(row: dict[str, Any]) -> str:
 @cache
 def _spec() -> dict[str, Any]:
     return formats.gen23()  # type: ignore[no-any-return]
-
-
-@cache
-def section_re(ordinal: int) -> re.Pattern[str]:
-    sec = next(s for s in _spec()["sections"] if s["ordinal"] == ordinal)
-    titles = "|".join(flex(t) for t in sorted(sec["titles"], key=len, reverse=True))
-    return re.compile(rf"{_CN[ordinal]}\s*[、.]\s*(?:{titles})")
 
 
 def find_sections(folded: str, start: int = 0) -> dict[int, tuple[int, int]]:

@@ -1,9 +1,9 @@
 """What the site needs inside the database: views, extra full-text indexes, indexes.
 
 Declared in ``views.yml`` and added by :func:`create_views` at the end of
-:func:`ogi.load.load` -- the site opens the database immutable, so it cannot add them later.
+:func:`ogi.store.load.load` -- the site opens the database immutable, so it cannot add them later.
 The full-text indexes are made by the load itself, from the text the parsing workers
-segmented (:func:`ogi.chunk.create_shard`).
+segmented (:func:`ogi.store.tables.create_shard`).
 
 >>> sorted(views())
 ['report_rates']
@@ -19,6 +19,8 @@ import sqlite_utils
 import yaml
 
 from .search import enable_search
+
+SEARCH = {"sections": ["heading", "body"]}  # the report text: indexed by the load itself
 
 
 @cache
@@ -36,8 +38,6 @@ def views() -> dict[str, dict[str, Any]]:
 @cache
 def search_columns() -> dict[str, list[str]]:
     """Table → the columns its full-text index covers, ``sections`` included."""
-    from .load import SEARCH
-
     return {**SEARCH, **declared()["search"]}
 
 
