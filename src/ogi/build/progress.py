@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from . import Progress
+from .result import Progress
 
 STAGES = {
     "parse": "parsing",

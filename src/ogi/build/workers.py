@@ -1,6 +1,6 @@
 """Workers: chunks parsed in child processes, every report bounded in time and memory.
 
-The main process hands chunks (:mod:`ogi.chunk`) to worker processes, one per core by default,
+The main process hands chunks (:mod:`ogi.build.chunk`) to worker processes, one per core by default,
 and watches them. A worker says which input it starts; when one input keeps a worker longer
 than the time limit, or its process dies (a crash, or the memory limit each worker runs
 under), the worker is killed and replaced, that input is rejected, and the rest of its chunk is
@@ -134,7 +134,7 @@ def parse(
 ) -> list[Chunk]:
     """Parse ``tasks`` in ``jobs`` worker processes; the chunks, in task order.
 
-    ``work(task, starting)``: what a worker does with a task (:func:`ogi.chunk.parse_chunk`);
+    ``work(task, starting)``: what a worker does with a task (:func:`ogi.build.chunk.parse_chunk`);
     it calls ``starting(pos)`` before each input."""
     run = _Run(deque(tasks))
     workers = [_start(memory_limit, work) for _ in range(max(1, min(jobs, len(tasks))))]

@@ -1,0 +1,212 @@
+"""Assemble: the package's files in the staging folder — each CSV file the pieces of rows
+that make it, in package order (runs of the previous build's file, the chunks' pieces,
+copied in the kernel where it can), the resources written whole, the descriptor, the
+metadata and the manifest.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+from .. import package
+from ..package import schema
+from ..serve.metadata import write_metadata
+from . import manifest, publish
+from .chunk import Chunk
+from .plan import Item
+
+WHOLE = ("indicators", "rejects")  # resources written whole (not from the reports)
+CODE_ONLY = ("indicators",)  # resources only the code decides
+
+
+@dataclass
+class _Piece:
+    """A byte range of a file that goes into a CSV file of the package."""
+
+    path: str
+    start: int
+    length: int
+
+
+@dataclass
+class _Run:
+    """Consecutive reports of the package whose rows lie one after the other in one file:
+    reports ``first``..``last`` of the published build (``chunk`` None), or reports parsed
+    into one chunk (their sizes)."""
+
+    chunk: int | None
+    first: int = 0
+    last: int = 0
+    sizes: list[dict[str, int]] = field(default_factory=list)
+
+
+def _runs(items: list[Item], old: manifest.Manifest | None) -> list[_Run]:
+    """The package's reports, in order, as runs (few: an incremental build that adds one
+    report to ten thousand copies three runs of each file, not ten thousand pieces)."""
+    index = {r.key: i for i, r in enumerate(old.reports)} if old is not None else {}
+    runs: list[_Run] = []
+    for it in items:
+        if it.reject is not None:
+            continue
+        last = runs[-1] if runs else None
+        if it.reuse is not None:
+            i = index[it.reuse.key]
+            if last is not None and last.chunk is None and last.last == i - 1:
+                last.last = i
+            else:
+                runs.append(_Run(None, i, i))
+        else:
+            assert it.chunk is not None and it.outcome is not None
+            if last is not None and last.chunk == it.chunk:
+                last.sizes.append(it.outcome.sizes)
+            else:
+                runs.append(_Run(it.chunk, sizes=[it.outcome.sizes]))
+    return runs
+
+
+def _pieces(
+    name: str,
+    runs: list[_Run],
+    chunks: list[Chunk],
+    old: manifest.Manifest | None,
+    out: Path,
+) -> list[_Piece]:
+    """Where the rows of resource ``name`` are, in package order."""
+    head = len(package.header_text(name).encode("utf-8"))
+    starts = list(accumulate((r.sizes[name] for r in old.reports), initial=head)) if old else []
+    chunk_at = {c.index: c.offsets[name][0] for c in chunks}
+    chunk_path = {c.index: c.csv for c in chunks}
+    old_path = str(out / "data" / f"{name}.csv")
+    pieces = []
+    for run in runs:
+        if run.chunk is None:
+            start = starts[run.first]
+            pieces.append(_Piece(old_path, start, starts[run.last + 1] - start))
+        else:
+            length = sum(sizes[name] for sizes in run.sizes)
+            pieces.append(_Piece(chunk_path[run.chunk], chunk_at[run.chunk], length))
+            chunk_at[run.chunk] += length
+    return pieces
+
+
+@dataclass
+class Csv:
+    """A CSV file of the package to write: ``head``, the pieces, then ``tail``."""
+
+    target: Path
+    head: bytes
+    pieces: list[_Piece]
+    tail: bytes = b""
+
+    @property
+    def size(self) -> int:
+        return len(self.head) + sum(p.length for p in self.pieces) + len(self.tail)
+
+
+def _copy(csv: Csv) -> None:
+    """Write a CSV file of the package (the pieces copied in the kernel where it can); an
+    error if it does not come out at the size planned."""
+    with open(csv.target, "wb") as dst:
+        dst.write(csv.head)
+        dst.flush()
+        for p in csv.pieces:
+            with open(p.path, "rb") as src:
+                _copy_range(src, dst, p.start, p.length)
+        dst.write(csv.tail)
+    if csv.target.stat().st_size != csv.size:
+        raise OSError(errno.EIO, "written short", str(csv.target))
+
+
+def copy_all(jobs: list[Csv]) -> None:
+    for job in jobs:
+        _copy(job)
+
+
+def _copy_range(src: BinaryIO, dst: BinaryIO, offset: int, length: int) -> None:
+    try:
+        while length:
+            n = os.copy_file_range(src.fileno(), dst.fileno(), length, offset)
+            if n == 0:
+                raise OSError(f"{src.name}: shorter than the build recorded")
+            offset, length = offset + n, length - n
+    except (AttributeError, OSError) as e:  # no copy_file_range here: copy through memory
+        if isinstance(e, OSError) and e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL):
+            raise
+        src.seek(offset)
+        while length:
+            block = src.read(min(length, 1 << 20))
+            if not block:
+                raise OSError(f"{src.name}: shorter than the build recorded") from None
+            dst.write(block)
+            length -= len(block)
+        dst.flush()
+
+
+def _whole_rows(name: str, m: manifest.Manifest) -> list[list[str]]:
+    if name == "indicators":
+        return package.texts(name, package.indicator_rows())
+    rows = [
+        {
+            "reject_no": no,
+            "source_file": r.name,
+            "sha256": r.sha256,
+            "bytes": r.bytes,
+            "problem": r.problem,
+            "remedy": r.remedy,
+        }
+        for no, r in enumerate(m.rejects, start=1)
+    ]
+    return package.texts(name, rows)
+
+
+def write_package(
+    root: Path,
+    items: list[Item],
+    chunks: list[Chunk],
+    m: manifest.Manifest,
+    old: manifest.Manifest | None,
+    out: Path,
+) -> tuple[list[Path], int, list[Csv]]:
+    """Write the package into ``root``; return the files to publish (relative paths, in
+    publishing order: the database first, the descriptor last), the build's stamp, and the
+    CSV files of the reports' rows, still to be copied (:func:`copy_all`; their sizes are
+    known, and in the manifest, already).
+
+    An incremental build leaves out what only the code decides (the indicators and
+    metadata.yml): the code has not changed since the published build, so neither have they."""
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    jobs: list[Csv] = []
+    runs = _runs(items, old)
+    for res in schema.resources():
+        name = res["name"]
+        rel = Path("data") / f"{name}.csv"
+        if name in CODE_ONLY and old is not None:
+            m.files[str(rel)] = old.files[str(rel)]
+            continue
+        head = package.header_text(name).encode("utf-8")
+        if name in WHOLE:
+            (root / rel).write_bytes(head + package.csv_text(_whole_rows(name, m)).encode("utf-8"))
+            m.files[str(rel)] = (root / rel).stat().st_size
+        else:  # the reports' rows, then the checks across reports
+            tail = package.csv_text(m.across).encode("utf-8") if name == "checks" else b""
+            jobs.append(Csv(root / rel, head, _pieces(name, runs, chunks, old, out), tail))
+            m.files[str(rel)] = jobs[-1].size
+        files.append(rel)
+    sources = [r.source for r in m.reports]
+    when = package.created(d for r in m.reports for d in r.dates)
+    # the same bytes as json.dumps(..., ensure_ascii=False, indent=2), faster
+    text = orjson.dumps(package.descriptor(sources, when), option=orjson.OPT_INDENT_2) + b"\n"
+    (root / "datapackage.json").write_bytes(text)
+    if old is None:
+        write_metadata(root / "metadata.yml")
+        files.append(Path("metadata.yml"))
+    stamp = m.write(root / manifest.PATH)
+    return [publish.DB, *files, manifest.PATH, Path("datapackage.json")], stamp, jobs

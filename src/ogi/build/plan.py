@@ -1,0 +1,191 @@
+"""Plan: what each input of a build becomes — rejected (unreadable, a copy of another, or
+rejected before and unchanged), reused from the previous build (same bytes, name, provenance
+and parser version: :func:`ogi.build.manifest.key`), or parsed — the chunks the parsed ones
+are cut into, and the new manifest: the reports, the rejected files and the checks across
+reports, made anew from every report's small record.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import acquire, package
+from ..check.cross_year import check_cross_year
+from ..store.tables import create_shard, typed
+from . import manifest, workers
+from .chunk import Chunk, Outcome, Task, warm
+from .result import Progress, Rejected
+
+CHUNK_MAX = 64  # inputs per chunk, at most
+CHUNKS = 32  # chunks a build is cut into, at least (when there are inputs enough)
+
+
+@dataclass
+class Item:
+    """An input and what this build does with it."""
+
+    pos: int
+    input: acquire.Input
+    where: str  # the absolute path, as the manifest remembers inputs
+    key: str | None = None
+    reuse: manifest.Report | None = None  # unchanged report of the previous build
+    reject: manifest.Reject | None = None  # rejected (decided before or after parsing)
+    outcome: Outcome | None = None  # parsed by this build
+    chunk: int | None = None
+    said: str | None = None  # the problem as the build's output says it, when it differs
+
+    def rejected(self) -> Rejected:
+        assert self.reject is not None
+        path = self.input.error.path if self.input.error else str(self.input.path)
+        return Rejected(path, self.said or self.reject.problem, self.reject.remedy)
+
+
+def plan(paths: list[Path], previous: manifest.Manifest | None) -> list[Item]:
+    version = manifest.parser_version()
+    old_reports = {r.key: r for r in previous.reports} if previous else {}
+    old_rejects = {r.key: r for r in previous.rejects if r.key} if previous else {}
+    seen = previous.seen if previous else {}
+    first: dict[str, Path] = {}
+    items = []
+    for pos, path in enumerate(paths):
+        where = os.path.abspath(path)
+        record = seen.get(where)
+        inp = acquire.identify(path, record.input(path) if record else None)
+        item = Item(pos, inp, where)
+        if inp.error is not None:
+            e = inp.error
+            item.reject = manifest.Reject(None, inp.name, inp.sha256, inp.size, e.problem, e.remedy)
+        elif inp.sha256 in first:
+            # the package names the first file by its name; the build's output by its path
+            item.reject = manifest.Reject(
+                None,
+                inp.name,
+                inp.sha256,
+                inp.size,
+                f"is the same report as {first[inp.sha256].name} (identical sha256)",
+                "remove one of them",
+            )
+            item.said = f"is the same report as {first[inp.sha256]} (identical sha256)"
+        else:
+            assert inp.sha256 is not None
+            first[inp.sha256] = path
+            # an unchanged file has the key it had (same bytes, name, provenance, version)
+            unchanged = record is not None and record.fingerprint == inp.fingerprint
+            item.key = (
+                record.key
+                if unchanged and record is not None and record.key
+                else manifest.key(inp.sha256, inp.name, inp.provenance, version)
+            )
+            item.reuse = old_reports.get(item.key)
+            item.reject = old_rejects.get(item.key)
+        items.append(item)
+    return items
+
+
+def tasks(items: list[Item], scratch: Path) -> list[Task]:
+    todo = [it for it in items if it.key and it.reuse is None and it.reject is None]
+    if not todo:
+        return []
+    # the size depends on the number of inputs only, never on the workers: the database's
+    # bytes depend on how its rows were copied in, chunk by chunk
+    size = max(1, min(CHUNK_MAX, math.ceil(len(todo) / CHUNKS)))
+    tasks = []
+    for index, first in enumerate(range(0, len(todo), size)):
+        group = todo[first : first + size]
+        for it in group:
+            it.chunk = index
+        tasks.append(Task(index, [(it.pos, str(it.input.path)) for it in group], str(scratch)))
+    return tasks
+
+
+def parse_chunks(
+    tasks: list[Task], jobs: int, time_limit: float, progress: Progress
+) -> list[Chunk]:
+    """Parse the chunks in worker processes; in order."""
+    progress.stage("parse", sum(len(t.items) for t in tasks))
+    if not tasks:
+        return []
+    warm()  # once here rather than once in each worker
+    return workers.parse(tasks, jobs, time_limit, progress.advance)
+
+
+def settle(items: list[Item], chunks: list[Chunk]) -> None:
+    """Record what the parse made of each input."""
+    outcomes = {o.pos: o for c in chunks for o in c.outcomes}
+    for it in items:
+        o = outcomes.get(it.pos)
+        if o is None:
+            continue
+        it.outcome = o
+        if o.reject is not None:
+            inp = it.input
+            it.reject = manifest.Reject(it.key, inp.name, inp.sha256, inp.size, *o.reject)
+
+
+def make_manifest(items: list[Item]) -> manifest.Manifest:
+    reports, rejects = [], []
+    for it in items:
+        if it.reject is not None:
+            rejects.append(it.reject)
+        elif it.reuse is not None:
+            reports.append(it.reuse)
+        elif it.outcome is not None and it.outcome.report_id is not None:
+            o = it.outcome
+            assert it.key is not None and o.source is not None and o.report_id is not None
+            reports.append(
+                manifest.Report(
+                    it.key,
+                    it.input.name,
+                    o.report_id,
+                    o.source,
+                    o.failing,
+                    o.rows,
+                    o.sizes,
+                    o.dates,
+                    o.carried,
+                )
+            )
+    seen = {
+        it.where: manifest.Seen(
+            it.input.fingerprint, it.input.sha256, it.input.size, it.input.provenance, it.key
+        )
+        for it in items
+        if it.input.fingerprint is not None
+        and it.input.error is None
+        and it.input.sha256 is not None
+        and it.input.size is not None
+    }
+    m = manifest.Manifest(manifest.parser_version(), reports, rejects, seen=seen)
+    m.across = across(m)
+    return m
+
+
+def across(m: manifest.Manifest) -> list[list[str]]:
+    """The checks that compare reports with each other (this year's 上年结转 against the same
+    body's 结转下年度 of the year before), as CSV cells: made anew by every build from the
+    reports' small records, so that adding or removing one report updates its neighbours'
+    checks without parsing them again."""
+    records = [r.carried for r in m.reports if r.carried is not None]
+    return package.texts("checks", check_cross_year(records))
+
+
+def across_db(scratch: Path, m: manifest.Manifest) -> list[Path]:
+    """The checks across reports as one more chunk database (none when there are none), so
+    that they load as the parsed reports' rows do, after them."""
+    if not m.across:
+        return []
+    path = scratch / "across.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        create_shard(conn)
+        marks = ", ".join("?" * len(m.across[0]))
+        conn.executemany(f"INSERT INTO checks VALUES ({marks})", typed("checks", m.across))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return [path]

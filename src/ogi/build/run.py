@@ -1,0 +1,193 @@
+"""Run: one build from start to end — the folder locked and recovered, the inputs planned
+and parsed, the package assembled, then (a full build) validated while the database loads
+and published by renames, or (an incremental build, :mod:`ogi.build.update`) the published
+database updated; whatever happens, the previous build or the new one is left whole.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from .. import acquire, package
+from ..errors import OgiError
+from ..package import schema
+from ..store import load
+from . import manifest, plan, publish, update, workers
+from .assemble import copy_all, write_package
+from .result import BuildFailed, BuildResult, Progress, default_jobs, timed
+from .verify import check_counts, raise_errors, timed_check
+
+
+def build(
+    inputs: list[Path],
+    out: Path,
+    *,
+    jobs: int | None = None,
+    full: bool = False,
+    time_limit: float = workers.TIME_LIMIT,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the package, database and metadata from ``inputs`` into ``out``.
+
+    ``jobs``: worker processes for parsing (default: one per core). ``full``: parse every
+    input again, ignoring the previous build. ``time_limit``: seconds one input may take to
+    parse before it is stopped and rejected. Raises OgiError when nothing could be built;
+    a build with rejected inputs returns normally (``result.partial``)."""
+    t0 = time.perf_counter()
+    progress = progress or Progress()
+    jobs = jobs or default_jobs()
+    paths = acquire.discover(inputs)
+    if out.exists() and not out.is_dir():
+        raise OgiError(f"{out}: is a file, not a folder; give --out a folder to build into")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with publish.locked(out):
+            publish.recover(out)
+            staging = publish.stage(out)
+            try:
+                result = _build(paths, out, staging, jobs, full, time_limit, progress)
+            except OSError as e:  # the output folder filled up or became unwritable mid-build
+                raise OgiError(
+                    f"{out}: cannot write the build into it ({e.strerror}); check that you may "
+                    "write to it and that the disk has room; the previous build is unchanged"
+                ) from None
+    except OSError as e:
+        raise OgiError(
+            f"{out}: cannot write the build into it ({e.strerror}); "
+            "check that you may write to it and that the disk has room"
+        ) from None
+    result.seconds["total"] = time.perf_counter() - t0
+    return result
+
+
+def _build(
+    paths: list[Path],
+    out: Path,
+    staging: Path,
+    jobs: int,
+    full: bool,
+    time_limit: float,
+    progress: Progress,
+) -> BuildResult:
+    seconds: dict[str, float] = {}
+    previous = None if full else manifest.trusted(out, publish.db_stamp(out / publish.DB))
+    committed = False
+
+    def commit() -> None:
+        """From here on the publication is finished (or undone) by recovery, not thrown away."""
+        nonlocal committed
+        committed = True
+
+    try:
+        scratch = staging / "scratch"
+        scratch.mkdir()
+        with timed(seconds, "parse"):
+            items = plan.plan(paths, previous)
+            tasks = plan.tasks(items, scratch)
+            chunks = plan.parse_chunks(tasks, jobs, time_limit, progress)
+            plan.settle(items, chunks)
+        m = plan.make_manifest(items)
+        rejected = [it.rejected() for it in items if it.reject]
+        if not m.reports:
+            raise BuildFailed(rejected)
+        result = BuildResult(
+            out,
+            len(m.reports),
+            failing_checks=sum(r.failing for r in m.reports) + failing(m.across),
+            rejected=rejected,
+            parsed=sum(1 for it in items if it.outcome is not None and it.reject is None),
+            reused=sum(1 for it in items if it.reuse is not None),
+            incremental=previous is not None,
+            seconds=seconds,
+        )
+        result.counts = expected = row_counts(m)
+        if previous is not None and same(m, previous):
+            return result  # nothing changed: the published build is this one already
+        progress.stage("package")
+        with timed(seconds, "package"):
+            files, stamp, csvs = write_package(staging, items, chunks, m, previous, out)
+        dp = staging / "datapackage.json"
+        try:
+            if previous is None:  # validation and loading at once, on the two cores
+                with timed(seconds, "package"):
+                    copy_all(csvs)
+                progress.stage("load")
+                checking = workers.Aside(timed_check, staging)
+                try:
+                    with timed(seconds, "load"):
+                        (staging / "build").mkdir(exist_ok=True)
+                        result.counts = load.load(
+                            dp,
+                            staging / publish.DB,
+                            [Path(c.db) for c in chunks] + plan.across_db(scratch, m),
+                            stamp,
+                            checked=True,
+                            seconds=result.load_seconds,
+                        )
+                except BaseException:
+                    checking.cancel()
+                    raise
+                clean, seconds["validate"] = checking.result()
+                if not clean:
+                    raise_errors(dp)
+                check_counts(result.counts, expected)
+                with timed(seconds, "publish"):
+                    commit()
+                    publish.commit_by_rename(staging, out, files, stamp)
+            else:  # the published database updated, in place or a copy of it
+                progress.stage("load")
+                update.update_published(
+                    out,
+                    staging,
+                    items,
+                    chunks,
+                    m,
+                    previous,
+                    files,
+                    stamp,
+                    csvs,
+                    expected,
+                    result,
+                    commit,
+                )
+        except load.InvalidPackage as e:
+            raise OgiError(
+                f"the built package is invalid ({len(e.problems)} problems), first: "
+                f"{e.problems[0]}; nothing was published — please report this as a bug"
+            ) from None
+        return result
+    finally:
+        if not committed:
+            (out / publish.JOURNAL).unlink(missing_ok=True)
+            shutil.rmtree(staging, ignore_errors=True)
+        else:  # published, or stopped after the commit point: finish (or undo) it now
+            publish.recover(out)
+
+
+def same(m: manifest.Manifest, previous: manifest.Manifest) -> bool:
+    """The same reports and rejected files as the published build (so the same files)."""
+    return (m.version, m.reports, m.rejects) == (
+        previous.version,
+        previous.reports,
+        previous.rejects,
+    )
+
+
+def failing(rows: list[list[str]]) -> int:
+    """The failing checks among the rows of the checks across reports."""
+    status = schema.field_names("checks").index("status")
+    return sum(1 for row in rows if row[status] == "fail")
+
+
+def row_counts(m: manifest.Manifest) -> dict[str, int]:
+    """The rows of each resource of the package the manifest describes."""
+    counts = dict.fromkeys(package.PER_REPORT, 0)
+    for r in m.reports:
+        for name, n in r.rows.items():
+            counts[name] += n
+    counts["checks"] += len(m.across)
+    counts["indicators"] = len(package.indicator_rows())
+    counts["rejects"] = len(m.rejects)
+    return {res["name"]: counts[res["name"]] for res in schema.resources()}
