@@ -4,7 +4,7 @@ A real package (the seed and synthetic reports of every generation) is corrupted
 its Table Schemas forbid — type, required, enum, pattern, minimum, maximum, unique, primary
 key, foreign key (to another resource and to its own), and the row shapes frictionless checks
 (blank rows, missing and extra cells) — and both are run on it: frictionless (the authority,
-``ogi.validate.frictionless_errors``) and the fast path (``ogi.fastcheck.errors``), line for
+``ogi.package.validate.frictionless_errors``) and the fast path (``ogi.package.fastcheck.errors``), line for
 line. The loader, which a build uses to check keys, must refuse each corrupted package with
 the same lines. Random corruptions (hypothesis) cover what the table does not think of:
 numbers with spaces, underscores or other digits, empty cells, long text.

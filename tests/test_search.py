@@ -1,4 +1,4 @@
-"""Tests for ogi.search (Chinese-aware FTS5) and its Datasette plugin."""
+"""Tests for ogi.store.search (Chinese-aware FTS5) and its Datasette plugin."""
 
 from __future__ import annotations
 

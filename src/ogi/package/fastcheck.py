@@ -2,7 +2,7 @@
 
 frictionless stays the authority for the published package (``ogi validate``, ``make test``).
 This module finds exactly the errors it finds — the same rows, fields, types and notes, in the
-same order, as lines like :func:`ogi.validate.frictionless_errors` writes — in a fraction of
+same order, as lines like :func:`ogi.package.validate.frictionless_errors` writes — in a fraction of
 the time, so that a build of ten thousand reports can validate everything it publishes.
 
 How it stays exact:
@@ -19,7 +19,7 @@ How it stays exact:
 How it is fast: :func:`rows_clean` reads each block of rows column by column; each distinct
 value of a column is read once (the readers are pure), and whole columns are checked with set
 operations. Keys — primary keys, unique fields, foreign keys — are left to SQLite, which
-enforces them while the database is loaded (:mod:`ogi.load`). Only when something is wrong
+enforces them while the database is loaded (:mod:`ogi.store.load`). Only when something is wrong
 are the rows read again one by one to list the errors (:func:`errors`).
 
 Packages whose header row differs from the schema, or whose files are not UTF-8, are handed

@@ -4,7 +4,7 @@ against the domain rules no schema can say.
 Domain rules: offsets lie inside their report's text; a section's parent is in the same
 report at a shallower level; every report has sections; each summary row is what its
 report's statistics give. :func:`report_problems` applies the same rules to one report's
-rows, as a build does for each report it parses (see :mod:`ogi.chunk`).
+rows, as a build does for each report it parses (see :func:`ogi.package.report_check.check_report`).
 
 >>> validate(Path("datapackage.json"))  # doctest: +SKIP
 []

@@ -109,8 +109,8 @@ def _open_now(ds: Datasette, db: Path) -> None:
     """Open the site's connection to its database file now, not at the first request.
 
     The site reads the file it opened for as long as it runs: a build that finds it open
-    leaves it alone and publishes a new file (:func:`ogi.publish.unused`). Datasette opens
-    its connection lazily, by path; opened here, under :func:`ogi.publish.db_lock`, it is
+    leaves it alone and publishes a new file (:func:`ogi.build.publish.unused`). Datasette opens
+    its connection lazily, by path; opened here, under :func:`ogi.build.publish.db_lock`, it is
     never opened halfway through an update in place. With ``num_sql_threads: 0`` (site.yml)
     this one connection is the only one."""
     (database,) = (d for d in ds.databases.values() if d.path == str(db))

@@ -1,8 +1,8 @@
 """Matches of a search shown in context: the words of a query found again in the raw text.
 
-The full-text index (:mod:`ogi.search`) says *which* rows match; these functions find *where*,
+The full-text index (:mod:`ogi.store.search`) says *which* rows match; these functions find *where*,
 so that pages can show the text around each match with the words marked. They read a query
-the way :func:`ogi.search.fts_query` does (whitespace-separated terms, ``"quoted phrases"``)
+the way :func:`ogi.store.search.fts_query` does (whitespace-separated terms, ``"quoted phrases"``)
 and match each term as the index does: case-insensitively, with full-width characters folded,
 and with punctuation or spaces allowed between its characters (``舆情`` is found in ``舆，情``).
 
@@ -28,7 +28,7 @@ Span = tuple[int, int]
 
 
 def terms(query: str) -> list[str]:
-    """The terms of a search box query, as :func:`ogi.search.fts_query` splits them.
+    """The terms of a search box query, as :func:`ogi.store.search.fts_query` splits them.
 
     >>> terms('舆情 "双随机 一公开" ')
     ['舆情', '双随机 一公开']

@@ -2,7 +2,7 @@
 
 ``/-/search?q=舆情`` (and ``/-/search.json``)
     Searches the full-text indexes of ``sections``, ``figures`` and ``citations`` (site.yml
-    ``search``) with the Chinese-aware query of :mod:`ogi.search`, and shows for each table
+    ``search``) with the Chinese-aware query of :mod:`ogi.store.search`, and shows for each table
     how many rows match and the first few, each with the text around the match, a link to
     its row and a link to the report text. It does what the datasette-search-all plugin does
     for ordinary FTS tables; that plugin finds searchable tables with Datasette's

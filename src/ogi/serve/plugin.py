@@ -1,21 +1,21 @@
-"""Datasette plugin: Chinese-aware full-text search (see :mod:`ogi.search`).
+"""Datasette plugin: Chinese-aware full-text search (see :mod:`ogi.store.search`).
 
 Registered through the ``datasette`` entry point ``ogi = "ogi.serve.plugin"``.
 Its ``prepare_connection`` hook adds three SQL functions to every connection:
 
 ``escape_fts(query)``
     Replaces Datasette's own function of that name with
-    :func:`ogi.search.fts_query`. Datasette 0.65 searches tables with
+    :func:`ogi.store.search.fts_query`. Datasette 0.65 searches tables with
     ``rowid in (select rowid from {fts} where {fts} match escape_fts(:search))``
     (``?_search=``, ``?_search_<column>=``), so ``?_search=舆情`` becomes the FTS5
     phrase ``"舆 情"`` and finds the segmented index built by
-    :func:`ogi.search.enable_search`. For non-CJK queries the result is the same
+    :func:`ogi.store.search.enable_search`. For non-CJK queries the result is the same
     as Datasette's.
 ``ogi_fts_query(query)``
     The same function under a name no other plugin will override, for
     hand-written SQL: ``... where sections_fts match ogi_fts_query(:q)``.
 ``ogi_segment(text)``
-    :func:`ogi.search.segment` -- puts spaces around every Han character
+    :func:`ogi.store.search.segment` -- puts spaces around every Han character
     (NULL and numbers pass through), e.g. to build your own MATCH expressions
     (``'"' || ogi_segment(:q) || '"'``) or to look at what the index contains.
 

@@ -172,7 +172,7 @@ def load(
     create_indexes(db, desc)
     conn.execute(f"PRAGMA user_version = {int(stamp)}")
     clock.lap("indexes")
-    create_views(db, search=False)  # the site's views and indexes (ogi/serve/views.yml)
+    create_views(db, search=False)  # the site's views and indexes (ogi/store/views.yml)
     clock.lap("views")
     conn.close()
     return {r["name"]: counts[r["name"]] for r in desc["resources"]}
