@@ -33,3 +33,15 @@ def test_changelog_has_an_entry_for_the_current_version() -> None:
     from ogi import __version__
 
     assert f"## {__version__}" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_readme_lists_the_reports_of_the_committed_package() -> None:
+    """The README's "Data" section shows the table `scripts/data_table.py` prints for the
+    committed package: every report, its issuer, year, generation, form and checks."""
+    from ogi.package.contents import reports_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- reports: made by scripts/data_table.py -->\n", "<!-- /reports -->"
+    assert start in readme and end in readme
+    shown = readme.split(start, 1)[1].split(end, 1)[0]
+    assert shown == reports_table(ROOT)
