@@ -119,7 +119,9 @@ def _longest_key() -> int:
 _TAG = re.compile(r"<[^>]{0,200}>")
 _MARKUP = re.compile(r"[#*>`_~\[\]|]+")
 _SPACE = re.compile(r"[\s\u00a0\u3000\u200b-\u200f\ufeff]+")
-_EDGE = re.compile(r"^[\s:：,，。.、;；\"'“”‘’《》<>（）()【】\-—]+|[\s:：,，。.、;；\"'“”‘’《》<>（）()【】\-—]+$")
+_EDGE = re.compile(
+    r"^[\s:：,，。.、;；\"'“”‘’《》<>（）()【】\-—]+|[\s:：,，。.、;；\"'“”‘’《》<>（）()【】\-—]+$"
+)
 
 
 def normalise(printed: str) -> str:
@@ -188,7 +190,9 @@ def _pick(found: Iterable[Division], year: int | None) -> list[Division]:
     return [
         d
         for d in by_code.values()
-        if not any(p.code != d.code and _parent_ok(d, p) and p.name == d.name for p in by_code.values())
+        if not any(
+            p.code != d.code and _parent_ok(d, p) and p.name == d.name for p in by_code.values()
+        )
     ]
 
 
@@ -295,8 +299,7 @@ def resolve(
     known = _known()
     if name in known:
         k = known[name]
-        out = replace(base, name=k["name"] if name == k["name"] else name, kind=k["kind"])
-        out = replace(out, level=k["level"])
+        out = replace(base, name=k["name"], kind=k["kind"], level=k["level"])
         if k.get("area_code") and (d := _division_of(str(k["area_code"]), year)):
             return _placed(out, d, year, "alias")
         return replace(out, place_source="national" if k["level"] == "state_council" else None)
@@ -327,10 +330,11 @@ def _resolve_divisions(
             return replace(fixed, printed=base.printed, place_source="near_miss")
         level, rest = _level_word(name)
         body = _expand(rest, defined)
-        if level and home:
+        word = name[: len(name) - len(rest)]
+        if level and home and normalise(home).endswith(word):
             placed = _resolve_divisions(base, normalise(home) + body, year, context, {}, None)
-            if placed.area_code and _level_of(placed.area_code) == level:
-                return replace(placed, place_source="text")
+            if placed.area_code:
+                return replace(placed, printed=base.printed, place_source="text")
         kind = kind_of(body)
         return replace(
             base,
@@ -340,7 +344,10 @@ def _resolve_divisions(
             problem=f"“{name}” names no division",
         )
     place_part, body = name[:pos], _expand(name[pos:], defined)
-    kind = (kind_of(body) or "other") if body else "government"
+    if body in spec()["zone_self"]:  # 开发区管委会: the zone's own committee
+        kind = kind_of(name) or "other"
+    else:
+        kind = (kind_of(body) or "other") if body else "government"
     out = replace(base, name=place_part + body, kind=kind)
     if kind == "township":
         out = replace(out, level="township")
@@ -373,7 +380,7 @@ def _near_miss(name: str, year: int | None, context: str) -> Issuer | None:
     pairs = spec()["confusables"]
     swaps = {a: b for a, b in pairs} | {b: a for a, b in pairs}
     hits: dict[str, Issuer] = {}
-    for i, ch in enumerate(name[:_longest_key()]):
+    for i, ch in enumerate(name[: _longest_key()]):
         if ch not in swaps:
             continue
         fixed = name[:i] + swaps[ch] + name[i + 1 :]
