@@ -21,6 +21,7 @@ names one place of that level.
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import re
 from collections.abc import Iterable
@@ -391,3 +392,80 @@ def _near_miss(name: str, year: int | None, context: str) -> Issuer | None:
         if r.area_code and (fixed[:pos] in context or (r.city and r.city in context)):
             hits[r.area_code] = r
     return next(iter(hits.values())) if len(hits) == 1 else None
+
+
+# -- report columns --------------------------------------------------------------------------
+
+ISSUER_COLUMNS = (
+    "issuer",
+    "issuer_printed",
+    "issuer_source",
+    "issuer_kind",
+    "issuer_level",
+    "province",
+    "city",
+    "county",
+    "area_code",
+    "area_code_today",
+    "place_source",
+    "issuer_id",
+)
+
+
+def issuer_id(r: Issuer) -> str | None:
+    """A stable id of a placed body: a hash of its name and division code (national for a
+    State Council department). Unplaced bodies have none: two of the same name may be two
+    places, and are never merged."""
+    if r.area_code:
+        where = r.area_code
+    elif r.place_source == "national":
+        where = "national"
+    else:
+        return None
+    return hashlib.sha256(f"{r.name}|{where}".encode()).hexdigest()[:16]
+
+
+def issuer_columns(r: Issuer | None, source: str | None) -> dict[str, Any]:
+    """The report row's issuer columns (all empty when no issuer was found)."""
+    if r is None:
+        return dict.fromkeys(ISSUER_COLUMNS)
+    return {
+        "issuer": r.name,
+        "issuer_printed": r.printed if source != "text" else None,
+        "issuer_source": source,
+        "issuer_kind": r.kind,
+        "issuer_level": r.level,
+        "province": r.province,
+        "city": r.city,
+        "county": r.county,
+        "area_code": r.area_code,
+        "area_code_today": r.area_code_today,
+        "place_source": r.place_source,
+        "issuer_id": issuer_id(r),
+    }
+
+
+def issuer_note(r: Issuer | None) -> dict[str, Any] | None:
+    """The check row of an issuer that could not be placed (not_assessable: no division of
+    that name; ambiguous: several, listed)."""
+    if r is None or r.problem is None:
+        return None
+    if r.candidates:
+        status = "ambiguous"
+        message = (
+            f"issuer “{r.name}” (printed “{r.printed}”): {r.problem} "
+            f"({', '.join(r.candidates)}) and the report does not tell which; it is left unplaced."
+        )
+    else:
+        status = "not_assessable"
+        message = f"issuer “{r.name}” (printed “{r.printed}”): {r.problem}; it is left unplaced."
+    return {
+        "check": "issuer.place",
+        "subject": "issuer",
+        "status": status,
+        "severity": "warning",
+        "expected": None,
+        "observed": None,
+        "message": message,
+        "start": None,
+    }
