@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from ogi.parse.issuers import resolve
+from ogi import acquire
+from ogi.build import parse_file
+from ogi.extract import extract
+from ogi.parse.issuers import issuer_id, issuer_note, resolve
+from ogi.parse.metadata import issuer_of, opening_of, signature_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROWS = list(csv.DictReader((FIXTURES / "issuers.csv").read_text(encoding="utf-8").splitlines()))
@@ -46,3 +50,153 @@ def test_issuer_string(row: dict[str, str]) -> None:
     )
     assert got.printed == row["printed"]
     assert (got.problem is None) == bool(row["code"] or row["place_source"] == "national")
+
+
+# -- real reports, end to end -------------------------------------------------------------
+
+REAL = FIXTURES / "real"
+PINGTAN = (
+    "平潭综合实验区",
+    "zone",
+    "city",
+    "福建省",
+    "福州市",
+    "平潭县",
+    "350128",
+    "350128",
+    "alias",
+)
+# file → (issuer, issuer_source, kind, level, province, city, county, area_code,
+#          area_code_today, place_source), from shared/corpus/real/truth.json (issuer_names,
+#          area_code) and the printed reports
+REAL_ISSUERS = {
+    "pingtan_2016_gen1.txt": (PINGTAN[0], "title", *PINGTAN[1:]),
+    "pingtan_2019_gen2.txt": (PINGTAN[0], "title", *PINGTAN[1:]),
+    "pingtan_2021_gen3.txt": (PINGTAN[0], "title", *PINGTAN[1:]),
+    "pingtan_2023_gen3.txt": (PINGTAN[0], "title", *PINGTAN[1:]),
+    "pingtan_scjgj_2019_gen2.txt": (
+        "平潭综合实验区市场监督管理局", "title", "department", "city",
+        "福建省", "福州市", "平潭县", "350128", "350128", "alias",
+    ),
+    "pingtanxian_2013_gen1.txt": (
+        "平潭县人民政府", "title", "government", "county",
+        "福建省", "福州市", "平潭县", "350128", "350128", "name",
+    ),
+    "sh_szfbgt_2025_gen3.txt": (
+        "上海市人民政府办公厅", "title", "government_office", "province",
+        "上海市", None, None, "310000", "310000", "name",
+    ),
+    "hongze_2024_gen3.pdf": (
+        "淮安市洪泽区人民政府", "title", "government", "county",
+        "江苏省", "淮安市", "洪泽区", "320813", "320813", "name",
+    ),
+}  # fmt: skip
+FIELDS = (
+    "issuer",
+    "issuer_source",
+    "issuer_kind",
+    "issuer_level",
+    "province",
+    "city",
+    "county",
+    "area_code",
+    "area_code_today",
+    "place_source",
+)
+
+
+@pytest.mark.parametrize("name", sorted(REAL_ISSUERS))
+def test_real_report_issuer(name: str) -> None:
+    parsed = parse_file(REAL / name)[1]
+    assert tuple(parsed.report[f] for f in FIELDS) == REAL_ISSUERS[name]
+    assert parsed.report["issuer_id"] == issuer_id(
+        resolve(REAL_ISSUERS[name][0], parsed.report["year"])
+    )
+    assert not [n for n in parsed.notes if n["check"] == "issuer.place"]
+
+
+def test_seed_issuer() -> None:
+    parsed = parse_file(Path(__file__).parents[1] / "data" / "raw" / "000_6fcf304d54296c97.txt")[1]
+    assert tuple(parsed.report[f] for f in FIELDS) == (
+        "福州市晋安区人民政府", "text", "government", "county",
+        "福建省", "福州市", "晋安区", "350111", "350111", "name",
+    )  # fmt: skip
+    assert parsed.report["issuer_printed"] is None  # inferred, not printed
+
+
+def _text(name: str) -> str:
+    source = acquire.read_source(REAL / name)
+    doc = extract(source)
+    return doc.text[doc.body_start :]
+
+
+def test_signature_and_opening_of_real_reports() -> None:
+    # 落款 …平潭综合实验区市场监督管理局 2020年1月13日 (the 印发 line after it is the office's)
+    assert (
+        signature_of(_text("pingtan_scjgj_2019_gen2.txt"), 2019) == "平潭综合实验区市场监督管理局"
+    )
+    # 本报告由淮安市洪泽区人民政府办公室…编制: the office compiled it; the title names the issuer
+    assert opening_of(_text("hongze_2024_gen3.pdf"), 2024, None) == "淮安市洪泽区人民政府办公室"
+    assert signature_of(_text("sh_szfbgt_2025_gen3.txt"), 2025) is None
+
+
+def test_header_issuer_read_when_title_has_none() -> None:
+    # the crawler's header of pingtanxian_2013 (发布机构: 平潭县人民政府), without its title
+    text = _text("pingtanxian_2013_gen1.txt")
+    who, source = issuer_of(None, {"issuer": "平潭县人民政府"}, text, {}, 2013)
+    assert who is not None and source == "header"
+    assert (who.name, who.area_code, who.place_source) == ("平潭县人民政府", "350128", "name")
+
+
+def test_short_form_the_report_defines() -> None:
+    text = "上海市科学技术委员会（以下简称“市科委”）根据《条例》编制本报告。全市……"
+    who, source = issuer_of("市科委2018年度政府信息公开工作年度报告", {}, text, {}, 2018)
+    assert who is not None and source == "title"
+    assert (who.name, who.printed, who.kind, who.level, who.area_code) == (
+        "上海市科学技术委员会",
+        "市科委",
+        "department",
+        "province",
+        "310000",
+    )
+
+
+def test_opening_sentence_with_a_bare_short_form() -> None:
+    # no title, no header: 市科委编制了… and the report speaks for 上海市 (我市, 上海市)
+    text = "根据《条例》规定，市科委编制了本报告。我市上海市科技工作……我市……"
+    who, source = issuer_of(None, {}, text, {}, 2018)
+    assert who is not None and source == "opening"
+    assert (who.name, who.area_code, who.place_source) == ("上海市科学技术委员会", "310000", "text")
+
+
+def test_near_miss_placed_only_when_the_report_agrees() -> None:
+    title = "# 沐阳县人民政府2019年政府信息公开工作年度报告"
+    agrees = "本报告由宿迁市沭阳县人民政府办公室编制。全县……"
+    who, _ = issuer_of(title, {}, agrees, {}, 2019)
+    assert who is not None
+    assert (who.name, who.printed, who.area_code, who.place_source) == (
+        "沭阳县人民政府",
+        "# 沐阳县人民政府",
+        "321322",
+        "near_miss",
+    )
+    who, _ = issuer_of(title, {}, "全县……本年度共收到申请……", {}, 2019)
+    assert who is not None and (who.name, who.area_code) == ("沐阳县人民政府", None)
+    note = issuer_note(who)
+    assert note is not None and note["status"] == "not_assessable"
+    assert "沐阳县人民政府" in note["message"]
+
+
+def test_ambiguous_place_is_flagged_with_its_candidates() -> None:
+    who = resolve("鼓楼区人民政府", 2018)
+    note = issuer_note(who)
+    assert note is not None and note["status"] == "ambiguous"
+    assert "320106, 320302, 350102, 410204" in note["message"]
+    assert issuer_id(who) is None  # unplaced bodies are never merged
+
+
+def test_same_name_in_two_places_two_ids() -> None:
+    a = resolve("南京市鼓楼区人民政府", 2018)
+    b = resolve("福州市鼓楼区人民政府", 2018)
+    assert a.area_code != b.area_code and issuer_id(a) != issuer_id(b)
+    assert issuer_id(resolve("教育部", 2019)) == issuer_id(resolve("# 教育部", 2020))

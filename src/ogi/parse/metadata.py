@@ -109,7 +109,10 @@ def year_of(title: str | None, tables: list[Any], text: str) -> int | None:
 
 _DATE = re.compile(r"(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _RUN = re.compile(r"[\u4e00-\u9fff()（）]{2,40}$")
-_OPENING = re.compile(r"([\u4e00-\u9fff()（）]{2,40}?)\s*(?:编制|制作|发布)")
+_OPENING = (
+    re.compile(r"由\s*([\u4e00-\u9fff()（）]{2,40}?)\s*(?:根据|依据|按照|负责|编制|制作)"),
+    re.compile(r"([\u4e00-\u9fff()（）]{2,40}?)\s*(?:编制|制作|发布)"),
+)
 _DEFINED = re.compile(
     r"([\u4e00-\u9fff]{2,40})\s*[(（]\s*以下简称\s*[\"“「]?([\u4e00-\u9fff]{2,12})[\"”」]?\s*[)）]"
 )
@@ -141,10 +144,10 @@ def signature_of(text: str, year: int | None) -> str | None:
 def opening_of(text: str, year: int | None, home: str | None) -> str | None:
     """The body the opening sentence says compiled the report (市科委编制了…)."""
     head = fold_text(text[:400])
-    for m in _OPENING.finditer(head):
-        run = m.group(1)
-        if name := _body_in(run, year, home=home):
-            return name
+    for pattern in _OPENING:
+        for m in pattern.finditer(head):
+            if name := _body_in(m.group(1), year, home=home):
+                return name
     return None
 
 
