@@ -52,6 +52,7 @@ from .check.cross_year import RULE as ACROSS_RULE
 from .check.cross_year import check_cross_year
 from .chunk import Chunk, Outcome, Task, compiled_tables, create_shard, parse_file, typed, warm
 from .errors import OgiError
+from .parse.issuers import issuer_rows
 from .serve.metadata import write_metadata
 
 __all__ = ["BuildResult", "Rejected", "build", "parse_file"]
@@ -59,7 +60,8 @@ __all__ = ["BuildResult", "Rejected", "build", "parse_file"]
 DB_NAME = "ogi.db"
 CHUNK_MAX = 64  # inputs per chunk, at most
 CHUNKS = 32  # chunks a build is cut into, at least (when there are inputs enough)
-WHOLE = ("indicators", "rejects")  # resources written whole (not from the reports)
+# resources written whole (not from the reports' rows; issuers from their manifest records)
+WHOLE = ("issuers", "indicators", "rejects")
 CODE_ONLY = ("indicators",)  # resources only the code decides
 IN_PLACE_MIN, IN_PLACE_SHARE = 50, 0.05  # reports changed, at most, to update in place
 
@@ -262,6 +264,7 @@ def _manifest(items: list[_Item]) -> manifest.Manifest:
                     o.sizes,
                     o.dates,
                     o.carried,
+                    o.body,
                 )
             )
     seen = {
@@ -438,6 +441,8 @@ def _copy_range(src: BinaryIO, dst: BinaryIO, offset: int, length: int) -> None:
 def _whole_rows(name: str, m: manifest.Manifest) -> list[list[str]]:
     if name == "indicators":
         return package.texts(name, package.indicator_rows())
+    if name == "issuers":
+        return package.texts(name, issuer_rows(r.body for r in m.reports))
     rows = [
         {
             "reject_no": no,
@@ -700,7 +705,7 @@ def _build(
                         dp,
                         old_ids - kept,
                         shards,
-                        ["rejects"],
+                        ["issuers", "rejects"],
                         stamp,
                         scratch,
                         replaced=[("checks", "check", ACROSS_RULE)],
@@ -770,4 +775,5 @@ def _counts(m: manifest.Manifest) -> dict[str, int]:
     counts["checks"] += len(m.across)
     counts["indicators"] = len(package.indicator_rows())
     counts["rejects"] = len(m.rejects)
+    counts["issuers"] = len(issuer_rows(r.body for r in m.reports))
     return {res["name"]: counts[res["name"]] for res in schema.resources()}

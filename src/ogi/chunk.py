@@ -40,6 +40,7 @@ from .check.cross_year import carried
 from .errors import InputError
 from .extract import extract
 from .parse import Parsed, parse
+from .parse.issuers import issuer_record
 from .search import segment
 from .serve.views import search_columns
 from .summarise import summarise
@@ -84,6 +85,7 @@ class Outcome:
     failing: int = 0
     dates: list[str] = field(default_factory=list)
     carried: dict[str, Any] | None = None  # what the cross-year rule needs of it
+    body: dict[str, Any] | None = None  # its issuer, for the issuers resource
     reject: tuple[str, str] | None = None  # (problem, remedy)
 
 
@@ -193,6 +195,8 @@ def _key_problems(cells: Mapping[str, list[list[str]]]) -> list[str]:
         if len({tuple(row[i] for i in pk) for row in rows}) != len(rows):
             out.append(f"{name}: the same primary key twice")
         for i, ref, j in fks:
+            if ref not in cells and ref != "indicators":
+                continue  # made across reports (issuers): its keys are checked when loaded
             known = {row[j] for row in cells[ref]} if ref in cells else _static_values(ref, j)
             out += [
                 f"{name}: {row[i]} is not in {ref}"
@@ -258,6 +262,7 @@ def _outcome(pos: int, path: str) -> tuple[Outcome, dict[str, list[list[str]]] |
     out.failing = sum(1 for row in cells["checks"] if row[status] == "fail")
     out.dates = [d for d in (source.provenance.get("retrieved"), report.get("published")) if d]
     out.carried = carried(parsed)
+    out.body = issuer_record(report)
     return out, cells
 
 
