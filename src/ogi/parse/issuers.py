@@ -111,6 +111,7 @@ def _index() -> dict[str, tuple[Division, ...]]:
     return {k: tuple(v) for k, v in index.items()}
 
 
+@cache
 def _longest_key() -> int:
     return max(len(k) for k in _index())
 
@@ -197,9 +198,16 @@ def _pick(found: Iterable[Division], year: int | None) -> list[Division]:
     ]
 
 
+@cache
+def _by_code() -> dict[str, tuple[Division, ...]]:
+    index: dict[str, list[Division]] = {}
+    for d in divisions():
+        index.setdefault(d.code, []).append(d)
+    return {k: tuple(v) for k, v in index.items()}
+
+
 def _name_at(code: str, year: int | None) -> str | None:
-    found = [d for d in divisions() if d.code == code]
-    picked = _pick(found, year)
+    picked = _pick(_by_code().get(code, ()), year)
     return picked[0].name if picked else None
 
 
@@ -274,8 +282,13 @@ def _known() -> dict[str, dict[str, Any]]:
     return out
 
 
+@cache
+def _known_longest_first() -> tuple[str, ...]:
+    return tuple(sorted(_known(), key=lambda n: (-len(n), n)))
+
+
 def _division_of(code: str, year: int | None) -> Division | None:
-    picked = _pick([d for d in divisions() if d.code == code], year)
+    picked = _pick(_by_code().get(code, ()), year)
     return picked[0] if picked else None
 
 
@@ -306,7 +319,7 @@ def resolve(
         return replace(out, place_source="national" if k["level"] == "state_council" else None)
     if name in spec()["state_council"]:
         return replace(base, kind=kind_of(name), level="state_council", place_source="national")
-    for kname in sorted(known, key=len, reverse=True):  # a body of a known zone
+    for kname in _known_longest_first():  # a body of a known zone
         k = known[kname]
         if name.startswith(kname) and k.get("area_code") and len(name) > len(kname):
             body = _expand(name[len(kname) :], defined)

@@ -170,29 +170,36 @@ def issuer_of(
     """(the issuer, where it was read): from the title, a crawler header (发布机构), the
     signature at the end, the opening sentence, the provenance, in that order — the first that
     is placed, else the first printed; when none is printed, the place the text speaks for."""
-    home = _place_in_text(text)
-    printed: list[tuple[str, str]] = []
-    if title and (t := _issuer_in_title(title)):
-        printed.append(("title", t))
-    if header.get("issuer"):
-        printed.append(("header", header["issuer"]))
-    if sig := signature_of(text, year):
-        printed.append(("signature", sig))
-    if op := opening_of(text, year, home):
-        printed.append(("opening", op))
-    if provenance.get("issuer"):
-        printed.append(("provenance", str(provenance["issuer"])))
     context = fold_text(text)
     defined = defined_short_forms(text, year)
-    found = [
-        (src, issuers.resolve(p, year, context=context, defined=defined, home=home))
-        for src, p in printed
-    ]
-    for src, r in found:
-        if r.area_code or r.place_source == "national":
-            return r, src
+    found: list[tuple[str, issuers.Issuer]] = []
+    home: str | None = None
+    for attempt in (1, 2):  # the report's own place is looked for only when needed (市科委)
+        if attempt == 2:
+            home = _place_in_text(text)
+            if home is None:
+                break
+        printed: list[tuple[str, str]] = []
+        if title and (t := _issuer_in_title(title)):
+            printed.append(("title", t))
+        if header.get("issuer"):
+            printed.append(("header", header["issuer"]))
+        if sig := signature_of(text, year):
+            printed.append(("signature", sig))
+        if op := opening_of(text, year, home):
+            printed.append(("opening", op))
+        if provenance.get("issuer"):
+            printed.append(("provenance", str(provenance["issuer"])))
+        found = [
+            (src, issuers.resolve(p, year, context=context, defined=defined, home=home))
+            for src, p in printed
+        ]
+        for src, r in found:
+            if r.area_code or r.place_source == "national":
+                return r, src
     if found:
         return found[0][1], found[0][0]
+    home = home or _place_in_text(text)
     if home is None:
         return None, None
     r = issuers.resolve(home + formats.layout()["government_suffix"], year, context=context)
