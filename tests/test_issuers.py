@@ -8,6 +8,7 @@ expected name, kind, level, division code as of the year, today's code, place_so
 from __future__ import annotations
 
 import csv
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -15,7 +16,9 @@ import pytest
 
 from ogi import acquire
 from ogi.build import build, parse_file
+from ogi.check import run_checks
 from ogi.extract import extract
+from ogi.parse import parse
 from ogi.parse.issuers import issuer_id, issuer_note, resolve
 from ogi.parse.metadata import issuer_of, opening_of, signature_of
 
@@ -266,3 +269,27 @@ def test_every_real_report_lands_in_issuers(tmp_path: Path) -> None:
     assert not result.partial
     names = {r.split(",")[1] for r in _issuers_csv(tmp_path / "out").splitlines()[1:]}
     assert names == {v[0] for v in REAL_ISSUERS.values()}
+
+
+def test_unplaced_issuer_is_a_check_of_the_report() -> None:
+    """The seed with a title naming a body of no division: the issuer is kept as printed,
+    unplaced, without an id, and the report's checks say why."""
+    seed = (Path(__file__).parents[1] / "data" / "raw" / "000_6fcf304d54296c97.txt").read_bytes()
+    data = "某某县人民政府2018年度政府信息公开工作年度报告\n".encode() + seed
+    source = acquire.Source("x", "unplaced.txt", data, hashlib.sha256(data).hexdigest())
+    parsed = parse(extract(source))
+    r = parsed.report
+    assert (r["issuer"], r["issuer_source"], r["issuer_kind"], r["area_code"], r["issuer_id"]) == (
+        "某某县人民政府",
+        "title",
+        "government",
+        None,
+        None,
+    )
+    notes = [n for n in run_checks(parsed) if n["check"] == "issuer.place"]
+    assert [(n["subject"], n["status"], n["severity"]) for n in notes] == [
+        ("issuer", "not_assessable", "warning")
+    ]
+    assert notes[0]["message"] == (
+        "issuer “某某县人民政府”: “某某县人民政府” names no division; it is left unplaced."
+    )

@@ -463,15 +463,16 @@ def issuer_note(r: Issuer | None) -> dict[str, Any] | None:
     that name; ambiguous: several, listed)."""
     if r is None or r.problem is None:
         return None
+    who = f"issuer “{r.name}”" + (f" (printed “{r.printed}”)" if r.printed != r.name else "")
     if r.candidates:
         status = "ambiguous"
         message = (
-            f"issuer “{r.name}” (printed “{r.printed}”): {r.problem} "
-            f"({', '.join(r.candidates)}) and the report does not tell which; it is left unplaced."
+            f"{who}: {r.problem} ({', '.join(r.candidates)}) and the report does not tell "
+            "which; it is left unplaced."
         )
     else:
         status = "not_assessable"
-        message = f"issuer “{r.name}” (printed “{r.printed}”): {r.problem}; it is left unplaced."
+        message = f"{who}: {r.problem}; it is left unplaced."
     return {
         "check": "issuer.place",
         "subject": "issuer",
