@@ -17,6 +17,7 @@ import pytest
 from ogi import acquire
 from ogi.build import build, parse_file
 from ogi.check import run_checks
+from ogi.check.cross_year import check_cross_year
 from ogi.extract import extract
 from ogi.parse import parse
 from ogi.parse.issuers import issuer_id, issuer_note, resolve
@@ -293,3 +294,19 @@ def test_unplaced_issuer_is_a_check_of_the_report() -> None:
     assert notes[0]["message"] == (
         "issuer “某某县人民政府”: “某某县人民政府” names no division; it is left unplaced."
     )
+
+
+def test_cross_year_compares_one_body_not_one_name() -> None:
+    """Two reports printed 鼓楼区人民政府, one placed in 南京市 and one in 福州市 (each text names
+    its city), are two bodies: their carried requests are not compared."""
+    nanjing = issuer_id(resolve("南京市鼓楼区人民政府", 2020))
+    fuzhou = issuer_id(resolve("福州市鼓楼区人民政府", 2021))
+    rec = {"issuer": "鼓楼区人民政府", "carried_in": 1, "carried_over": 2, "start": 0}
+    apart = [
+        {**rec, "report_id": "a", "body": nanjing, "year": 2020},
+        {**rec, "report_id": "b", "body": fuzhou, "year": 2021},
+    ]
+    assert check_cross_year(apart) == []
+    same = [{**r, "body": fuzhou} for r in apart]
+    (row,) = check_cross_year(same)
+    assert (row["report_id"], row["subject"], row["status"]) == ("b", "2020→2021", "fail")
