@@ -21,7 +21,7 @@ from pathlib import Path
 FIRST = 2008  # the first year of reports (政府信息公开条例 in force from 2008-05-01)
 TODAY = 2025
 PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
-SUFFIX = re.compile(r"(自治县|自治旗|特区|林区|新区|县|区|市|旗)$")
+SUFFIX = re.compile(r"(自治县|自治旗|特区|新区|县|区|市|旗)$")
 
 
 def _revision(path: Path) -> dict[str, str]:
@@ -62,7 +62,7 @@ def today_code(code: str, name: str, today: dict[str, str]) -> str:
     """Today's code of a division: the same code when it is still in force (a renaming such as
     襄樊市 → 襄阳市 keeps it), else the one division of today with the same stem (洪泽县 →
     洪泽区) in the same prefecture, else in the same province, else the one of the same
-    prefecture whose stem begins with it; empty when none or several."""
+    prefecture (else province) whose stem begins with it; empty when none or several."""
     if code in today:
         return code
     if code.endswith("0000"):
@@ -75,12 +75,18 @@ def today_code(code: str, name: str, today: dict[str, str]) -> str:
         if hits:
             return ""
     # a county that became a city or district under a longer name (蓟县 → 蓟州区, 滦县 → 滦州市)
-    hits = [
-        c
-        for c, n in today.items()
-        if c.startswith(code[:4]) and not c.endswith("00") and _stem(n).startswith(_stem(name))
-    ]
-    return hits[0] if len(hits) == 1 else ""
+    # … in the same prefecture, else the same province (蓟县 120225 → 蓟州区 120119)
+    for prefix in (code[:4], code[:2]):
+        hits = [
+            c
+            for c, n in today.items()
+            if c.startswith(prefix) and not c.endswith("00") and _stem(n).startswith(_stem(name))
+        ]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            return ""
+    return ""
 
 
 def main(root: Path) -> None:
