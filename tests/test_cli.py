@@ -254,7 +254,7 @@ def test_build_rejects_bad_file_in_a_folder(tmp_path: Path) -> None:
     result = ogi("build", folder, "--out", out)
     assert result.exit_code == 3
     assert result.stderr == f"ogi: rejected: {folder / 'zz-empty.txt'}: {EMPTY}\n"
-    assert result.stdout.startswith(f"built 1 report(s) into {out}: 1 reports, ")
+    assert result.stdout.startswith(f"built 1 report(s) into {out}: 1 issuers, 1 reports, ")
     assert result.stdout.endswith(
         "; 1 failing check(s) (see the checks table); 1 file(s) rejected (see the rejects table)\n"
     )
@@ -830,7 +830,7 @@ def test_same_file_named_twice_counts_once(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = ogi("build", SEED, RAW, SEED.parent / ".." / "raw" / SEED.name, "--out", out)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"built 1 report(s) into {out}: 1 reports, ")
+    assert result.stdout.startswith(f"built 1 report(s) into {out}: 1 issuers, 1 reports, ")
     assert (out / "datapackage.json").is_file()
 
 

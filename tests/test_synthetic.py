@@ -83,6 +83,14 @@ def test_metadata_and_summary_follow_the_text(results) -> None:
             syn.year,
             syn.generation,
         ), syn.name
+        # the title carries the full name: the place columns follow it (as of the year)
+        assert (rep["issuer_kind"], rep["issuer_level"], rep["place_source"]) == (
+            "government",
+            "county",
+            "name",
+        ), syn.name
+        assert rep["city"] + rep["county"] + "人民政府" == syn.issuer, syn.name
+        assert rep["area_code"] and rep["issuer_id"], syn.name
         row = summarise(parsed)
         if syn.generation == 1:
             key = (

@@ -17,12 +17,14 @@ import orjson
 
 from .. import package
 from ..package import schema
+from ..parse.issuers import issuer_rows
 from ..serve.metadata import write_metadata
 from . import manifest, publish
 from .chunk import Chunk
 from .plan import Item
 
-WHOLE = ("indicators", "rejects")  # resources written whole (not from the reports)
+# resources written whole (not from the reports' rows; issuers from their manifest records)
+WHOLE = ("issuers", "indicators", "rejects")
 CODE_ONLY = ("indicators",)  # resources only the code decides
 
 
@@ -152,6 +154,8 @@ def _copy_range(src: BinaryIO, dst: BinaryIO, offset: int, length: int) -> None:
 def _whole_rows(name: str, m: manifest.Manifest) -> list[list[str]]:
     if name == "indicators":
         return package.texts(name, package.indicator_rows())
+    if name == "issuers":
+        return package.texts(name, issuer_rows(r.body for r in m.reports))
     rows = [
         {
             "reject_no": no,

@@ -41,6 +41,7 @@ from ..extract import extract
 from ..package import schema
 from ..package.report_check import check_report, compiled_tables
 from ..parse import Parsed, parse
+from ..parse.issuers import issuer_record
 from ..store.tables import create_shard, insert_shard_rows
 from ..summarise import summarise
 
@@ -76,6 +77,7 @@ class Outcome:
     failing: int = 0
     dates: list[str] = field(default_factory=list)
     carried: dict[str, Any] | None = None  # what the cross-year rule needs of it
+    body: dict[str, Any] | None = None  # its issuer, for the issuers resource
     reject: tuple[str, str] | None = None  # (problem, remedy)
 
 
@@ -145,6 +147,7 @@ def _outcome(pos: int, path: str) -> tuple[Outcome, dict[str, list[list[str]]] |
     out.failing = sum(1 for row in cells["checks"] if row[status] == "fail")
     out.dates = [d for d in (source.provenance.get("retrieved"), report.get("published")) if d]
     out.carried = carried(parsed)
+    out.body = issuer_record(report)
     return out, cells
 
 

@@ -73,6 +73,7 @@ class Report:
     sizes: dict[str, int]
     dates: list[str] = field(default_factory=list)
     carried: dict[str, Any] | None = None  # what the cross-year rule compares
+    body: dict[str, Any] | None = None  # its issuer, for the issuers resource
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import acquire, package
 from ..errors import OgiError
 from ..package import schema
+from ..parse.issuers import issuer_rows
 from ..store import load
 from . import manifest, plan, publish, update, workers
 from .assemble import copy_all, write_package
@@ -190,4 +191,5 @@ def row_counts(m: manifest.Manifest) -> dict[str, int]:
     counts["checks"] += len(m.across)
     counts["indicators"] = len(package.indicator_rows())
     counts["rejects"] = len(m.rejects)
+    counts["issuers"] = len(issuer_rows(r.body for r in m.reports))
     return {res["name"]: counts[res["name"]] for res in schema.resources()}

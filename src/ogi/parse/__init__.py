@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import InputError
 from ..extract import Document
 from . import citations, cues, figures, metadata, outline, stream, tables, template
+from .issuers import issuer_columns, issuer_note
 from .lines import (
     LineNumbers,
     Sentences,
@@ -89,8 +90,7 @@ def _parse(doc: Document) -> Parsed:
             "names no report year (no 2016年度 in a title, table header or text)",
             "check that it is an annual report; add the year to its title line",
         )
-    issuer, issuer_source, place_name = metadata.issuer_of(title, doc.header, body)
-    where = metadata.place(place_name) if place_name else metadata.place("")
+    who, issuer_source = metadata.issuer_of(title, doc.header, body, src.provenance, year)
     if generation is None:
         generation = metadata.generation_of(body, year)
     report = {
@@ -101,9 +101,7 @@ def _parse(doc: Document) -> Parsed:
         "encoding": doc.encoding,
         "form": doc.form,
         "title": title,
-        "issuer": issuer,
-        "issuer_source": issuer_source,
-        **where,
+        **issuer_columns(who, issuer_source),
         "year": year,
         "generation": generation,
         "table_family": found[0].family if found else None,
@@ -147,6 +145,8 @@ def _parse(doc: Document) -> Parsed:
             sentence=text[s:e].strip(),
         )
 
+    if (note := issuer_note(who)) is not None:
+        notes.append(note)
     statistics = [cell for t in found for cell in t.cells]
     if any(c["line"] is None for c in statistics):
         numbers = LineNumbers(text)
