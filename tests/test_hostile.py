@@ -89,3 +89,82 @@ def test_odd_characters_in_names_and_text_round_trip_through_a_build(tmp_path: P
     assert db.execute("select source_file from rejects").fetchall() == [(f"empty{ODD}.txt",)]
     assert db.execute("select count(*) from statistics").fetchone()[0] > 0
     db.close()
+
+
+def _seed_copy(path: Path, n: int) -> None:
+    """A good report of its own bytes (the seed with a line added)."""
+    path.write_text(SEED_TEXT + f"\n附{n}\n", encoding="utf-8")
+
+
+def test_odd_files_in_a_folder_are_rejected_with_their_reason(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _seed_copy(raw / "good.txt", 0)
+    os.symlink("loop-b.txt", raw / "loop-a.txt")
+    os.symlink("loop-a.txt", raw / "loop-b.txt")
+    os.symlink("gone.txt", raw / "dangling.txt")
+    os.mkfifo(raw / "fifo.txt")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(raw / "sock.txt"))
+    try:
+        result = CliRunner().invoke(main, ["build", str(raw), "--out", str(tmp_path / "out")])
+    finally:
+        sock.close()
+    loop = "is a symbolic link that leads back to itself (a link loop); point the link at the report file, or remove it"
+    # (inputs are in the order of the names they resolve to)
+    assert (result.exit_code, sorted(result.stderr.splitlines())) == (
+        3,
+        [
+            f"ogi: rejected: {raw / 'dangling.txt'}: is a symbolic link to nothing (gone.txt does "
+            "not exist); point the link at the report file, or remove it",
+            f"ogi: rejected: {raw / 'fifo.txt'}: is not a regular file (a named pipe (FIFO)); "
+            "give the report as a file",
+            f"ogi: rejected: {raw / 'loop-a.txt'}: {loop}",
+            f"ogi: rejected: {raw / 'loop-b.txt'}: {loop}",
+            f"ogi: rejected: {raw / 'sock.txt'}: is not a regular file (a socket); "
+            "give the report as a file",
+        ],
+    )
+    assert result.stdout.startswith(f"built 1 report(s) into {tmp_path / 'out'}: ")
+
+
+SIDECARS = {
+    '{"url": 42}': 'field "url" is 42, not text',
+    '{"title": ["a"]}': 'field "title" is ["a"], not text',
+    '{"retrieved": "2020-13-45"}': 'field "retrieved" is "2020-13-45", not a date (YYYY-MM-DD)',
+    '{"published": "2024-02-30"}': 'field "published" is "2024-02-30", not a date (YYYY-MM-DD)',
+    '["a"]': "is a list, not a JSON object of fields",
+    "null": "is null, not a JSON object of fields",
+    '"a string"': "is a string, not a JSON object of fields",
+    "42": "is a number, not a JSON object of fields",
+}
+
+
+@pytest.mark.parametrize("sidecar", SIDECARS)
+def test_a_malformed_provenance_rejects_its_report_naming_the_field(
+    tmp_path: Path, sidecar: str
+) -> None:
+    path = tmp_path / "r.txt"
+    _seed_copy(path, 1)
+    (tmp_path / "r.txt.provenance.json").write_text(sidecar)
+    with pytest.raises(InputError) as e:
+        acquire.read_source(path)
+    assert str(e.value) == f"{path}.provenance.json: {SIDECARS[sidecar]}; fix or remove it"
+
+
+def test_a_batch_with_malformed_provenance_publishes_the_rest(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _seed_copy(raw / "good.txt", 0)
+    for i, sidecar in enumerate(SIDECARS):
+        _seed_copy(raw / f"p{i}.txt", i + 1)
+        (raw / f"p{i}.txt.provenance.json").write_text(sidecar)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(raw), "--out", str(out)])
+    assert (result.exit_code, "Traceback" in result.output) == (3, False)
+    assert result.stderr.splitlines() == [
+        f"ogi: rejected: {raw / f'p{i}.txt'}.provenance.json: {problem}; fix or remove it"
+        for i, problem in enumerate(SIDECARS.values())
+    ]
+    assert frictionless.Package(str(out / "datapackage.json")).validate().valid
+    assert json.loads((out / "datapackage.json").read_text())["sources"][0]["title"] == "good.txt"
