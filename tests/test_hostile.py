@@ -168,3 +168,27 @@ def test_a_batch_with_malformed_provenance_publishes_the_rest(tmp_path: Path) ->
     ]
     assert frictionless.Package(str(out / "datapackage.json")).validate().valid
     assert json.loads((out / "datapackage.json").read_text())["sources"][0]["title"] == "good.txt"
+
+
+def test_a_descriptor_frictionless_rejects_is_never_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows are checked by the fast validator; the descriptor is checked too: a source
+    entry frictionless rejects (here made so by a broken package writer) stops the build with
+    one line, and nothing is published."""
+    from ogi import package
+
+    entry = package.source_entry
+    monkeypatch.setattr(package, "source_entry", lambda src: {**entry(src), "title": ["a"]})
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _seed_copy(raw / "good.txt", 0)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(raw), "--out", str(out)])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "ogi: error: the built package is invalid (1 problems), first: The data package has an "
+        "error: ['a'] is not of type 'string' at property 'sources/0/title'; nothing was "
+        "published — please report this as a bug\n",
+    )
+    assert not (out / "datapackage.json").exists()

@@ -510,6 +510,18 @@ def _raise_errors(dp: Path) -> None:
         raise load.InvalidPackage(problems)
 
 
+def _check_descriptor(dp: Path) -> None:
+    """Raise InvalidPackage with the errors frictionless finds in the descriptor itself (its
+    sources, titles, schemas): the rows are checked by :mod:`ogi.fastcheck`, the descriptor
+    here, so that no package frictionless rejects is published."""
+    import frictionless
+
+    descriptor = orjson.loads(dp.read_bytes())
+    problems = [e.message for e in frictionless.Package.metadata_validate(descriptor)]
+    if problems:
+        raise load.InvalidPackage(problems)
+
+
 def _timed_check(root: Path) -> tuple[bool, float]:
     """(no error in the rows of the staged package, seconds it took to tell): run aside
     while a full build loads the database."""
@@ -638,6 +650,7 @@ def _build(
             files, stamp, csvs = _write_package(staging, items, chunks, m, previous, out)
         dp = staging / "datapackage.json"
         try:
+            _check_descriptor(dp)
             if previous is None:  # validation and loading at once, on the two cores
                 with _timed(seconds, "package"):
                     _copy_all(csvs)
