@@ -192,3 +192,28 @@ def test_a_descriptor_frictionless_rejects_is_never_published(
         "published — please report this as a bug\n",
     )
     assert not (out / "datapackage.json").exists()
+
+
+def test_numbers_longer_than_any_value_do_not_stop_the_build(tmp_path: Path) -> None:
+    """A 20-digit number in the prose, in a 文号 and in a table cell: the reports are built;
+    the prose number is no figure, the 文号 no citation, the cell is left empty (ambiguous)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    big = "12345678901234567890"
+    (raw / "prose.txt").write_text(SEED_TEXT.replace("一、", f"一、共受理申请{big}件。", 1))
+    (raw / "cite.txt").write_text(
+        SEED_TEXT.replace("一、", f"一、依据《某规定》（闽政〔2019〕{big}号）。", 1)
+    )
+    (raw / "cell.txt").write_text(SEED_TEXT.replace("\n1630 |\n20080 |\n其中", f"\n{big} |\n20080 |\n其中", 1))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(raw), "--out", str(out)])
+    assert (result.exit_code, result.stderr) == (0, "")
+    db = sqlite3.connect(out / "build" / "ogi.db")
+    assert db.execute(
+        "select source_file, value, value_status from statistics join reports using (report_id)"
+        " where value_text = ?",
+        (big,),
+    ).fetchall() == [("cell.txt", None, "ambiguous")]
+    assert db.execute("select count(*) from figures where value_text like ?", (f"%{big}%",)).fetchone() == (0,)
+    assert db.execute("select count(*) from citations where text like ?", (f"%{big}%",)).fetchone() == (0,)
+    db.close()
