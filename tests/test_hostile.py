@@ -217,3 +217,30 @@ def test_numbers_longer_than_any_value_do_not_stop_the_build(tmp_path: Path) -> 
     assert db.execute("select count(*) from figures where value_text like ?", (f"%{big}%",)).fetchone() == (0,)
     assert db.execute("select count(*) from citations where text like ?", (f"%{big}%",)).fetchone() == (0,)
     db.close()
+
+
+def test_a_date_that_does_not_exist_in_the_header_is_left_empty_with_a_check(
+    tmp_path: Path,
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "r.txt").write_text(
+        "标题: 福州市晋安区人民政府2018年政府信息公开工作年度报告\n发布时间: 2024-02-30 10:00\n"
+        "=== 正文 ===\n" + SEED_TEXT
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(raw), "--out", str(out)])
+    assert (result.exit_code, result.stderr) == (0, "")
+    db = sqlite3.connect(out / "build" / "ogi.db")
+    assert db.execute("select published from reports").fetchall() == [(None,)]
+    assert db.execute(
+        "select status, severity, message from checks where [check] = 'published_date'"
+    ).fetchall() == [
+        (
+            "fail",
+            "warning",
+            "The publication date printed in the header, “2024-02-30 10:00”, is not a date that "
+            "exists; the report's published date is left empty.",
+        )
+    ]
+    db.close()
