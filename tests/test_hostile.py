@@ -244,3 +244,40 @@ def test_a_date_that_does_not_exist_in_the_header_is_left_empty_with_a_check(
         )
     ]
     db.close()
+
+
+def _nested(html: bytes, depth: int) -> bytes:
+    """A page with its body wrapped in ``depth`` divs."""
+    head, _, rest = html.partition(b"<body>")
+    body, _, tail = rest.rpartition(b"</body>")
+    return head + b"<body>" + b"<div>" * depth + body + b"</div>" * depth + b"</body>" + tail
+
+
+def test_a_deeply_nested_page_is_read_whole_or_rejected_saying_why(tmp_path: Path) -> None:
+    from ogi.synth import corpus
+
+    page = corpus(1, seed=3, forms=("html",))[0].data
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "flat.html").write_bytes(page)
+    (raw / "deep.html").write_bytes(_nested(page, 300))
+    (raw / "deeper.html").write_bytes(_nested(page, 3000))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(raw), "--out", str(out)])
+    assert (result.exit_code, result.stderr) == (
+        3,
+        f"ogi: rejected: {raw / 'deeper.html'}: is a web page that nests its elements more than "
+        "2048 deep, more than can be read whole; save the report's page again, or give it as "
+        "text\n",
+    )
+    db = sqlite3.connect(out / "build" / "ogi.db")
+    by_file = dict(
+        db.execute(
+            "select source_file, group_concat(value_text, ',') from (select source_file, "
+            "value_text from statistics join reports using (report_id) order by row, [column])"
+            " group by source_file"
+        ).fetchall()
+    )
+    db.close()
+    assert set(by_file) == {"flat.html", "deep.html"}
+    assert by_file["deep.html"] == by_file["flat.html"] and by_file["flat.html"]

@@ -168,9 +168,16 @@ def extract(source: Source) -> Document:
         text, encoding = decode(source)
         form = "text"
         if _HTML.match(text[:4096]):
-            from .html import html_to_text
+            from .html import TooDeep, html_to_text
 
-            text, form = html_to_text(text), "html"
+            try:
+                text, form = html_to_text(text), "html"
+            except TooDeep as e:
+                raise InputError(
+                    source.path,
+                    f"is a web page that {e}, more than can be read whole",
+                    "save the report's page again, or give it as text",
+                ) from None
     if len(_CONTROL.findall(text)) > 8:
         raise InputError(
             source.path,
