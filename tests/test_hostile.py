@@ -281,3 +281,64 @@ def test_a_deeply_nested_page_is_read_whole_or_rejected_saying_why(tmp_path: Pat
     db.close()
     assert set(by_file) == {"flat.html", "deep.html"}
     assert by_file["deep.html"] == by_file["flat.html"] and by_file["flat.html"]
+
+
+def test_encrypted_pdf_utf16_without_bom_and_nul_bytes(tmp_path: Path) -> None:
+    """An encrypted PDF is called encrypted; UTF-16 text without its byte-order mark is read
+    (either byte order); a good report holding a NUL byte is read, the NUL noted in a check."""
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    pdf = canvas.Canvas(str(raw / "locked.pdf"), encrypt=pdfencrypt.StandardEncryption("pw"))
+    pdf.drawString(100, 700, "2018年政府信息公开工作年度报告")
+    pdf.save()
+    (raw / "le.txt").write_bytes(SEED_TEXT.encode("utf-16-le"))
+    (raw / "be.txt").write_bytes((SEED_TEXT + "\n附\n").encode("utf-16-be"))
+    nul = SEED_TEXT.encode().replace("一、".encode(), "一、\x00".encode(), 1)
+    (raw / "nul.txt").write_bytes(nul)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(raw), "--out", str(out)])
+    assert (result.exit_code, result.stderr) == (
+        3,
+        f"ogi: rejected: {raw / 'locked.pdf'}: is an encrypted PDF that opens only with a "
+        "password; get a copy without a password (or remove it with the password: qpdf "
+        "--decrypt), then build again\n",
+    )
+    db = sqlite3.connect(out / "build" / "ogi.db")
+    rows = db.execute(
+        "select source_file, encoding, chars, (select count(*) from statistics s where "
+        "s.report_id = r.report_id and value is not null) from reports r order by source_file"
+    ).fetchall()
+    n = len(SEED_TEXT)
+    assert rows == [
+        ("be.txt", "utf_16_be", n + 3, 30),
+        ("le.txt", "utf_16_le", n, 30),
+        ("nul.txt", "utf-8", n, 30),
+    ]
+    assert db.execute(
+        "select source_file, status, observed, message from checks join reports using "
+        "(report_id) where [check] = 'nul_bytes'"
+    ).fetchall() == [
+        (
+            "nul.txt",
+            "fail",
+            1,
+            f"The file holds 1 NUL byte(s), which no text holds (the first at byte offset "
+            f"{nul.index(0)}); they were left out and the rest read as text.",
+        )
+    ]
+    db.close()
+
+
+def test_random_bytes_are_not_taken_for_utf16_or_text_with_nuls() -> None:
+    import random
+
+    from ogi.acquire import Source
+    from ogi.extract import extract
+
+    for n in range(50):
+        data = random.Random(n).randbytes(2000) + b"\x00"
+        with pytest.raises(InputError, match="is a binary file, not a text report"):
+            extract(Source("r.bin", "r.bin", data[n % 2 :], "0" * 64))

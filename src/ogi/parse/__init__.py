@@ -77,6 +77,7 @@ def _parse(doc: Document) -> Parsed:
     generation = 1 if found else template.detect_generation(fold_text(body))
     if generation in (2, 3):
         found, notes = template.read_template_tables(text, rid, generation, doc.body_start)
+    notes = [*doc.notes, *notes]  # what reading the file found (NUL bytes left out)
     blocks = [
         (b[0].start, b[-1].end) for b in tables.pipe_blocks(split_lines(text, doc.body_start))
     ] + [(t.start, t.end) for t in found]
