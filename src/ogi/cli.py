@@ -138,15 +138,45 @@ def build(
 def parse(file: Path) -> None:
     """Parse one report FILE and print it as JSON (report, sections, statistics, figures,
     citations, checks, summary)."""
+    from .workers import Aside
+
+    # parsed in a process of its own, with the memory limit of a build's workers: a file
+    # that eats the memory (a PDF bomb) is stopped there, not by the machine running dry
+    parsing = Aside(_parse_limited, file)
+    try:
+        ok, text = parsing.result()
+    except OgiError:
+        raise OgiError(f"{file}: stopped the parser (out of memory?); {_REMEDY}") from None
+    if not ok:
+        raise OgiError(text)
+    click.echo(text)
+
+
+_REMEDY = "check that it is an OGI annual report; if it is, please report this as a bug"
+
+
+def _parse_limited(file: Path) -> tuple[bool, str]:
+    """(True, the report as JSON) or (False, why it cannot be read), parsed under the memory
+    limit of a build's workers."""
     from .check import run_checks
     from .chunk import parse_file
     from .summarise import summarise
+    from .workers import MEMORY_LIMIT, limit_memory
 
-    _, parsed = parse_file(file)
-    out = parsed.as_dict()
-    out["checks"] = run_checks(parsed)
-    out["summary"] = summarise(parsed)
-    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    limit_memory(MEMORY_LIMIT)
+    try:
+        _, parsed = parse_file(file)
+        out = parsed.as_dict()
+        out["checks"] = run_checks(parsed)
+        out["summary"] = summarise(parsed)
+        return True, json.dumps(out, ensure_ascii=False, indent=2)
+    except OgiError as e:
+        return False, str(e)
+    except MemoryError:
+        return False, (
+            f"{file}: needs more than {MEMORY_LIMIT >> 20} MB of memory to parse, the limit "
+            f"of a build's parsing processes; {_REMEDY}"
+        )
 
 
 @main.command()
