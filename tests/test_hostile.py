@@ -38,7 +38,9 @@ def test_any_text_round_trips_through_the_csv(rows: list[list[str]]) -> None:
     assert list(csv.reader(io.StringIO(text, newline=""))) == rows
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(TEXT, min_size=1, max_size=3))
 def test_any_text_round_trips_through_frictionless(tmp_path: Path, cells: list[str]) -> None:
     rows = [[str(i), c] for i, c in enumerate(cells)]
@@ -51,7 +53,9 @@ def test_any_text_round_trips_through_frictionless(tmp_path: Path, cells: list[s
             "format": "csv",
             "encoding": "utf-8",
             "dialect": {"lineTerminator": "\n", "quoteChar": '"', "doubleQuote": True},
-            "schema": {"fields": [{"name": "n", "type": "integer"}, {"name": "text", "type": "string"}]},
+            "schema": {
+                "fields": [{"name": "n", "type": "integer"}, {"name": "text", "type": "string"}]
+            },
         },
         basepath=str(tmp_path),
     )
@@ -204,7 +208,9 @@ def test_numbers_longer_than_any_value_do_not_stop_the_build(tmp_path: Path) -> 
     (raw / "cite.txt").write_text(
         SEED_TEXT.replace("一、", f"一、依据《某规定》（闽政〔2019〕{big}号）。", 1)
     )
-    (raw / "cell.txt").write_text(SEED_TEXT.replace("\n1630 |\n20080 |\n其中", f"\n{big} |\n20080 |\n其中", 1))
+    (raw / "cell.txt").write_text(
+        SEED_TEXT.replace("\n1630 |\n20080 |\n其中", f"\n{big} |\n20080 |\n其中", 1)
+    )
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["build", str(raw), "--out", str(out)])
     assert (result.exit_code, result.stderr) == (0, "")
@@ -214,8 +220,12 @@ def test_numbers_longer_than_any_value_do_not_stop_the_build(tmp_path: Path) -> 
         " where value_text = ?",
         (big,),
     ).fetchall() == [("cell.txt", None, "ambiguous")]
-    assert db.execute("select count(*) from figures where value_text like ?", (f"%{big}%",)).fetchone() == (0,)
-    assert db.execute("select count(*) from citations where text like ?", (f"%{big}%",)).fetchone() == (0,)
+    assert db.execute(
+        "select count(*) from figures where value_text like ?", (f"%{big}%",)
+    ).fetchone() == (0,)
+    assert db.execute(
+        "select count(*) from citations where text like ?", (f"%{big}%",)
+    ).fetchone() == (0,)
     db.close()
 
 

@@ -285,9 +285,9 @@ def read_source(path: Path) -> Source:
             raise InputError(
                 str(prov_path), f"is not valid JSON ({e})", "fix or remove it"
             ) from None
-        problem = provenance_problem(provenance)
-        if problem:
-            raise InputError(str(prov_path), problem, "fix or remove it")
+        wrong = provenance_problem(provenance)
+        if wrong:
+            raise InputError(str(prov_path), wrong, "fix or remove it")
     sha256 = hashlib.sha256(data).hexdigest()
     recorded = provenance.get("sha256")
     if recorded and recorded != sha256:

@@ -16,8 +16,8 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from .lines import Budget, Spans, fold_text
 from .digits import MAX_DIGITS
+from .lines import Budget, Spans, fold_text
 from .outline import chinese_number
 
 
