@@ -37,7 +37,7 @@ from urllib.parse import urlencode
 
 from datasette.database import QueryInterrupted
 from datasette.utils import path_from_row_pks
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup
 
 from .. import schema
@@ -278,11 +278,19 @@ def _render_marked(text: str, marks: list[tuple[int, int, str]]) -> Markup:
     return Markup("").join(out)
 
 
+MAX_OFFSET = 2**63 - 1  # SQLite's largest integer
+
+
 def _int(value: str | None) -> int | None:
+    """An offset given in the query string (None when not given, or not a number); a number
+    that can be no offset (negative, or more than SQLite holds) is the request's mistake."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except ValueError:
         return None
+    if number is not None and not 0 <= number <= MAX_OFFSET:
+        raise BadRequest(f"偏移量超出范围 / no such offset: {value[:40]}")  # type: ignore[index]
+    return number
 
 
 async def _printed_at(db: Any, report_id: str, start: int) -> tuple[int | None, str | None]:
