@@ -382,3 +382,74 @@ def test_ogi_parse_has_the_memory_limit_of_a_build(
     )
     monkeypatch.undo()
     assert CliRunner().invoke(main, ["parse", str(SEED)]).exit_code == 0
+
+
+def test_a_batch_of_every_bad_input_publishes_every_good_report(tmp_path: Path) -> None:
+    """Every hostile input above in one folder, beside good reports: the build publishes all
+    the reports that can be read, rejects the rest with their reasons, exits 3 ("partial"),
+    and the package is valid for `ogi validate` and for frictionless."""
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    from ogi.synth import corpus
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    page = corpus(1, seed=3, forms=("html",))[0].data
+    big = "12345678901234567890"
+    good = {
+        "good.txt": SEED_TEXT,
+        f"a{ODD}name.txt": SEED_TEXT.replace("\n", "\r", 3) + "\n附1\n",
+        "odd-text.txt": SEED_TEXT.replace("主动公开", f"主动{ODD}公开", 1),
+        "big-number.txt": SEED_TEXT.replace("一、", f"一、共受理申请{big}件。", 1),
+        "bad-date.txt": "标题: 福州市晋安区人民政府2018年政府信息公开工作年度报告\n"
+        "发布时间: 2024-02-30\n=== 正文 ===\n" + SEED_TEXT,
+        "nul.txt": SEED_TEXT.replace("一、", "一、\x00", 1),
+    }
+    for name, text in good.items():
+        (raw / name).write_bytes(text.encode())
+    (raw / "utf16.txt").write_bytes((SEED_TEXT + "\n附2\n").encode("utf-16-le"))
+    (raw / "deep.html").write_bytes(_nested(page, 300))
+    reasons = {
+        f"empty{ODD}.txt": "is empty; give a report file with text in it",
+        "deeper.html": "is a web page that nests its elements more than 2048 deep, more than "
+        "can be read whole; save the report's page again, or give it as text",
+        "locked.pdf": "is an encrypted PDF that opens only with a password; get a copy without "
+        "a password (or remove it with the password: qpdf --decrypt), then build again",
+        "loop-a.txt": "is a symbolic link that leads back to itself (a link loop); point the "
+        "link at the report file, or remove it",
+        "dangling.txt": "is a symbolic link to nothing (gone.txt does not exist); point the "
+        "link at the report file, or remove it",
+        "fifo.txt": "is not a regular file (a named pipe (FIFO)); give the report as a file",
+        "sock.txt": "is not a regular file (a socket); give the report as a file",
+    }
+    (raw / f"empty{ODD}.txt").write_bytes(b"")
+    (raw / "deeper.html").write_bytes(_nested(page, 3000))
+    pdf = canvas.Canvas(str(raw / "locked.pdf"), encrypt=pdfencrypt.StandardEncryption("pw"))
+    pdf.drawString(100, 700, "report")
+    pdf.save()
+    os.symlink("loop-a.txt", raw / "loop-a.txt")
+    os.symlink("gone.txt", raw / "dangling.txt")
+    os.mkfifo(raw / "fifo.txt")
+    for i, (sidecar, problem) in enumerate(SIDECARS.items()):
+        _seed_copy(raw / f"p{i}.txt", 10 + i)
+        (raw / f"p{i}.txt.provenance.json").write_text(sidecar)
+        reasons[f"p{i}.txt"] = f"{problem}; fix or remove it"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(raw / "sock.txt"))
+    out = tmp_path / "out"
+    try:
+        result = CliRunner().invoke(main, ["build", str(raw), "--out", str(out)])
+    finally:
+        sock.close()
+    assert (result.exit_code, "Traceback" in result.output) == (3, False), result.output
+    assert result.stderr.count("ogi: rejected: ") == len(reasons)
+    with open(out / "data" / "rejects.csv", encoding="utf-8", newline="") as f:
+        rejects = {r["source_file"]: f"{r['problem']}; {r['remedy']}" for r in csv.DictReader(f)}
+    assert rejects == reasons
+    db = sqlite3.connect(out / "build" / "ogi.db")
+    built = dict(db.execute("select source_file, generation from reports").fetchall())
+    db.close()
+    assert sorted(built) == sorted([*good, "utf16.txt", "deep.html"])
+    assert CliRunner().invoke(main, ["validate", str(out)]).exit_code == 0
+    assert frictionless.Package(str(out / "datapackage.json")).validate().valid
