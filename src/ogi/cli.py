@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PARTIAL, OgiError
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PARTIAL, OgiError, one_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +31,7 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except OgiError as e:
-            click.echo(f"ogi: error: {e}", err=True)
+            click.echo(f"ogi: error: {one_line(str(e))}", err=True)
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo(
@@ -114,10 +114,10 @@ def build(
             )
     except BuildFailed as e:
         for rejected in e.rejected:
-            click.echo(f"ogi: rejected: {rejected}", err=True)
+            click.echo(f"ogi: rejected: {one_line(str(rejected))}", err=True)
         raise
     for rejected in result.rejected:
-        click.echo(f"ogi: rejected: {rejected}", err=True)
+        click.echo(f"ogi: rejected: {one_line(str(rejected))}", err=True)
     counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
     line = (
         f"built {result.reports} report(s) into {out}: {counts}; "
