@@ -231,3 +231,27 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+def test_the_site_serves_the_package_files_of_the_build_it_serves(tmp_path: Path) -> None:
+    """A rebuild into the folder a site serves publishes new files in place of the old: the
+    site goes on serving the database it opened and the CSV files of that same build (it
+    opened them with the database), not the new CSVs beside an old database."""
+    from conftest import SEED
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / SEED.name).write_bytes(SEED.read_bytes())
+    out = tmp_path / "out"
+    ogi = _ogi_executable()
+    assert subprocess.run([ogi, "build", str(raw), "--out", str(out)]).returncode == 0
+    before = (out / "data" / "reports.csv").read_bytes()
+    with serving(out, tmp_path, "--workers", "1") as base:
+        assert _get(f"{base}/-/package/reports.csv")[2] == before
+        (raw / "second.txt").write_text(SEED.read_text(encoding="utf-8") + "\n附\n")
+        assert subprocess.run([ogi, "build", str(raw), "--out", str(out)]).returncode == 0
+        after = (out / "data" / "reports.csv").read_bytes()
+        assert after != before
+        assert _get(f"{base}/-/package/reports.csv")[2] == before
+        rows = json.loads(_get(f"{base}/ogi/reports.json?_shape=array&_nocache=1")[2])
+        assert len(rows) == 1

@@ -25,7 +25,7 @@ from datasette.app import Datasette
 
 from .. import publish, schema
 from ..errors import OgiError
-from . import cache, guard, processes
+from . import cache, guard, pages, processes
 from .metadata import site
 from .views import views
 
@@ -141,6 +141,7 @@ def _open_now(ds: Datasette, db: Path) -> None:
     thread.start()
     thread.join()
     guard.open_aside(database)  # and the connection for the SQL clients write
+    pages.open_package_files(ds)  # and the package's files of the same build
 
 
 # How :func:`serve` tells its worker processes what to serve (uvicorn starts each worker
