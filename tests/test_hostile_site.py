@@ -101,7 +101,7 @@ def test_hostile_sql_holds_up_no_page_and_no_worker_exceeds_its_memory(
         results: dict[int, tuple[int, dict[str, Any]]] = {}
 
         def hostile(i: int) -> None:
-            status, _, body = _get(_sql_url(base, SLOW, 100 + i), timeout=120)
+            status, _, body = _get(_sql_url(base, SLOW, 100 + i), timeout=300)
             results[i] = (status, json.loads(body))
 
         threads = [threading.Thread(target=hostile, args=(i,)) for i in range(4)]
@@ -109,11 +109,13 @@ def test_hostile_sql_holds_up_no_page_and_no_worker_exceeds_its_memory(
             t.start()
         time.sleep(0.5)  # let them reach the workers
         # while they run: a cached page, the home page and a page of the site's own queries
+        # (a generous timeout: the machine may be busy; the point is that they answer at all
+        # while the hostile queries still run, which a worker frozen by them could not)
         for page in (cached, f"{base}/?fresh=1", f"{base}/ogi/checks?_sort=check"):
-            assert _get(page, timeout=30)[0] == 200, page
+            assert _get(page, timeout=90)[0] == 200, page
             assert all(t.is_alive() for t in threads), "the hostile queries ended too soon to tell"
         for t in threads:
-            t.join(120)
+            t.join(300)
         # each was interrupted, a 400 saying so (not a 500, not a result)
         assert {i: (s, r["title"]) for i, (s, r) in results.items()} == dict.fromkeys(
             range(4), (400, "SQL Interrupted")
