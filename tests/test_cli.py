@@ -156,7 +156,11 @@ BAD_FILES: dict[str, tuple[str, bytes, str]] = {
     "binary": ("blob.bin", _random_binary(), BINARY),
     "png": ("scan.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x00", IMAGE),
     "jpeg": ("scan.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01", IMAGE),
-    "utf-16 without bom": ("u16.txt", SEED_TEXT.encode("utf-16-be"), BINARY),
+    "utf-16 without bom, not a report": (  # read as UTF-16 (tests/test_hostile.py)
+        "u16.txt",
+        "第一回\n话说天下大势，分久必合，合久必分。\n".encode("utf-16-be"),
+        NOT_OGI,
+    ),
     "pdf, damaged": (
         "report.pdf",
         b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
@@ -188,7 +192,12 @@ BAD_FILES: dict[str, tuple[str, bytes, str]] = {
         "关于印发《2019年政务公开工作要点》的通知\n各单位：请做好主动公开和政府信息公开工作。\n".encode(),
         NOT_OGI,
     ),
-    "nul byte after the first 8 KB": ("late-nul.txt", SEED_BYTES + b"\x00\x00", BINARY),
+    # a NUL byte or a few are left out and noted (tests/test_hostile.py); NULs throughout are not
+    "nul bytes throughout": (
+        "nuls.txt",
+        b"\x00".join(SEED_BYTES[i : i + 100] for i in range(0, len(SEED_BYTES), 100)),
+        BINARY,
+    ),
     "truncated utf-8": ("cut.txt", cut_in_character(SEED_BYTES, len(SEED_BYTES) // 2), CUT_UTF8),
     "truncated utf-8, last character": ("cut-end.txt", SEED_BYTES.rstrip()[:-1], CUT_UTF8),
     "truncated gbk": (

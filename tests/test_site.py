@@ -649,15 +649,9 @@ def test_write_via_post_is_rejected(built: Path) -> None:
 
     statuses, after = run(built, scenario)
     assert [(r["report_id"], r["year"]) for r in after] == [(SEED_ID, 2018)]
-    assert all(status >= 400 for status in statuses.values()), statuses
-    # Datasette 0.65 answers a POST to a table or to a read-only canned query with a 500
-    # ("You may only POST to a canned query" / a crash in the query view) rather than a 4xx;
-    # either way nothing is written. The rest are proper client errors:
-    assert (statuses["/ogi"], statuses["/ogi.json"], statuses["/ogi/reports/-/insert"]) == (
-        405,
-        405,
-        404,
-    )
+    # the site is read-only: every POST is refused before Datasette sees it (Datasette 0.65
+    # answered a POST to a table or a read-only canned query with a 500 and a traceback)
+    assert statuses == dict.fromkeys(statuses, 405)
 
 
 def test_unknown_urls_are_404(built: Path, capfd: pytest.CaptureFixture[str]) -> None:

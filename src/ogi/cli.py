@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PARTIAL, OgiError
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PARTIAL, OgiError, one_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +31,7 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except OgiError as e:
-            click.echo(f"ogi: error: {e}", err=True)
+            click.echo(f"ogi: error: {one_line(str(e))}", err=True)
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo(
@@ -114,10 +114,10 @@ def build(
             )
     except BuildFailed as e:
         for rejected in e.rejected:
-            click.echo(f"ogi: rejected: {rejected}", err=True)
+            click.echo(f"ogi: rejected: {one_line(str(rejected))}", err=True)
         raise
     for rejected in result.rejected:
-        click.echo(f"ogi: rejected: {rejected}", err=True)
+        click.echo(f"ogi: rejected: {one_line(str(rejected))}", err=True)
     counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
     line = (
         f"built {result.reports} report(s) into {out}: {counts}; "
@@ -138,15 +138,45 @@ def build(
 def parse(file: Path) -> None:
     """Parse one report FILE and print it as JSON (report, sections, statistics, figures,
     citations, checks, summary)."""
+    from .build.workers import Aside
+
+    # parsed in a process of its own, with the memory limit of a build's workers: a file
+    # that eats the memory (a PDF bomb) is stopped there, not by the machine running dry
+    parsing = Aside(_parse_limited, file)
+    try:
+        ok, text = parsing.result()
+    except OgiError:
+        raise OgiError(f"{file}: stopped the parser (out of memory?); {_REMEDY}") from None
+    if not ok:
+        raise OgiError(text)
+    click.echo(text)
+
+
+_REMEDY = "check that it is an OGI annual report; if it is, please report this as a bug"
+
+
+def _parse_limited(file: Path) -> tuple[bool, str]:
+    """(True, the report as JSON) or (False, why it cannot be read), parsed under the memory
+    limit of a build's workers."""
     from .build.chunk import parse_file
+    from .build.workers import MEMORY_LIMIT, limit_memory
     from .check import run_checks
     from .summarise import summarise
 
-    _, parsed = parse_file(file)
-    out = parsed.as_dict()
-    out["checks"] = run_checks(parsed)
-    out["summary"] = summarise(parsed)
-    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    limit_memory(MEMORY_LIMIT)
+    try:
+        _, parsed = parse_file(file)
+        out = parsed.as_dict()
+        out["checks"] = run_checks(parsed)
+        out["summary"] = summarise(parsed)
+        return True, json.dumps(out, ensure_ascii=False, indent=2)
+    except OgiError as e:
+        return False, str(e)
+    except MemoryError:
+        return False, (
+            f"{file}: needs more than {MEMORY_LIMIT >> 20} MB of memory to parse, the limit "
+            f"of a build's parsing processes; {_REMEDY}"
+        )
 
 
 @main.command()

@@ -18,7 +18,7 @@ from ..store import load
 from . import manifest, plan, publish, update, workers
 from .assemble import copy_all, write_package
 from .result import BuildFailed, BuildResult, Progress, default_jobs, timed
-from .verify import check_counts, raise_errors, timed_check
+from .verify import check_counts, check_descriptor, raise_errors, timed_check
 
 
 def build(
@@ -111,6 +111,7 @@ def _build(
             files, stamp, csvs = write_package(staging, items, chunks, m, previous, out)
         dp = staging / "datapackage.json"
         try:
+            check_descriptor(dp)
             if previous is None:  # validation and loading at once, on the two cores
                 with timed(seconds, "package"):
                     copy_all(csvs)

@@ -44,6 +44,11 @@ def _die_with_parent() -> None:
         pass
 
 
+def limit_memory(limit: int) -> None:
+    """Limit this process's address space to ``limit`` bytes (unless it is lower already)."""
+    _limit_memory(limit)
+
+
 def _limit_memory(limit: int) -> None:
     try:
         import resource

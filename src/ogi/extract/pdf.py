@@ -91,7 +91,14 @@ def pdf_to_text(data: bytes, path: str) -> str:
     )
     try:
         pdf = pypdfium2.PdfDocument(data)
-    except pypdfium2.PdfiumError:
+    except pypdfium2.PdfiumError as e:
+        if getattr(e, "err_code", None) == pypdfium2.raw.FPDF_ERR_PASSWORD:
+            raise InputError(
+                path,
+                "is an encrypted PDF that opens only with a password",
+                "get a copy without a password (or remove it with the password: qpdf "
+                "--decrypt), then build again",
+            ) from None
         raise damaged from None
     blocks: list[Block] = []
     chars = 0

@@ -38,6 +38,7 @@ class Document:
     form: str = "text"
     header: dict[str, str] = field(default_factory=dict)
     body_start: int = 0
+    notes: list[dict[str, object]] = field(default_factory=list)  # check rows of the reading
 
 
 def decode(source: Source) -> tuple[str, str]:
@@ -63,11 +64,17 @@ def decode(source: Source) -> tuple[str, str]:
             "run OCR on it and build from the text it gives",
         )
     if b"\x00" in data:
-        raise InputError(
-            source.path,
-            "is a binary file, not a text report",
-            "give the report as text (UTF-8 or GBK)",
-        )
+        utf16 = _utf16_without_bom(data)
+        if utf16 is not None:
+            return _not_empty(source, utf16[0]), utf16[1]
+        text = _text_with_nuls(data)
+        if text is None:
+            raise InputError(
+                source.path,
+                "is a binary file, not a text report",
+                "give the report as text (UTF-8 or GBK)",
+            )
+        return _not_empty(source, text[0]), text[1]
     try:
         return _not_empty(source, data.decode("utf-8-sig")), "utf-8"
     except UnicodeDecodeError as e:
@@ -104,6 +111,67 @@ def decode(source: Source) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     return _not_empty(source, str(best)), encoding
+
+
+# What a text report is made of: printable ASCII and white space, Han characters, CJK and
+# general punctuation, full-width forms. Bytes that are not UTF-16 text decode, as UTF-16,
+# into characters of every block, a third of them in these.
+_TEXT_CHARS = re.compile(
+    "[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+)
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) when ``data`` is UTF-16 text without a byte-order mark (little- or
+    big-endian): it decodes cleanly, and nearly every character is one a text report holds."""
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:20000]
+        if sample and len(_TEXT_CHARS.findall(sample)) >= 0.99 * len(sample):
+            return text, encoding.replace("-", "_")
+    return None
+
+
+# NUL bytes a text may hold (a stray byte, a padded end) and still be read as text
+_MAX_NULS = 16
+
+
+def _text_with_nuls(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) of UTF-8 or GB18030 text holding a few NUL bytes, the NULs left out
+    (:func:`extract` notes them); None when the bytes are not such a text."""
+    rest = data.replace(b"\x00", b"")
+    if len(data) - len(rest) > max(_MAX_NULS, len(data) // 1000):
+        return None
+    try:
+        return rest.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if _looks_gb(rest):
+        return rest.decode("gb18030"), "gb18030"
+    return None
+
+
+def nul_note(data: bytes) -> dict[str, object]:
+    """The check row saying that NUL bytes were left out of a text."""
+    n, first = data.count(b"\x00"), data.find(b"\x00")
+    return {
+        "check": "nul_bytes",
+        "subject": "text",
+        "status": "fail",
+        "severity": "warning",
+        "expected": 0,
+        "observed": n,
+        "message": (
+            f"The file holds {n} NUL byte(s), which no text holds (the first at byte offset "
+            f"{first}); they were left out and the rest read as text."
+        ),
+        "start": None,
+    }
 
 
 def _not_empty(source: Source, text: str) -> str:
@@ -168,9 +236,16 @@ def extract(source: Source) -> Document:
         text, encoding = decode(source)
         form = "text"
         if _HTML.match(text[:4096]):
-            from .html import html_to_text
+            from .html import TooDeep, html_to_text
 
-            text, form = html_to_text(text), "html"
+            try:
+                text, form = html_to_text(text), "html"
+            except TooDeep as e:
+                raise InputError(
+                    source.path,
+                    f"is a web page that {e}, more than can be read whole",
+                    "save the report's page again, or give it as text",
+                ) from None
     if len(_CONTROL.findall(text)) > 8:
         raise InputError(
             source.path,
@@ -187,7 +262,12 @@ def extract(source: Source) -> Document:
             "remove it from the inputs",
         )
     header, body_start = read_header(text)
-    return Document(source, text, encoding, form, header, body_start)
+    notes = [nul_note(source.data)] if form != "pdf" and _nuls_left_out(source, encoding) else []
+    return Document(source, text, encoding, form, header, body_start, notes)
+
+
+def _nuls_left_out(source: Source, encoding: str) -> bool:
+    return not encoding.startswith("utf_16") and encoding != "utf-16" and b"\x00" in source.data
 
 
 def read_header(text: str) -> tuple[dict[str, str], int]:

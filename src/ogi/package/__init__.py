@@ -51,8 +51,20 @@ def texts(name: str, rows: Iterable[Mapping[str, Any]]) -> list[list[str]]:
 
 def csv_text(rows: Iterable[list[str]]) -> str:
     """Rows of cells as CSV text (the package's dialect)."""
+    rows = list(rows)
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\n").writerows(rows)
+    text = buf.getvalue()
+    if "\r" not in text:
+        return text
+    # Python 3.11's writer quotes a cell holding "\n" but not one holding a bare "\r", which
+    # a reader then takes for a line end: such rows are written with every cell quoted
+    buf = io.StringIO(newline="")
+    plain, quoted = csv.writer(buf, lineterminator="\n"), csv.writer(
+        buf, lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
+    for row in rows:
+        (quoted if any("\r" in c for c in row) else plain).writerow(row)
     return buf.getvalue()
 
 

@@ -8,6 +8,7 @@ computed from it by ``ogi.check`` and ``ogi.summarise``.
 from __future__ import annotations
 
 import bisect
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +78,7 @@ def _parse(doc: Document) -> Parsed:
     generation = 1 if found else template.detect_generation(fold_text(body))
     if generation in (2, 3):
         found, notes = template.read_template_tables(text, rid, generation, doc.body_start)
+    notes = [*doc.notes, *notes]  # what reading the file found (NUL bytes left out)
     blocks = [
         (b[0].start, b[-1].end) for b in tables.pipe_blocks(split_lines(text, doc.body_start))
     ] + [(t.start, t.end) for t in found]
@@ -93,6 +95,9 @@ def _parse(doc: Document) -> Parsed:
     who, issuer_source = metadata.issuer_of(title, doc.header, body, src.provenance, year)
     if generation is None:
         generation = metadata.generation_of(body, year)
+    printed_date = doc.header.get("published") or src.provenance.get("published")
+    if _date_like(printed_date) and _date(printed_date) is None:
+        notes.append(_no_such_date(str(printed_date)))
     report = {
         "report_id": rid,
         "source_file": src.name,
@@ -105,7 +110,7 @@ def _parse(doc: Document) -> Parsed:
         "year": year,
         "generation": generation,
         "table_family": found[0].family if found else None,
-        "published": _date(doc.header.get("published") or src.provenance.get("published")),
+        "published": _date(printed_date),
         "url": doc.header.get("url") or src.provenance.get("url"),
         "chars": len(text),
     }
@@ -174,9 +179,40 @@ def _section_locator(sections: list[dict[str, Any]]) -> Any:
     return locate
 
 
+def _date_like(value: str | None) -> bool:
+    """True for a header value printed as a date (2020-01-20, perhaps with a time after)."""
+    head = (value or "").strip()[:10]
+    return len(head) == 10 and head[4] == "-" and head[7] == "-"
+
+
 def _date(value: str | None) -> str | None:
-    """ISO date from a header value such as '2020-01-20 15:22'."""
-    if not value:
+    """ISO date from a header value such as '2020-01-20 15:22'; None when there is none, or
+    when the date printed does not exist (2024-02-30).
+
+    >>> _date("2020-01-20 15:22"), _date("2024-02-30"), _date("2024-02-29")
+    ('2020-01-20', None, '2024-02-29')
+    """
+    if not _date_like(value):
         return None
-    head = value.strip()[:10]
-    return head if len(head) == 10 and head[4] == "-" and head[7] == "-" else None
+    head = (value or "").strip()[:10]
+    try:
+        return datetime.date.fromisoformat(head).isoformat()
+    except ValueError:
+        return None
+
+
+def _no_such_date(printed: str) -> dict[str, Any]:
+    """The check row for a publication date printed in the header that does not exist."""
+    return {
+        "check": "published_date",
+        "subject": "published",
+        "status": "fail",
+        "severity": "warning",
+        "expected": None,
+        "observed": None,
+        "message": (
+            f"The publication date printed in the header, “{printed.strip()[:40]}”, is not a "
+            "date that exists; the report's published date is left empty."
+        ),
+        "start": None,
+    }

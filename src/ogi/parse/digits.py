@@ -24,6 +24,10 @@ _CHUNK = re.compile(
 )
 _SEPARATORS = re.compile(r"[\s|]+")
 LIMIT = 100_000  # splits enumerated per row before the row is called too ambiguous to read
+# Digits of the whole part of the largest number read as a value: no count of a report comes
+# near a thousand trillion, and beyond it neither a float nor SQLite's integer holds a number
+# exactly (a 20-digit number once stopped the build's worker). Longer is no value.
+MAX_DIGITS = 15
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,8 @@ def _loose(text: str, start: int) -> list[Chunk] | None:
 def _valid(part: str, kind: str) -> int | float | None:
     """The value of one cell's digits, or None when they cannot be one cell of this kind."""
     if part.isdigit():  # the common case, quickly
-        return int(part) if len(part) == 1 or part[0] != "0" else None
+        ok = len(part) == 1 or (part[0] != "0" and len(part) <= MAX_DIGITS)
+        return int(part) if ok else None
     neg = part.startswith("-")
     body = part[1:] if neg else part
     if not body or body.startswith(".") or body.endswith(".") or (neg and kind != "signed"):
@@ -126,7 +131,7 @@ def _valid(part: str, kind: str) -> int | float | None:
             return None
         body = body.replace(",", "")
     whole = body.split(".")[0]
-    if len(whole) > 1 and whole.startswith("0"):
+    if (len(whole) > 1 and whole.startswith("0")) or len(whole) > MAX_DIGITS:
         return None
     if "." in body:
         if kind != "decimal":
@@ -206,7 +211,7 @@ def _sum_runs(chunk: Chunk, n: int, width: int) -> Iterator[list[Cell]]:
             return
         for end in range(p + 1, len(text) - left + 2):
             part = text[p:end]
-            if len(part) > 1 and part[0] == "0":
+            if (len(part) > 1 and part[0] == "0") or len(part) > MAX_DIGITS:
                 break
             v = int(part)
             yield from rec(

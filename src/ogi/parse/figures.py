@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
+from .digits import MAX_DIGITS
 from .lines import Budget, Spans, fold_text
 from .outline import chinese_number
 
@@ -89,14 +90,14 @@ def find_figures(
             if outside.contains(s) or folded[s - 1 : s] == "第":
                 continue
             digits = m.group("num")
-            if len(digits) > 20:
-                continue  # a run of more than 20 digits is no quantity (an id, a code, noise)
+            if len(digits.split(".")[0].replace(",", "")) > MAX_DIGITS:
+                continue  # no quantity (an id, a code, noise), and more than a table holds
             if numeral == "arabic":
                 raw = digits.replace(",", "")
                 value: int | float = float(raw) if "." in raw else int(raw)
             else:
                 cn = chinese_number(digits)
-                if cn is None:
+                if cn is None or cn >= 10**MAX_DIGITS:
                     continue
                 value = cn
             unit = m.group("unit")

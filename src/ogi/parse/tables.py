@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
+from .digits import MAX_DIGITS
 from .lines import Line, split_lines
 
 
@@ -116,6 +117,8 @@ def read_number(printed: str) -> tuple[int | float | None, str, str]:
     if not m:
         return None, "blank", ""
     digits = m.group(1).replace(",", "")
+    if len(digits.split(".")[0].lstrip("-")) > MAX_DIGITS:
+        return None, "ambiguous", ""  # more digits than any value: not read
     value: int | float = float(digits) if "." in digits else int(digits)
     return value, "printed", m.group(2) or ""
 

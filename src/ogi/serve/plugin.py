@@ -53,14 +53,14 @@ import sqlite3
 import weakref
 from typing import Any
 
-from datasette import hookimpl
+from datasette import Response, hookimpl
 from datasette.plugins import pm
 
 from ogi.package import schema
 from ogi.store.search import fts_query, segment
 
 from ..store.views import search_columns, views
-from . import bom, cache, cells, highlight, pages, partials, titles
+from . import bom, cache, cells, guard, highlight, pages, partials, titles
 from .metadata import site
 
 
@@ -79,6 +79,7 @@ def _sql_fts_query(value: Any) -> Any:
 
 @hookimpl(trylast=True)
 def prepare_connection(conn: sqlite3.Connection) -> None:
+    guard.limit_connection(conn)  # what one statement may allocate (see ogi.serve.guard)
     conn.create_function("escape_fts", 1, _sql_fts_query, deterministic=True)
     conn.create_function("ogi_fts_query", 1, _sql_fts_query, deterministic=True)
     conn.create_function("ogi_segment", 1, _sql_segment, deterministic=True)
@@ -267,8 +268,23 @@ def asgi_wrapper(datasette: Any) -> Any:
 
     def wrap(app: Any) -> Any:
         served = [db for name, db in datasette.databases.items() if not name.startswith("_")]
+        app = guard.mark_client_sql(app)
         if served and all(not db.is_mutable for db in served):
             app = cache.with_cache(app, cache.store_for(datasette))
-        return bom.with_bom(app)
+        return guard.with_guard(bom.with_bom(app))
 
     return wrap
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette: Any, request: Any, exception: BaseException) -> Any:
+    """A 400 with one line, not a 500 with a traceback, for the request's own mistakes
+    that Datasette takes for the server's (see :func:`ogi.serve.guard.client_error`)."""
+    found = guard.client_error(exception)
+    if found is None:
+        return None
+    status, line = found
+    exception.status = status  # type: ignore[attr-defined]  # read by app._GuardedConsole
+    if request.path.split("?")[0].endswith(".json"):
+        return Response.json({"ok": False, "error": line, "status": status}, status=status)
+    return Response.text(line + "\n", status=status)

@@ -66,7 +66,12 @@ def _say(line: str) -> None:
 
 
 def _worker(app: str, host: str, port: int, log_level: str) -> None:
-    """One worker process: ``app`` (a uvicorn app factory) on its own socket."""
+    """One worker process: ``app`` (a uvicorn app factory) on its own socket; it dies with
+    ``ogi serve`` (by SIGKILL too) and has the memory limit of :mod:`ogi.serve.guard`."""
+    from . import guard
+
+    guard.die_with_parent()
+    guard.limit_memory()
     import uvicorn
 
     config = uvicorn.Config(app, factory=True, log_level=log_level)
