@@ -80,6 +80,9 @@ def _parse(doc: Document) -> Parsed:
         (b[0].start, b[-1].end) for b in tables.pipe_blocks(split_lines(text, doc.body_start))
     ] + [(t.start, t.end) for t in found]
     sections = outline.outline(text, rid, doc.body_start, blocks)
+    if not sections:  # nothing of the outline found: the text is kept whole, and said so
+        sections, unread = outline.whole(text, rid, doc.body_start)
+        notes.append(unread)
 
     title = metadata.title_of(text, doc.header, doc.body_start)
     year = metadata.year_of(title, found, body)
