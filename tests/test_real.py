@@ -236,16 +236,21 @@ def test_gen1_every_cell(real) -> None:
         (15, "g1.reconsiderations", "行政复议数"),
         (16, "g1.lawsuits", "行政诉讼数"),
     ]
-    # 346085376 (2016年度, 历年累计) fits three splits: 3|46085376, 34|6085376, 3460|85376
-    assert rows[(1, "g1.proactive_total", "主动公开文件数")] == [None, None]
+    # 346085376 (2016年度, 历年累计) fits three splits: 3|46085376, 34|6085376, 3460|85376;
+    # the prose (2016年全区主动公开政府信息3460条) names the year: 3460 | 85376; the website row,
+    # printed the same, then has one split within its parent
+    assert rows[(1, "g1.proactive_total", "主动公开文件数")] == [3460, 85376]
+    assert rows[(2, "g1.proactive_website", "其中：1、政府网站公开数")] == [3460, 85376]
     assert all(v == [0, 0] for k, v in rows.items() if k[0] > 2)
+    settled = {(c["row"], c["column"]): c["settled_by"] for c in parsed.statistics}
+    assert settled[(1, "year")] == settled[(1, "cumulative")] == "prose"
+    assert settled[(2, "year")] == settled[(2, "cumulative")] == "identity"
     (split,) = [
         c for c in checks if c["subject"] == "g1.proactive_total" and c["check"] == "digit_split"
     ]
-    assert (
-        split["status"] == "ambiguous"
-        and "3, 46085376 | 34, 6085376 | 3460, 85376" in split["message"]
-    )
+    assert split["status"] == "pass"
+    assert "the report's prose (year 3460)" in split["message"]
+    assert split["message"].endswith(": 3460, 85376.")
     assert not [c for c in checks if c["status"] == "fail"]
 
 
@@ -273,7 +278,7 @@ def test_summaries(real) -> None:
         for k, r in rows.items()
     }
     assert picked == {
-        "2016_gen1": [0, None, 0, 0, 0, 0, None, None, 0, None, 0, 0, None],
+        "2016_gen1": [0, None, 0, 0, 0, 0, None, None, 0, None, 0, 0, 3460],
         "2019_gen2": [23, 0, 23, 7, 1, 0, 12, 3, 0, 0, 0, 0, None],
         "2023_gen3": [81, 0, 81, 22, 20, 5, 31, 1, 2, 0, 2, 7, None],
     }
