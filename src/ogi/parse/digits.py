@@ -62,11 +62,24 @@ def tokens(text: str, start: int) -> list[Chunk] | None:
 
     >>> [c.text for c in tokens("| 5 |  | 3 |", 0)], [c.text for c in tokens("5\\t\\t3", 0)]
     (['5', '', '3'], ['5', '', '3'])
+
+    A markdown rule line inside the text separates rows; it holds no cells:
+
+    >>> [(c.text, c.start) for c in tokens("|---|---|\\n| 4 | 0 |\\n|---|---|", 10)]
+    [('4', 22), ('0', 26)]
     """
-    for sep in ("|", "\t"):
-        if sep in text:
-            return _strict(text, start, sep)
+    if "|" in text:
+        return _strict(_RULES.sub(lambda m: " " * len(m.group()), text), start, "|")
+    if "\t" in text:
+        return _strict(text, start, "\t")
     return _loose(text, start)
+
+
+# a line printed as a row of pipes (| 4 | 0 |), not one cell a line (4 |)
+_PIPE_ROW = re.compile(r"(?m)^[ \t]*\|[^|\n]*\S[^|\n]*\|")
+# a markdown table's rule line (|---|---|), which a row's value text may run over when a
+# converter cut the table up: it separates rows, it is not cells
+_RULES = re.compile(r"(?m)^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?[ \t]*)?$")
 
 
 def _strict(text: str, start: int, sep: str) -> list[Chunk] | None:
@@ -79,10 +92,13 @@ def _strict(text: str, start: int, sep: str) -> list[Chunk] | None:
         body = body[:-1]
     out: list[Chunk] = []
     pos = 0
+    rows = sep == "|" and _PIPE_ROW.search(body) is not None  # whole rows of pipes, one a line
     for piece in body.split(sep):
         inner = piece.strip()
         at = offset + pos + (piece.index(inner) if inner else 0)
         pos += len(piece) + 1
+        if not inner and rows and "\n" in piece:
+            continue  # the break between two printed rows of pipes, not a cell
         if not inner:
             out.append(Chunk("", at))
             continue

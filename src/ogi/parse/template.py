@@ -117,6 +117,7 @@ class RowRead:
     printed: bool = False  # every cell was printed apart: no split was needed
     too_many: bool = False
     unreadable: bool = False
+    placed: str = ""  # its label was not found: where the row was placed by its position
 
     def read(self, raw: str, prune: Prune = _always, sum_width: int | None = None) -> RowRead:
         """Take the row's candidate splits from its printed value text (folded; ``self.start``
@@ -226,7 +227,77 @@ def _rows_in(
         stop = nxt[0] if nxt else end
         next_ord = next((rows[k][3] for k in range(i + 1, len(rows)) if spans[k]), None)
         out.append(_read_row(text, folded, code, span, stop, kinds, next_ord, prune))
+    _by_position(text, folded, rows, spans, out, prune)
     return out
+
+
+_PIPE_LINE = re.compile(r"(?m)^[ \t]*\|.*$")
+_NUMBER_CELL = re.compile(r"-?\d[\d,]*(?:\.\d+)?|——|—|–|－|-|/|／|")
+
+
+def _by_position(
+    text: str,
+    folded: str,
+    rows: list[tuple[str, str, list[str], str | None]],
+    spans: list[tuple[int, int] | None],
+    out: list[RowRead | None],
+    prune: Prune | None,
+) -> None:
+    """Rows whose label was not found (a converter cut it up, moved it, or left it out),
+    placed by position: between two rows that were found, markdown pipe rows holding exactly a
+    row's cells and nothing but a label before them, as many as the rows missing there, are
+    those rows in template order (their cells as printed; ``placed`` says how)."""
+    found = [i for i, r in enumerate(out) if r is not None]
+    for a, b in zip(found, found[1:], strict=False):
+        missing = list(range(a + 1, b))
+        before, after = out[a], spans[b]
+        if not missing or before is None or after is None:
+            continue
+        n = len(rows[missing[0]][2])
+        if any(len(rows[i][2]) != n for i in missing):
+            continue
+        gap_start = before.start + len(before.text)
+        gap_end = folded.rfind("\n", 0, after[0]) + 1
+        lines = [m for m in _PIPE_LINE.finditer(folded, gap_start, gap_end)]
+        value_rows = [v for v in (_value_cells(m.group(), m.start(), n) for m in lines) if v]
+        if len(value_rows) != len(missing):
+            continue
+        for k, (i, (label, at, values)) in enumerate(zip(missing, value_rows, strict=True)):
+            code, anchor, kinds, _ = rows[i]
+            raw = folded[values[0] : values[1]]
+            read = RowRead(
+                code,
+                label or anchor,
+                at,
+                kinds,
+                text=text[values[0] : values[1]],
+                start=values[0],
+                placed=f"value row {k + 1} of the {len(missing)} printed between "
+                f"“{before.label}” and “{text[after[0] : after[1]]}”, where {len(missing)} "
+                "rows are missing",
+            )
+            out[i] = read.read(raw, prune or _always, len(kinds) if prune else None)
+
+
+def _value_cells(line: str, at: int, n: int) -> tuple[str, int, tuple[int, int]] | None:
+    """(printed label, where it starts, span of the values) of a pipe row whose last ``n``
+    cells are numbers (or blank) and whose cells before them are not; None for another line
+    (a rule line, a header, a row of another width)."""
+    cells = [(m.start(1), m.group(1)) for m in re.finditer(r"\|([^|]*)", line)]
+    if cells and not cells[-1][1].strip():
+        cells = cells[:-1]  # the pipe that closes the row
+    if len(cells) < n:
+        return None
+    head, tail = cells[:-n], cells[-n:]
+    if not all(_NUMBER_CELL.fullmatch(c.strip()) for _, c in tail):
+        return None
+    if any(_NUMBER_CELL.fullmatch(c.strip()) for _, c in head):
+        return None
+    if all(not c.strip() for _, c in tail):
+        return None
+    label = " ".join(c.strip() for _, c in head if c.strip())
+    label_at = at + (head[0][0] if head else tail[0][0])
+    return label, label_at, (at + tail[0][0] - 1, at + len(line.rstrip()))
 
 
 @dataclass
@@ -377,7 +448,23 @@ def decide(
     survivors: list[list[Cell]],
     why: str,
 ) -> tuple[list[Cell] | None, str]:
-    """The cells to publish for a row and their status, recording a digit_split check."""
+    """The cells to publish for a row and their status, recording a digit_split check (and,
+    for a row placed by its position, a row_by_position check saying where)."""
+    if row.placed:
+        result.checks.append(
+            {
+                "check": "row_by_position",
+                "subject": row.subject,
+                "status": "pass",
+                "severity": "warning",
+                "expected": None,
+                "observed": None,
+                "message": f"{row.label} printed as “{row.text}” (offset {row.start}): its "
+                f"label is not printed whole before it; the row is placed by its position: "
+                f"{row.placed}.",
+                "start": row.start,
+            }
+        )
     if row.unreadable:
         _split_check(
             result,
