@@ -189,9 +189,17 @@ def _cuts(
 
 
 def fit(chunks: list[Chunk], n: int) -> list[Chunk]:
-    """The chunks without empty cells past the row's ``n``-th (a grid wider than the row)."""
+    """The chunks without empty cells past the row's ``n``-th (a grid wider than the row), then
+    without empty cells before its first (a label cell spanning columns), while they are more
+    than ``n``.
+
+    >>> [c.text for c in fit([Chunk("", 0), Chunk("95", 3), Chunk("", 6)], 1)]
+    ['95']
+    """
     while len(chunks) > n and chunks[-1].text == "":
         chunks = chunks[:-1]
+    while len(chunks) > n and chunks[0].text == "":
+        chunks = chunks[1:]  # a label cell merged across columns, printed empty before the values
     return chunks
 
 

@@ -44,8 +44,14 @@ def flex(text: str) -> str:
 
 
 def anchor_of(row: dict[str, Any]) -> str:
-    """The text a row is found by: its ``anchor``, else its label without the ordinal."""
-    return str(row.get("anchor") or _ORDINAL.sub("", row["label"]))
+    """The text a row is found by: its ``anchor``, else its label without the ordinal; and
+    its ``variants`` as printed in the wild (typos), without their ordinals, after a ``|``.
+
+    >>> anchor_of({"label": "2.其他", "variants": ["2.其它"]})
+    '其他|其它'
+    """
+    first = str(row.get("anchor") or _ORDINAL.sub("", row["label"]))
+    return "|".join([first, *(_ORDINAL.sub("", v) for v in row.get("variants", []))])
 
 
 @cache
@@ -179,7 +185,7 @@ def _find(folded: str, anchor: str, pos: int, end: int) -> tuple[int, int] | Non
 
 @cache
 def _anchor_re(anchor: str) -> re.Pattern[str]:
-    return re.compile(flex(anchor) + f"[{_QUOTES}]*")
+    return re.compile("(?:" + "|".join(flex(a) for a in anchor.split("|")) + f")[{_QUOTES}]*")
 
 
 def _ordinal_text(label: str) -> str | None:
@@ -267,7 +273,7 @@ def _by_position(
             raw = folded[values[0] : values[1]]
             read = RowRead(
                 code,
-                label or anchor,
+                label or anchor.split("|")[0],
                 at,
                 kinds,
                 text=text[values[0] : values[1]],
