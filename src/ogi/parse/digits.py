@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 BLANKS = {"", "-", "—", "——", "–", "/", "／", "－"}
 _CHUNK = re.compile(
-    r"(?P<num>-?\d[\d,]*(?:\.\d+)?)(?P<unit>万元|亿元|元)?|(?P<blank>——|—|–|－|-|/|／)"
+    r"(?P<num>[-+]?\d[\d,]*(?:\.\d+)?)(?P<unit>万元|亿元|元)?|(?P<blank>——|—|–|－|-|/|／)"
 )
 _SEPARATORS = re.compile(r"[\s|]+")
 LIMIT = 100_000  # splits enumerated per row before the row is called too ambiguous to read
@@ -133,8 +133,9 @@ def _valid(part: str, kind: str) -> int | float | None:
     if part.isdigit():  # the common case, quickly
         return int(part) if len(part) == 1 or part[0] != "0" else None
     neg = part.startswith("-")
-    body = part[1:] if neg else part
-    if not body or body.startswith(".") or body.endswith(".") or (neg and kind != "signed"):
+    signed = neg or part.startswith("+")  # a sign is printed only where a change may be
+    body = part[1:] if signed else part
+    if not body or body.startswith(".") or body.endswith(".") or (signed and kind != "signed"):
         return None
     if "," in body:
         head, *groups = body.split(".")[0].split(",")
@@ -173,7 +174,7 @@ def _cuts(
             if ok([*prefix, cell]):
                 yield [cell]
         return
-    first_min = 2 if text.startswith("-") else 1
+    first_min = 2 if text.startswith(("-", "+")) else 1
     for cut in range(first_min, len(text) - parts + 2):
         v = _valid(text[:cut], kinds[0])
         if v is None:
@@ -270,7 +271,7 @@ def splits(
                 yield []
             return
         remaining = len(chunks) - i - 1  # every later chunk takes at least one cell
-        digits = len(chunks[i].text.replace("-", "").replace(".", "").replace(",", ""))
+        digits = len(chunks[i].text.strip("-+").replace(".", "").replace(",", ""))
         most = 1 if chunks[i].blank else min(digits, n - used - remaining)
         for parts in range(1, most + 1):
             for head in _cuts(chunks[i], parts, kinds[used : used + parts], prefix, ok):

@@ -87,8 +87,8 @@ def detect_generation(folded: str) -> int | None:
 
 # --- reading rows ---------------------------------------------------------------------------
 
-_VALUE_CHARS = re.compile(r"(?:[\d\s|.,\-—–－/／]|万元|亿元|元)*+")
-_LEAD_JUNK = re.compile(r"^[^\d\-—–－/／|\t]*")
+_VALUE_CHARS = re.compile(r"(?:[\d\s|.,\-+—–－/／]|万元|亿元|元)*+")
+_LEAD_JUNK = re.compile(r"^[^\d\-+—–－/／|\t]*")
 
 
 def _value_text(folded: str, start: int, end: int) -> tuple[int, int]:
