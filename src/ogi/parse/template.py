@@ -233,8 +233,49 @@ def _rows_in(
         stop = nxt[0] if nxt else end
         next_ord = next((rows[k][3] for k in range(i + 1, len(rows)) if spans[k]), None)
         out.append(_read_row(text, folded, code, span, stop, kinds, next_ord, prune))
+    _out_of_order(text, folded, rows, spans, out, start, end, prune)
     _by_position(text, folded, rows, spans, out, prune)
     return out
+
+
+# a row's values right after its label: a number standing alone (not a list number: 1.申请人…)
+_VALUES_NEXT = re.compile(r"[ \t|]*(?:[-+]?\d[\d,]*(?:\.\d+)?|——|—|–|－|/|／)(?=[ \t|]|\n|$)")
+
+
+def _out_of_order(
+    text: str,
+    folded: str,
+    rows: list[tuple[str, str, list[str], str | None]],
+    spans: list[tuple[int, int] | None],
+    out: list[RowRead | None],
+    start: int,
+    end: int,
+    prune: Prune | None,
+) -> None:
+    """Rows not found in template order (a converter printed a block of the table after
+    the next one): the one place in the table where the row's label stands, outside the rows
+    found, with its values right after it on the same line."""
+    taken = [(r.label_start, r.start + len(r.text)) for r in out if r is not None]
+    labels = sorted(sp[0] for sp in spans if sp)
+    for i, (code, anchor, kinds, _) in enumerate(rows):
+        if out[i] is not None:
+            continue
+        hits = [
+            m
+            for m in _anchor_re(anchor).finditer(folded, start, end)
+            if not any(a <= m.start() < b for a, b in taken)
+            and _VALUES_NEXT.match(folded, m.end(), end)
+        ]
+        if len(hits) != 1:
+            continue
+        span = (hits[0].start(), hits[0].end())
+        stop = next((a for a in labels if a > span[1]), end)
+        line_end = folded.find("\n", span[1])
+        stop = min(stop, line_end if line_end >= 0 else end)
+        spans[i] = span
+        read = _read_row(text, folded, code, span, stop, kinds, None, prune)
+        out[i] = read
+        taken.append((span[0], read.start + len(read.text)))
 
 
 _PIPE_LINE = re.compile(r"(?m)^[ \t]*\|.*$")
