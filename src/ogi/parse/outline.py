@@ -323,15 +323,18 @@ def _heading_end(text: str, begin: int, marker: Marker, heading: str) -> int:
 
 
 def _join(text: str, pieces: list[_Piece]) -> str:
-    """Body text: pieces of one line joined as they stand, lines joined by a line break."""
+    """Body text: pieces of one line joined as they stand (by a space where chrome was cut
+    out between them), lines joined by a line break."""
     out: list[str] = []
-    last_line = None
+    last_line, last_end = None, 0
     for p in pieces:
         part = text[p.start : p.end]
         if last_line is not None and p.line != last_line:
             out.append("\n")
+        elif last_line is not None and text[last_end : p.start].strip():
+            out.append(" ")  # page chrome cut out between them
         out.append(part)
-        last_line = p.line
+        last_line, last_end = p.line, p.end
     return "".join(out).strip()
 
 
