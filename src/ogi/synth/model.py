@@ -91,6 +91,33 @@ def _table_lines(table: Table, form: str) -> list[str]:
     return out
 
 
+def render_crawled(doc: Doc, title: str, issuer: str, published: str, url: str) -> str:
+    """The document as a crawler saved its page: header lines (标题, 发布时间, 发布机构,
+    原文链接), the separator, then the whole page on one line — the site's breadcrumb, date
+    stamp and share buttons, the report flattened as in the ``none`` form, the source line
+    and 附件下载.
+
+    >>> page = render_crawled(Doc("T", [("p", "正文。")]), "T", "某区", "2020-01-02 10:00", "u")
+    >>> page.splitlines()[-1]
+    '当前位置： 首页政务公开政府信息公开年报 T 来源：某区 时间：2020-01-02 10:00 微信 微博 QQ空间 全真版 文字版 文件下载 相关链接： --> T正文。 来源：某区 附件下载'
+    """
+    header = [
+        f"标题: {title}",
+        f"发布时间: {published}",
+        "文号: ",
+        f"发布机构: {issuer}",
+        "栏目: 政府信息公开年报",
+        f"原文链接: {url}",
+        "=" * 20 + " 正文 " + "=" * 20,
+    ]
+    body = render_text(doc, "none").rstrip("\n")
+    page = (
+        f"当前位置： 首页政务公开政府信息公开年报 {title} 来源：{issuer} 时间：{published} "
+        f"微信 微博 QQ空间 全真版 文字版 文件下载 相关链接： --> {body} 来源：{issuer} 附件下载"
+    )
+    return "\n".join([*header, page]) + "\n"
+
+
 def render_text(doc: Doc, form: str, chrome: bool = True) -> str:
     """The document as a scraped page in one of :data:`TEXT_FORMS`."""
     lines: list[str] = []
