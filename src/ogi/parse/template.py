@@ -128,7 +128,7 @@ class RowRead:
     def read(self, raw: str, prune: Prune = _always, sum_width: int | None = None) -> RowRead:
         """Take the row's candidate splits from its printed value text (folded; ``self.start``
         is where it stands in the source)."""
-        chunks = tokens(raw, self.start)
+        chunks = tokens(_no_footers(raw), self.start)
         if chunks is None or sum(len(c.text) for c in chunks) > MAX_DIGITS * len(self.kinds):
             self.unreadable = True  # not numbers, or far more digits than its cells can hold
             return self
@@ -140,6 +140,23 @@ class RowRead:
                 break
             self.candidates.append(cand)
         return self
+
+
+@cache
+def _footer_line() -> re.Pattern[str]:
+    return re.compile(rf"(?m)^[ \t]*(?:{formats.layout()['page_footer']})[ \t]*$")
+
+
+def _no_footers(raw: str) -> str:
+    """A row's value text with the page footers left inside it (— 4 — on a line of its own)
+    blanked, offsets kept.
+
+    >>> _no_footers("| 1 | 2 |\\n— 4 —\\n| 3 |")
+    '| 1 | 2 |\\n     \\n| 3 |'
+    """
+    if "\n" not in raw:
+        return raw
+    return _footer_line().sub(lambda m: " " * len(m.group()), raw)
 
 
 def _read_row(

@@ -23,7 +23,7 @@ from .model import TEXT_FORMS, render_crawled, render_text
 from .render import to_html, to_pdf
 from .truth import Value
 
-FORMS = (*TEXT_FORMS, "html", "html_gbk", "pdf", "crawled")
+FORMS = (*TEXT_FORMS, "html", "html_gbk", "pdf", "crawled", "converted")
 FLAT = ("none", "crawled")  # forms whose tables are flattened with no separator at all
 SUFFIX = {"html": ".html", "html_gbk": ".html", "pdf": ".pdf"}
 NATIONAL_FORMS = ("cell_lines", "markdown", "html", "html_gbk", "pdf")
@@ -102,7 +102,8 @@ def report(
     """One synthetic report of a generation, printed in a form, with an optional fault
     (``national``: a generation-1 report with the national-style table)."""
     city, county = _place(rng)
-    layout = "none" if form == "crawled" else form  # a crawled page holds the none flattening
+    # a crawled page holds the none flattening; a converter's rendering prints every cell apart
+    layout = {"crawled": "none", "converted": "markdown"}.get(form, form)
     if generation == 1 and national:
         year = rng.randint(2014, 2018)
         doc, truth, must_fail = gen1.national_doc(rng, f"{city}{county}", fault, year)
