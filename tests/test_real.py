@@ -701,3 +701,51 @@ def test_a_report_without_an_outline_is_kept_whole_and_said_so() -> None:
     ]
     (check,) = [c for c in run_checks(parsed) if c["check"] == "outline"]
     assert (check["status"], check["subject"]) == ("not_assessable", "sections")
+
+
+WORD_HTML = """<html><head><meta charset="{charset}"><title>某区2021年政府信息公开工作年度报告</title>
+</head><body><div class="breadcrumb">当前位置：首页 &gt; 年报</div>
+<p>某区2021年政府信息公开工作年度报告</p><p>一、总体情况</p>
+<p>2021年，本区收到政府信息公开申请5件，依申请公开均按时答复。</p>
+<p>三、收到和处理政府信息公开申请情况</p><table>
+<tr><td colspan="3" rowspan="3"><span>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</span></td>
+<td colspan="7">申请人情况</td></tr>
+<tr><td rowspan="2">自然人</td><td colspan="5">法人或其他组织</td><td rowspan="2">总计</td></tr>
+<tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td></tr>
+<tr><td colspan="3"><span lang="EN-US">一、本年新收政府信息公开申请数量</span></td><td>5</td><td>0</td>
+<td>0</td><td>0</td><td>0</td><td>0</td><td>5</td></tr>
+<tr><td colspan="3">二、上年结转政府信息公开申请数量</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td>
+<td>0</td><td>0</td></tr>
+<tr><td rowspan="22">三、本年度办理结果</td><td colspan="2">（一）予以公开</td><td>3</td>
+<td><p class="MsoNormal"><o:p> </o:p></p></td><td>0</td><td>0</td><td>0</td><td>0</td><td>3</td></tr>
+<tr><td colspan="2">（二）部分公开（区分处理的，只计这一情形，不计其他情形）</td><td>1</td><td>0</td>
+<td>0</td><td>0</td><td>0</td><td>0</td><td>1</td></tr>
+<tr><td rowspan="8">（三）不予公开</td><td>1.属于国家秘密</td><td>0</td><td>0</td><td>0</td><td>0</td>
+<td>0</td><td>0</td><td>0</td></tr>
+<tr><td><span>2.其他法律行政法规</span><span>禁止公开</span></td><td>1</td><td>0</td><td>0</td><td>0</td>
+<td>0</td><td>0</td><td>1</td></tr>
+<tr><td colspan="2">（七）总计</td><td>5</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>5</td></tr>
+<tr><td colspan="3">四、结转下年度继续办理</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td>
+<td>0</td></tr></table><p>四、政府信息公开行政复议、行政诉讼情况</p><p>无。</p></body></html>"""
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "gbk"])
+def test_web_page_with_merged_cells(charset: str) -> None:
+    """Word-generated markup: rowspan/colspan as in the national form, <span> inside labels,
+    <o:p> </o:p> for an empty cell; no section-二 table, so the wording and year tell the
+    generation."""
+    from ogi.acquire import Source
+    from ogi.extract import extract
+    from ogi.parse import parse
+
+    data = WORD_HTML.format(charset=charset).encode(charset)
+    parsed = parse(extract(Source("a.html", "a.html", data, "0" * 64)))
+    assert (parsed.report["generation"], parsed.report["year"]) == (3, 2021)
+    got = cells(parsed)
+    assert [got[("g3.s3.received", c)] for c in COLS7] == [5, 0, 0, 0, 0, 0, 5]
+    assert [got[("g3.s3.granted", c)] for c in COLS7] == [3, None, 0, 0, 0, 0, 3]
+    assert [got[("g3.s3.refused.prohibited", c)] for c in COLS7] == [1, 0, 0, 0, 0, 0, 1]
+    assert [got[("g3.s3.total", c)] for c in COLS7] == [5, 0, 0, 0, 0, 0, 5]
+    status = {(c["indicator"], c["column"]): c["value_status"] for c in parsed.statistics}
+    assert status[("g3.s3.granted", "commercial")] == "blank"
+    assert summarise(parsed)["requests_received"] == 5

@@ -76,6 +76,10 @@ def _parse(doc: Document) -> Parsed:
         found, notes = stream.read_stream_tables(text, rid, doc.body_start)
         streamed = bool(found)
     generation = 1 if found else template.detect_generation(fold_text(body))
+    if generation is None:  # section 二's header words not printed: the wording and year tell
+        early = metadata.year_of(metadata.title_of(text, doc.header, doc.body_start), [], body)
+        guess = metadata.generation_of(body, early) if early is not None else 1
+        generation = guess if guess in (2, 3) else None
     if generation in (2, 3):
         found, notes = template.read_template_tables(text, rid, generation, doc.body_start)
     blocks = [
