@@ -255,6 +255,8 @@ def _rows_in(
     return out
 
 
+# what may stand before a row's label on its line: a pipe, an ordinal (not a sentence)
+_LINE_LEAD = re.compile(r"[ \t|]*(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十]+[)）])?[ \t]*")
 # a row's values right after its label: a number standing alone (not a list number: 1.申请人…)
 _VALUES_NEXT = re.compile(r"[ \t|]*(?:[-+]?\d[\d,]*(?:\.\d+)?|——|—|–|－|/|／)(?=[ \t|]|\n|$)")
 
@@ -270,8 +272,8 @@ def _out_of_order(
     prune: Prune | None,
 ) -> None:
     """Rows not found in template order (a converter printed a block of the table after
-    the next one): the one place in the table where the row's label stands, outside the rows
-    found, with its values right after it on the same line."""
+    the next one): the one place in the table where the row's label opens a line, outside the
+    rows found, with its values right after it on the same line."""
     taken = [(r.label_start, r.start + len(r.text)) for r in out if r is not None]
     labels = sorted(sp[0] for sp in spans if sp)
     for i, (code, anchor, kinds, _) in enumerate(rows):
@@ -282,6 +284,7 @@ def _out_of_order(
             for m in _anchor_re(anchor).finditer(folded, start, end)
             if not any(a <= m.start() < b for a, b in taken)
             and _VALUES_NEXT.match(folded, m.end(), end)
+            and _LINE_LEAD.fullmatch(folded, folded.rfind("\n", 0, m.start()) + 1, m.start())
         ]
         if len(hits) != 1:
             continue
