@@ -68,6 +68,7 @@ test: $(STAMP) $(FONT) $(CHROMIUM)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/pytest
+	$(BIN)/python scripts/field_check.py tests/fixtures/real tests/fixtures/real/truth.json --require-exact
 	$(BIN)/frictionless validate datapackage.json
 
 clean:

@@ -259,9 +259,6 @@ def test_issuers_resource_follows_incremental_builds(tmp_path: Path) -> None:
         conn.close()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="tables: issue 11 (two real reports are rejected: no sections)"
-)
 def test_every_real_report_lands_in_issuers(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     for n in REAL_ISSUERS:

@@ -16,8 +16,8 @@ import pypdfium2
 from ..acquire import Source
 from ..errors import InputError
 from .pdf_lines import cell_lines, text_lines
-from .pdf_page import PageReader
-from .pdf_tables import find_tables
+from .pdf_page import Char, PageReader
+from .pdf_tables import Table, find_tables
 
 _END = re.compile(r"[。：:！？；!?]$")
 _OPENS = re.compile(
@@ -43,7 +43,8 @@ def _unwrap(lines: list[tuple[str, bool]]) -> list[str]:
     carry = False
     for line, full in lines:
         line = line.strip()
-        if not line:
+        if not line:  # a break between blocks: the paragraph ends
+            carry = False
             continue
         if out and carry and not _OPENS.match(line) and not line.startswith("|"):
             out[-1] += line if (_CJK.match(out[-1][-1]) or _CJK.match(line[0])) else " " + line
@@ -76,10 +77,30 @@ def _page_blocks(page: PageReader, n: int) -> tuple[int, list[Block]]:
         (n, line.top, [(line.text, line.x1 >= right - 1.5 * em)]) for line in lines
     ]
     for table in tables:
-        cells = [[_cell(cell_lines(c)) for c in row] for row in table.cell_chars(chars)]
+        inside = table.cell_chars(chars)
+        cells = [[_cell(cell_lines(c)) for c in row] for row in inside]
+        if all(len(row) == 1 for row in cells):  # a frame drawn round text, not a table
+            blocks.append((n, table.bbox[1], _framed(table, inside, cells)))
+            continue
         rows = [("| " + " | ".join(row) + " |", False) for row in cells if any(row)]
         blocks.append((n, table.bbox[1], rows))
     return len(chars), blocks
+
+
+def _framed(
+    table: Table, inside: list[list[list[Char]]], cells: list[list[str]]
+) -> list[tuple[str, bool]]:
+    """Lines of text in a one-column frame (a page border, or boxes drawn round lines, as
+    office suites print them): (text, runs to the frame's right margin), after a break."""
+    out = [("", False)]  # the frame's first line does not go on from the text before it
+    for box, row_chars, row in zip(table.rows, inside, cells, strict=True):
+        if not row[0]:
+            continue
+        ink = [c for c in row_chars[0] if c.text.strip()]
+        em = max((c.bottom - c.top for c in ink), default=10.0)
+        right = max((c.x1 for c in ink), default=0.0)
+        out.append((row[0], right >= box[0][2] - 2.5 * em))
+    return out
 
 
 def pdf_to_text(data: bytes, path: str) -> str:

@@ -101,7 +101,8 @@ def indicators() -> list[dict[str, Any]]:
                     "label_zh": row["label"],
                     "label_en": row["label_en"],
                     "unit": row.get("unit", "件"),
-                    "variants": [row["anchor"]] if row.get("anchor") else [],
+                    "variants": ([row["anchor"]] if row.get("anchor") else [])
+                    + list(row.get("variants", [])),
                 }
             )
         for d in spec["derived"]:

@@ -73,9 +73,15 @@ def _parse(doc: Document) -> Parsed:
     body = text[doc.body_start :]
     found = tables.read_tables(text, rid, doc.body_start)
     notes: list[dict[str, Any]] = [c for t in found for c in t.checks]
+    streamed = False  # the table was read from a flattened stream (it may be read again)
     if not found:
         found, notes = stream.read_stream_tables(text, rid, doc.body_start)
+        streamed = bool(found)
     generation = 1 if found else template.detect_generation(fold_text(body))
+    if generation is None:  # section 二's header words not printed: the wording and year tell
+        early = metadata.year_of(metadata.title_of(text, doc.header, doc.body_start), [], body)
+        guess = metadata.generation_of(body, early) if early is not None else 1
+        generation = guess if guess in (2, 3) else None
     if generation in (2, 3):
         found, notes = template.read_template_tables(text, rid, generation, doc.body_start)
     notes = [*doc.notes, *notes]  # what reading the file found (NUL bytes left out)
@@ -83,6 +89,9 @@ def _parse(doc: Document) -> Parsed:
         (b[0].start, b[-1].end) for b in tables.pipe_blocks(split_lines(text, doc.body_start))
     ] + [(t.start, t.end) for t in found]
     sections = outline.outline(text, rid, doc.body_start, blocks)
+    if not sections:  # nothing of the outline found: the text is kept whole, and said so
+        sections, unread = outline.whole(text, rid, doc.body_start)
+        notes.append(unread)
 
     title = metadata.title_of(text, doc.header, doc.body_start)
     year = metadata.year_of(title, found, body)
@@ -141,6 +150,14 @@ def _parse(doc: Document) -> Parsed:
         )
     present = {c["indicator"] for t in found for c in t.cells if c["indicator"]}
     cues.link_figures(text, figs, present, generation)
+    evidence = _prose_evidence(figs)
+    if (
+        streamed
+        and evidence
+        and any(c["value_status"] == "ambiguous" for t in found for c in t.cells)
+    ):
+        # the prose names values of cells whose digits split several ways: read again with it
+        found, notes = stream.read_stream_tables(text, rid, doc.body_start, evidence)
     for no, cite in enumerate(cites, start=1):
         s, e = sentences.at(cite["start"])
         cite.update(
@@ -153,6 +170,9 @@ def _parse(doc: Document) -> Parsed:
     if (note := issuer_note(who)) is not None:
         notes.append(note)
     statistics = [cell for t in found for cell in t.cells]
+    for cell in statistics:
+        by = cell.get("settled_by") or _SETTLED.get(cell["value_status"])
+        cell["settled_by"] = by if cell["value"] is not None else None
     if any(c["line"] is None for c in statistics):
         numbers = LineNumbers(text)
         for cell in statistics:
@@ -167,6 +187,26 @@ def _parse(doc: Document) -> Parsed:
         notes=[{"report_id": rid, **n} for n in notes],
         text=text,
     )
+
+
+# How a value was settled, by its status, where the reader did not say otherwise: as printed,
+# or (a run of digits split) by the table's own arithmetic.
+_SETTLED = {"printed": "printed", "inferred": "identity"}
+
+
+def _prose_evidence(figs: list[dict[str, Any]]) -> stream.Evidence:
+    """What the prose states of table cells: (indicator, column) → the values stated (exact
+    figures only, not 约 / 余 / 以上)."""
+    out: stream.Evidence = {}
+    for f in figs:
+        if (
+            f.get("indicator")
+            and f.get("column")
+            and not f.get("approx")
+            and f["value"] is not None
+        ):
+            out.setdefault((f["indicator"], f["column"]), set()).add(f["value"])
+    return out
 
 
 def _section_locator(sections: list[dict[str, Any]]) -> Any:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 BLANKS = {"", "-", "—", "——", "–", "/", "／", "－"}
 _CHUNK = re.compile(
-    r"(?P<num>-?\d[\d,]*(?:\.\d+)?)(?P<unit>万元|亿元|元)?|(?P<blank>——|—|–|－|-|/|／)"
+    r"(?P<num>[-+]?\d[\d,]*(?:\.\d+)?)(?P<unit>万元|亿元|元)?|(?P<blank>——|—|–|－|-|/|／)"
 )
 _SEPARATORS = re.compile(r"[\s|]+")
 LIMIT = 100_000  # splits enumerated per row before the row is called too ambiguous to read
@@ -66,11 +66,24 @@ def tokens(text: str, start: int) -> list[Chunk] | None:
 
     >>> [c.text for c in tokens("| 5 |  | 3 |", 0)], [c.text for c in tokens("5\\t\\t3", 0)]
     (['5', '', '3'], ['5', '', '3'])
+
+    A markdown rule line inside the text separates rows; it holds no cells:
+
+    >>> [(c.text, c.start) for c in tokens("|---|---|\\n| 4 | 0 |\\n|---|---|", 10)]
+    [('4', 22), ('0', 26)]
     """
-    for sep in ("|", "\t"):
-        if sep in text:
-            return _strict(text, start, sep)
+    if "|" in text:
+        return _strict(_RULES.sub(lambda m: " " * len(m.group()), text), start, "|")
+    if "\t" in text:
+        return _strict(text, start, "\t")
     return _loose(text, start)
+
+
+# a line printed as a row of pipes (| 4 | 0 |), not one cell a line (4 |)
+_PIPE_ROW = re.compile(r"(?m)^[ \t]*\|[^|\n]*\S[^|\n]*\|")
+# a markdown table's rule line (|---|---|), which a row's value text may run over when a
+# converter cut the table up: it separates rows, it is not cells
+_RULES = re.compile(r"(?m)^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?[ \t]*)?$")
 
 
 def _strict(text: str, start: int, sep: str) -> list[Chunk] | None:
@@ -83,10 +96,13 @@ def _strict(text: str, start: int, sep: str) -> list[Chunk] | None:
         body = body[:-1]
     out: list[Chunk] = []
     pos = 0
+    rows = sep == "|" and _PIPE_ROW.search(body) is not None  # whole rows of pipes, one a line
     for piece in body.split(sep):
         inner = piece.strip()
         at = offset + pos + (piece.index(inner) if inner else 0)
         pos += len(piece) + 1
+        if not inner and rows and "\n" in piece:
+            continue  # the break between two printed rows of pipes, not a cell
         if not inner:
             out.append(Chunk("", at))
             continue
@@ -122,8 +138,9 @@ def _valid(part: str, kind: str) -> int | float | None:
         ok = len(part) == 1 or (part[0] != "0" and len(part) <= MAX_DIGITS)
         return int(part) if ok else None
     neg = part.startswith("-")
-    body = part[1:] if neg else part
-    if not body or body.startswith(".") or body.endswith(".") or (neg and kind != "signed"):
+    signed = neg or part.startswith("+")  # a sign is printed only where a change may be
+    body = part[1:] if signed else part
+    if not body or body.startswith(".") or body.endswith(".") or (signed and kind != "signed"):
         return None
     if "," in body:
         head, *groups = body.split(".")[0].split(",")
@@ -162,7 +179,7 @@ def _cuts(
             if ok([*prefix, cell]):
                 yield [cell]
         return
-    first_min = 2 if text.startswith("-") else 1
+    first_min = 2 if text.startswith(("-", "+")) else 1
     for cut in range(first_min, len(text) - parts + 2):
         v = _valid(text[:cut], kinds[0])
         if v is None:
@@ -178,9 +195,17 @@ def _cuts(
 
 
 def fit(chunks: list[Chunk], n: int) -> list[Chunk]:
-    """The chunks without empty cells past the row's ``n``-th (a grid wider than the row)."""
+    """The chunks without empty cells past the row's ``n``-th (a grid wider than the row), then
+    without empty cells before its first (a label cell spanning columns), while they are more
+    than ``n``.
+
+    >>> [c.text for c in fit([Chunk("", 0), Chunk("95", 3), Chunk("", 6)], 1)]
+    ['95']
+    """
     while len(chunks) > n and chunks[-1].text == "":
         chunks = chunks[:-1]
+    while len(chunks) > n and chunks[0].text == "":
+        chunks = chunks[1:]  # a label cell merged across columns, printed empty before the values
     return chunks
 
 
@@ -251,7 +276,7 @@ def splits(
                 yield []
             return
         remaining = len(chunks) - i - 1  # every later chunk takes at least one cell
-        digits = len(chunks[i].text.replace("-", "").replace(".", "").replace(",", ""))
+        digits = len(chunks[i].text.strip("-+").replace(".", "").replace(",", ""))
         most = 1 if chunks[i].blank else min(digits, n - used - remaining)
         for parts in range(1, most + 1):
             for head in _cuts(chunks[i], parts, kinds[used : used + parts], prefix, ok):

@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import formats
 from .headings import flex, section_re
-from .lines import Budget, Line, chrome_spans, fold_text, skip_blanks, split_lines
+from .lines import Budget, Line, fold_text, skip_blanks, text_lines
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -191,10 +191,7 @@ def outline(
             (heads[-1][3] if heads else preamble).append(piece)
 
     folded = fold_text(text)
-    chrome = {a for a, _ in chrome_spans(text, start)}
-    for line in split_lines(text, start):
-        if line.start in chrome:
-            continue
+    for line in text_lines(text, start):
         if any(a <= line.start < b for a, b in skip):
             add_body(_Piece(line.start, line.end, line.no))
             continue
@@ -222,6 +219,27 @@ def outline(
                 pos = skip_blanks(text, rest_start + body_at, seg_end)
                 first = False
     return _tree(text, report_id, heads, preamble)
+
+
+def whole(text: str, report_id: str, start: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The text after ``start`` as one section, when no outline was read (every line chrome,
+    or a text without numbered headings), and the ``not_assessable`` check saying so."""
+    body = text[start:].strip()
+    begin = start + len(text[start:]) - len(text[start:].lstrip())
+    section = _section(report_id, f"{report_id}:0", None, 0, None, None, "", body, begin, begin)
+    section.update(seq=1, end=begin + len(body))
+    check = {
+        "check": "outline",
+        "subject": "sections",
+        "status": "not_assessable",
+        "severity": "warning",
+        "expected": None,
+        "observed": None,
+        "message": "no section of the report's outline was found (no numbered heading outside "
+        "its tables and page chrome); its whole text is kept as one section.",
+        "start": begin,
+    }
+    return [section], check
 
 
 def _line_heading(rest: str, length: int, printed: int) -> tuple[str, int]:
@@ -302,15 +320,18 @@ def _heading_end(text: str, begin: int, marker: Marker, heading: str) -> int:
 
 
 def _join(text: str, pieces: list[_Piece]) -> str:
-    """Body text: pieces of one line joined as they stand, lines joined by a line break."""
+    """Body text: pieces of one line joined as they stand (by a space where chrome was cut
+    out between them), lines joined by a line break."""
     out: list[str] = []
-    last_line = None
+    last_line, last_end = None, 0
     for p in pieces:
         part = text[p.start : p.end]
         if last_line is not None and p.line != last_line:
             out.append("\n")
+        elif last_line is not None and text[last_end : p.start].strip():
+            out.append(" ")  # page chrome cut out between them
         out.append(part)
-        last_line = p.line
+        last_line, last_end = p.line, p.end
     return "".join(out).strip()
 
 

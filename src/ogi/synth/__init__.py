@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 from .. import formats
 from . import gen1, gen23
-from .model import TEXT_FORMS, render_text
+from .model import TEXT_FORMS, render_crawled, render_text
 from .render import to_html, to_pdf
 from .truth import Value
 
-FORMS = (*TEXT_FORMS, "html", "html_gbk", "pdf")
+FORMS = (*TEXT_FORMS, "html", "html_gbk", "pdf", "crawled", "converted")
+FLAT = ("none", "crawled")  # forms whose tables are flattened with no separator at all
 SUFFIX = {"html": ".html", "html_gbk": ".html", "pdf": ".pdf"}
 NATIONAL_FORMS = ("cell_lines", "markdown", "html", "html_gbk", "pdf")
 GENERATIONS = (1, 2, 3)
@@ -101,18 +102,22 @@ def report(
     """One synthetic report of a generation, printed in a form, with an optional fault
     (``national``: a generation-1 report with the national-style table)."""
     city, county = _place(rng)
+    # a crawled page holds the none flattening; a converter's rendering prints every cell apart
+    layout = {"crawled": "none", "converted": "markdown"}.get(form, form)
     if generation == 1 and national:
         year = rng.randint(2014, 2018)
         doc, truth, must_fail = gen1.national_doc(rng, f"{city}{county}", fault, year)
         issuer = f"{city}{county}人民政府"
     elif generation == 1:
         year = rng.randint(2009, 2018)
-        doc, truth, must_fail = gen1.gen1_doc(rng, f"{city}{county}", fault, form, year)
+        doc, truth, must_fail = gen1.gen1_doc(rng, f"{city}{county}", fault, layout, year)
         issuer = f"{city}{county}人民政府"
     else:
         year = rng.choice([2019, 2020]) if generation == 2 else rng.randint(2021, 2025)
         issuer = f"{city}{county}人民政府"
-        doc, truth, must_fail = gen23.gen23_doc(rng, generation, issuer, "我区", year, fault, form)
+        doc, truth, must_fail = gen23.gen23_doc(
+            rng, generation, issuer, "我区", year, fault, layout
+        )
     # a check about cells the reader cannot know is not assessable, not failing
     must_fail = {
         m for m in must_fail if all(truth.get(c) is not None for c in _cells_of(*m, generation))
@@ -123,6 +128,13 @@ def report(
         data = to_html(doc, "gbk")
     elif form == "pdf":
         data = to_pdf(doc)
+    elif form == "crawled":
+        title = doc.title or f"{issuer}{year}年政府信息公开工作年度报告"
+        published = (
+            f"{year + 1}-01-{rng.randint(10, 28)} {rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}"
+        )
+        url = f"https://www.example.gov.cn/zwgk/nb/{year + 1}01/t{rng.randint(10**7, 10**8)}.htm"
+        data = render_crawled(doc, title, issuer, published, url).encode("utf-8")
     else:
         data = render_text(doc, form).encode("utf-8")
     text = data.decode("gbk" if form == "html_gbk" else "utf-8") if form != "pdf" else ""
@@ -146,7 +158,7 @@ def corpus(
         # the national-style table comes in pipe rows, pages and PDFs (half of those reports)
         national = gen == 1 and form in NATIONAL_FORMS and rng.random() < 0.5
         pool = gen1.NATIONAL_FAULTS if national else gen1.FAULTS if gen == 1 else gen23.FAULTS
-        faults = [f for f in pool if not (form == "none" and f in _NOT_IN_NONE)]
+        faults = [f for f in pool if not (form in FLAT and f in _NOT_IN_NONE)]
         fault = rng.choice(faults) if rng.random() < fault_rate else None
         out.append(report(rng, gen, form, fault, f"synthetic_{i:05d}.txt", national))
     return out

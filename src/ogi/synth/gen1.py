@@ -171,6 +171,15 @@ def gen1_doc(
             lambda k, v: v[1] >= v[0],
             joint,
             groups,
+            # what the prose above states of the table (a reader may settle a split by it)
+            {
+                "g1.proactive_total": {0: proactive, 1: cum_v["g1.proactive_total"]},
+                "g1.requests_received": {0: prose_received},
+                "g1.requests_in_person": {0: year_v["g1.requests_in_person"]},
+                "g1.requests_online": {0: year_v["g1.requests_online"]},
+                "g1.reconsiderations": {0: year_v["g1.reconsiderations"]},
+                "g1.lawsuits": {0: year_v["g1.lawsuits"]},
+            },
         )
         for code, _, _, _ in ROWS:
             got = known[code]
