@@ -17,6 +17,7 @@ import orjson
 
 from .. import package
 from ..package import schema
+from ..package.contents import describe
 from ..parse.issuers import issuer_rows
 from ..serve.metadata import write_metadata
 from . import manifest, publish
@@ -207,7 +208,9 @@ def write_package(
     sources = [r.source for r in m.reports]
     when = package.created(d for r in m.reports for d in r.dates)
     # the same bytes as json.dumps(..., ensure_ascii=False, indent=2), faster
-    text = orjson.dumps(package.descriptor(sources, when), option=orjson.OPT_INDENT_2) + b"\n"
+    contents = describe(len(m.reports), issuer_rows(r.body for r in m.reports))
+    desc = package.descriptor(sources, when, contents)
+    text = orjson.dumps(desc, option=orjson.OPT_INDENT_2) + b"\n"
     (root / "datapackage.json").write_bytes(text)
     if old is None:
         write_metadata(root / "metadata.yml")
