@@ -18,7 +18,7 @@ import orjson
 from .. import package
 from ..package import schema
 from ..package.contents import describe
-from ..parse.issuers import issuer_rows
+from ..package.issuers import issuer_rows
 from ..serve.metadata import write_metadata
 from . import manifest, publish
 from .chunk import Chunk

@@ -39,9 +39,9 @@ from ..check.cross_year import carried
 from ..errors import InputError
 from ..extract import extract
 from ..package import schema
+from ..package.issuers import issuer_record
 from ..package.report_check import check_report, compiled_tables
 from ..parse import Parsed, parse
-from ..parse.issuers import issuer_record
 from ..store.tables import create_shard, insert_shard_rows
 from ..summarise import summarise
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import acquire, package
 from ..errors import OgiError
 from ..package import schema
-from ..parse.issuers import issuer_rows
+from ..package.issuers import issuer_rows
 from ..store import load
 from . import manifest, plan, publish, update, workers
 from .assemble import copy_all, write_package
