@@ -120,7 +120,7 @@ def _parse(doc: Document) -> Parsed:
     cites = [c for c in cites if not not_prose.contains(c["start"])]
     cite_spans = [(c["start"], c["end"]) for c in cites]
     figs = figures.find_figures(
-        text, doc.body_start, len(text), blocks + markers + chrome + cite_spans
+        text, doc.body_start, len(text), blocks + markers + chrome + cite_spans, notes
     )
 
     locate = _section_locator(sections)
