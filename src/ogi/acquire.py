@@ -21,7 +21,13 @@ from typing import Any
 from .errors import InputError
 
 PROVENANCE_SUFFIX = ".provenance.json"
-_SKIP_NAMES = {"README", "README.md", "LICENSE", "SOURCES.md"}
+_SKIP_NAMES = {
+    "README",
+    "README.md",
+    "LICENSE",
+    "SOURCES.md",
+    "review.csv",
+}  # review: ogi.parse.review
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from .check.cross_year import RULE as ACROSS_RULE
 from .check.cross_year import check_cross_year
 from .chunk import Chunk, Outcome, Task, compiled_tables, create_shard, parse_file, typed, warm
 from .errors import OgiError
+from .parse import review
 from .serve.metadata import write_metadata
 
 __all__ = ["BuildResult", "Rejected", "build", "parse_file"]
@@ -59,7 +60,7 @@ __all__ = ["BuildResult", "Rejected", "build", "parse_file"]
 DB_NAME = "ogi.db"
 CHUNK_MAX = 64  # inputs per chunk, at most
 CHUNKS = 32  # chunks a build is cut into, at least (when there are inputs enough)
-WHOLE = ("indicators", "rejects")  # resources written whole (not from the reports)
+WHOLE = ("indicators", "rejects", "review")  # resources written whole (not from the reports)
 CODE_ONLY = ("indicators",)  # resources only the code decides
 IN_PLACE_MIN, IN_PLACE_SHARE = 50, 0.05  # reports changed, at most, to update in place
 
@@ -154,6 +155,8 @@ class _Item:
     outcome: Outcome | None = None  # parsed by this build
     chunk: int | None = None
     said: str | None = None  # the problem as the build's output says it, when it differs
+    reviews: list[review.Review] = field(default_factory=list)  # a person's review of it
+    base: str | None = None  # its key without the review (what the next build remembers)
 
     def rejected(self) -> Rejected:
         assert self.reject is not None
@@ -161,8 +164,13 @@ class _Item:
         return Rejected(path, self.said or self.reject.problem, self.reject.remedy)
 
 
-def _plan(paths: list[Path], previous: manifest.Manifest | None) -> list[_Item]:
+def _plan(
+    paths: list[Path],
+    previous: manifest.Manifest | None,
+    reviews: list[review.Review] | None = None,
+) -> list[_Item]:
     version = manifest.parser_version()
+    reviews = reviews or []
     old_reports = {r.key: r for r in previous.reports} if previous else {}
     old_rejects = {r.key: r for r in previous.rejects if r.key} if previous else {}
     seen = previous.seen if previous else {}
@@ -197,9 +205,15 @@ def _plan(paths: list[Path], previous: manifest.Manifest | None) -> list[_Item]:
                 if unchanged and record is not None and record.key
                 else manifest.key(inp.sha256, inp.name, inp.provenance, version)
             )
+            item.reviews = [r for r in reviews if r.sha256 == inp.sha256]
+            if item.reviews:  # a report is parsed again when its review rows change
+                item.base = item.key
+                rows = [r.cells() for r in item.reviews]
+                item.key = manifest.key(item.key, "review", {"rows": rows}, version)
             item.reuse = old_reports.get(item.key)
             item.reject = old_rejects.get(item.key)
         items.append(item)
+    review.check_reports(reviews, {it.input.sha256 for it in items if it.key})
     return items
 
 
@@ -215,7 +229,9 @@ def _tasks(items: list[_Item], scratch: Path) -> list[Task]:
         group = todo[first : first + size]
         for it in group:
             it.chunk = index
-        tasks.append(Task(index, [(it.pos, str(it.input.path)) for it in group], str(scratch)))
+        items_of = [(it.pos, str(it.input.path)) for it in group]
+        reviews = {it.pos: it.reviews for it in group if it.reviews}
+        tasks.append(Task(index, items_of, str(scratch), reviews))
     return tasks
 
 
@@ -236,9 +252,12 @@ def _settle(items: list[_Item], chunks: list[Chunk]) -> None:
         if o is None:
             continue
         it.outcome = o
+        if o.review_error is not None:
+            raise OgiError(o.review_error)
         if o.reject is not None:
             inp = it.input
             it.reject = manifest.Reject(it.key, inp.name, inp.sha256, inp.size, *o.reject)
+    review.check_rejected([(it.reviews, it.reject.problem) for it in items if it.reject])
 
 
 def _manifest(items: list[_Item]) -> manifest.Manifest:
@@ -266,7 +285,11 @@ def _manifest(items: list[_Item]) -> manifest.Manifest:
             )
     seen = {
         it.where: manifest.Seen(
-            it.input.fingerprint, it.input.sha256, it.input.size, it.input.provenance, it.key
+            it.input.fingerprint,
+            it.input.sha256,
+            it.input.size,
+            it.input.provenance,
+            it.base or it.key,
         )
         for it in items
         if it.input.fingerprint is not None
@@ -435,9 +458,11 @@ def _copy_range(src: BinaryIO, dst: BinaryIO, offset: int, length: int) -> None:
         dst.flush()
 
 
-def _whole_rows(name: str, m: manifest.Manifest) -> list[list[str]]:
+def _whole_rows(name: str, m: manifest.Manifest, items: list[_Item]) -> list[list[str]]:
     if name == "indicators":
         return package.texts(name, package.indicator_rows())
+    if name == "review":
+        return review.cells(r for it in items if it.reject is None for r in it.reviews)
     rows = [
         {
             "reject_no": no,
@@ -479,7 +504,8 @@ def _write_package(
             continue
         head = package.header_text(name).encode("utf-8")
         if name in WHOLE:
-            (root / rel).write_bytes(head + package.csv_text(_whole_rows(name, m)).encode("utf-8"))
+            rows = _whole_rows(name, m, items)
+            (root / rel).write_bytes(head + package.csv_text(rows).encode("utf-8"))
             m.files[str(rel)] = (root / rel).stat().st_size
         else:  # the reports' rows, then the checks across reports
             tail = package.csv_text(m.across).encode("utf-8") if name == "checks" else b""
@@ -562,17 +588,22 @@ def build(
     full: bool = False,
     time_limit: float = workers.TIME_LIMIT,
     progress: Progress | None = None,
+    review_file: Path | None = None,
 ) -> BuildResult:
     """Build the package, database and metadata from ``inputs`` into ``out``.
 
     ``jobs``: worker processes for parsing (default: one per core). ``full``: parse every
     input again, ignoring the previous build. ``time_limit``: seconds one input may take to
-    parse before it is stopped and rejected. Raises OgiError when nothing could be built;
-    a build with rejected inputs returns normally (``result.partial``)."""
+    parse before it is stopped and rejected. ``review_file``: the review rows to apply
+    (:mod:`ogi.parse.review`; default: ``review.csv`` in an input folder, or beside an input
+    folder named ``raw``). Raises OgiError when nothing could be built or a review row does
+    not fit its report; a build with rejected inputs returns normally (``result.partial``)."""
     t0 = time.perf_counter()
     progress = progress or Progress()
     jobs = jobs or default_jobs()
     paths = acquire.discover(inputs)
+    files = [review_file] if review_file is not None else review.found(inputs)
+    reviews = sorted((r for f in files for r in review.read(f)), key=review.Review.cells)
     if out.exists() and not out.is_dir():
         raise OgiError(f"{out}: is a file, not a folder; give --out a folder to build into")
     try:
@@ -581,7 +612,7 @@ def build(
             publish.recover(out)
             staging = publish.stage(out)
             try:
-                result = _build(paths, out, staging, jobs, full, time_limit, progress)
+                result = _build(paths, out, staging, jobs, full, time_limit, progress, reviews)
             except OSError as e:  # the output folder filled up or became unwritable mid-build
                 raise OgiError(
                     f"{out}: cannot write the build into it ({e.strerror}); check that you may "
@@ -604,6 +635,7 @@ def _build(
     full: bool,
     time_limit: float,
     progress: Progress,
+    reviews: list[review.Review],
 ) -> BuildResult:
     seconds: dict[str, float] = {}
     previous = None if full else manifest.trusted(out, publish.db_stamp(out / publish.DB))
@@ -612,7 +644,7 @@ def _build(
         scratch = staging / "scratch"
         scratch.mkdir()
         with _timed(seconds, "parse"):
-            items = _plan(paths, previous)
+            items = _plan(paths, previous, reviews)
             tasks = _tasks(items, scratch)
             chunks = _parse(tasks, jobs, time_limit, progress)
             _settle(items, chunks)
@@ -630,7 +662,7 @@ def _build(
             incremental=previous is not None,
             seconds=seconds,
         )
-        result.counts = expected = _counts(m)
+        result.counts = expected = _counts(m, sum(len(it.reviews) for it in items))
         if previous is not None and _same(m, previous):
             return result  # nothing changed: the published build is this one already
         progress.stage("package")
@@ -700,7 +732,7 @@ def _build(
                         dp,
                         old_ids - kept,
                         shards,
-                        ["rejects"],
+                        ["rejects", "review"],
                         stamp,
                         scratch,
                         replaced=[("checks", "check", ACROSS_RULE)],
@@ -762,7 +794,7 @@ def _failing(rows: list[list[str]]) -> int:
     return sum(1 for row in rows if row[status] == "fail")
 
 
-def _counts(m: manifest.Manifest) -> dict[str, int]:
+def _counts(m: manifest.Manifest, reviewed: int = 0) -> dict[str, int]:
     counts = dict.fromkeys(package.PER_REPORT, 0)
     for r in m.reports:
         for name, n in r.rows.items():
@@ -770,4 +802,5 @@ def _counts(m: manifest.Manifest) -> dict[str, int]:
     counts["checks"] += len(m.across)
     counts["indicators"] = len(package.indicator_rows())
     counts["rejects"] = len(m.rejects)
+    counts["review"] = reviewed
     return {res["name"]: counts[res["name"]] for res in schema.resources()}

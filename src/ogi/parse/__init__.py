@@ -148,6 +148,8 @@ def _parse(doc: Document) -> Parsed:
         )
 
     statistics = [cell for t in found for cell in t.cells]
+    for cell in statistics:  # how the value was settled (a review may settle more: .review)
+        cell.setdefault("settled_by", _SETTLED_BY.get(cell["value_status"]))
     if any(c["line"] is None for c in statistics):
         numbers = LineNumbers(text)
         for cell in statistics:
@@ -162,6 +164,11 @@ def _parse(doc: Document) -> Parsed:
         notes=[{"report_id": rid, **n} for n in notes],
         text=text,
     )
+
+
+# a statistic's settled_by, from what reading the print gave: as printed, or a split of digits
+# that the table's arithmetic settles
+_SETTLED_BY = {"printed": "printed", "inferred": "identity"}
 
 
 def _section_locator(sections: list[dict[str, Any]]) -> Any:
