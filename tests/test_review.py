@@ -129,6 +129,8 @@ def test_a_changed_review_settles_the_report_again(raw: Path, tmp_path: Path) ->
     again = build([raw], out, jobs=1)
     assert again.incremental and again.parsed == 1
     assert _cells(out, "g1.proactive_total")[1] == ("cumulative", "85377", "ambiguous", "review")
+    same = build([raw], out, jobs=1)  # the same review rows: the report is not parsed again
+    assert same.parsed == 0 and same.reused == 1
     path.write_text(HEADER, encoding="utf-8")
     last = build([raw], out, jobs=1)
     assert last.parsed == 1

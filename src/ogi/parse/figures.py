@@ -2,8 +2,15 @@
 
 Arabic numbers are figures wherever they stand in prose; a Chinese numeral (三十, 两) is a
 figure only before a measure word (三十个工作日, 两个工作日), never in set phrases (一窗受理,
-三同步). Numbers in tables, in section numbering, in document numbers and titles, and
-ordinals (第N) are not figures. Units, markers and kinds come from ``formats/prose.yml``.
+三同步), and a percentage written out (百分之九十五) is one. Numbers in tables, in section
+numbering, in document numbers and titles, and ordinals (第N) are not figures. Units, markers
+and kinds come from ``formats/prose.yml``.
+
+A number is read whole or not at all (:mod:`ogi.parse.numerals`, ``formats/numerals.yml``):
+一百二十三 is 123, 3万5千 is 35000, 三四个 is no figure; a minus sign before the digits is kept;
+a zero-width character inside a number is no separator; numbers separated by ， or 、 are
+several figures, and the ASCII comma groups thousands only where its groups are well formed —
+after a clause that announces a list (分别 …) it cannot be told, and no figure is taken.
 
 >>> [(f["value"], f["unit"], f["approx"], f["kind"]) for f in find_figures("共公开70余条，约42㎡，满意率99.95 %。", 0, 23, [])]
 [(70, '条', '余', 'count'), (42, '㎡', '约', 'area'), (99.95, '%', None, 'percent')]
