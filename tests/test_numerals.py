@@ -93,6 +93,9 @@ def figures_of(text: str) -> list[int | float]:
         ("访问量3万次。", [30000]),
         ("访问量1.2万次。", [12000]),
         ("访问量3万5千人次。", [35000]),
+        ("粉丝总量近 45.9 万人；", [459000]),
+        ("实现1200一网通办", [1200]),
+        ("收费12.5 万元。", [12.5]),
         ("收费12.5万元。", [12.5]),  # 万元 is the unit money is kept in
         ("采购1亿2千万元。", [120000000]),
         ("主动公开1,234条。", [1234]),
@@ -112,6 +115,28 @@ def figures_of(text: str) -> list[int | float]:
 )
 def test_prose_examples(text: str, values: list[int | float]) -> None:
     assert figures_of(text) == values
+
+
+def test_a_real_report_s_sentences() -> None:
+    """上海市人民政府办公厅 2025 (shared/corpus/real/sh_szfbgt_2025_gen3.txt), as extracted
+    from its PDF: 万 after a space is still part of the number (536 was read before)."""
+    text = (
+        "发布各类信息 13528 条，总浏览量为 536 万，同比显著增长\n82%，其中 47%来自海外；"
+        "社交媒体账号粉丝总量近 45.9 万人；\n“上海发布”在海内外 15 个平台粉丝\n数累积超 3170 万，"
+        "其中，微信公众号粉丝达 1360 万，海外平台\n粉丝突破 300 万。"
+    )
+    got = [(f["value"], f["unit"]) for f in find_figures(text, 0, len(text), [])]
+    assert got == [
+        (13528, "条"),
+        (5_360_000, None),
+        (82, "%"),
+        (47, "%"),
+        (459_000, "人"),
+        (15, "个"),
+        (31_700_000, None),
+        (13_600_000, None),
+        (3_000_000, None),
+    ]
 
 
 def test_a_list_announced_with_grouped_commas_is_flagged() -> None:

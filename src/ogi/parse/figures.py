@@ -50,8 +50,10 @@ def _spec() -> dict[str, Any]:
         rf"(?P<num>\d(?:{zw}*\d)*(?:,(?:{zw}*\d){{3}}(?!{zw}*\d))*(?:\.\d(?:{zw}*\d)*)?)"
         r"(?![A-Za-z0-9_@]|\.[A-Za-z0-9])"
     )
-    # after Arabic digits, Chinese units (and digits after them) go on with the number: 3万5千
-    more = re.compile(rf"(?:{zw}*[{chars}\d])+")
+    # after Arabic digits, a Chinese unit (and digits after it) goes on with the number: 3万5千,
+    # 45.9 万人; a Chinese digit straight after Arabic ones does not (1200一网通办)
+    units = re.escape("".join(n["small_units"]) + "".join(n["big_units"]))
+    more = re.compile(rf"[ \t]*(?P<run>[{units}](?:{zw}*[{chars}\d])*)")
     tail = re.compile(
         rf"[\s{zw[1:-1]}]*(?P<between>{between})?\s*(?P<unit>{units_re})?(?P<after>{after})?"
     )
@@ -204,18 +206,18 @@ def _arabic_value(
     if not more or "," in digits:
         return num_end, value, "arabic"
     powers = {**numerals.spec()["small_units"], **numerals.spec()["big_units"]}
-    stop = more.end()
-    for i in range(num_end, more.end()):
+    begin, stop = more.start("run"), more.end()
+    for i in range(begin, more.end()):
         unit = next((u for u in spec["money_units"] if view.startswith(u, i)), None)
         if unit is None:
             continue
-        seen = [powers[c] for c in view[num_end:i] if c in powers]
+        seen = [powers[c] for c in view[begin:i] if c in powers]
         if not seen or max(seen) <= powers.get(unit[0], 0):
             stop = i
             break
-    if stop == num_end:
+    if stop == begin:
         return num_end, value, "arabic"
-    return stop, numerals.read(digits + view[num_end:stop]), "mixed"
+    return stop, numerals.read(digits + view[begin:stop]), "mixed"
 
 
 def _list_cue(view: str, pos: int) -> bool:
