@@ -318,3 +318,59 @@ def test_the_prose_never_yields_a_number_that_is_not_in_it(
 ) -> None:
     text = "本年度共" + "其中".join(p for p, _ in pieces) + "。"
     assert figures_of(text) == [v for _, vs in pieces for v in vs]
+
+
+# --- whole reports -------------------------------------------------------------------------
+
+
+def _parse_text(text: str):  # type: ignore[no-untyped-def]
+    import hashlib
+
+    from ogi.acquire import Source
+    from ogi.extract import extract
+    from ogi.parse import parse
+
+    data = text.encode("utf-8")
+    return parse(extract(Source("t", "t.txt", data, hashlib.sha256(data).hexdigest())))
+
+
+def test_chinese_signed_and_zero_width_cells_of_a_template_table() -> None:
+    import random
+
+    from ogi.synth import report
+
+    syn = report(random.Random(3), 2, "markdown", None, "x.txt")
+    row = "| （一）予以公开 | 19 | 0 | 2 | 0 | 0 | 0 | 21 |"
+    assert row in syn.text
+    parsed = _parse_text(
+        syn.text.replace(row, "| （一）予以公开 | 十九 | 0 | 二 | 0 | 0 | 〇 | 2\u200b1 |")
+    )
+    got = [
+        (c["value"], c["value_status"])
+        for c in parsed.statistics
+        if c["indicator"] == "g2.s3.granted"
+    ]
+    assert got == [(19, "printed"), (0, "printed"), (2, "printed")] + [(0, "printed")] * 3 + [
+        (21, "printed")
+    ]
+
+
+def test_zero_width_characters_in_a_real_table_change_nothing() -> None:
+    """平潭 2016: the appendix's digits run together; a zero-width character put inside each
+    run reads as the run without it (the same values, the same ambiguity)."""
+    from pathlib import Path
+
+    real = Path(__file__).parent / "fixtures" / "real" / "pingtan_2016_gen1.txt"
+    text = real.read_text(encoding="utf-8")
+    runs = ["346085376", "3460853762"]
+    assert all(r in text for r in runs)
+    marked = text
+    for r in runs:
+        marked = marked.replace(r, r[:2] + "\u200b" + r[2:])
+
+    def values(parsed) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+        return [
+            (c["indicator"], c["column"], c["value"], c["value_status"]) for c in parsed.statistics
+        ]
+
+    assert values(_parse_text(marked)) == values(_parse_text(text))
