@@ -144,7 +144,11 @@ def test_a_list_announced_with_grouped_commas_is_flagged() -> None:
     text = "三年分别公开152,216,307条。"
     assert find_figures(text, 0, len(text), [], notes) == []
     (note,) = notes
-    assert note["check"] == "figure_ambiguous" and note["status"] == "ambiguous"
+    assert (note["check"], note["subject"], note["status"]) == (
+        "figure_ambiguous",
+        "prose@6",
+        "ambiguous",
+    )
     assert note["message"] == (
         "“152,216,307条” (offset 6): its commas may group the thousands of one number "
         "(152216307) or separate 3 (152, 216, 307), as the clause announces a list; "
@@ -374,3 +378,28 @@ def test_zero_width_characters_in_a_real_table_change_nothing() -> None:
         ]
 
     assert values(_parse_text(marked)) == values(_parse_text(text))
+
+
+def test_numbers_that_cannot_be_told_are_checks_of_a_built_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two of them in one report: two check rows, and the report is built."""
+    import csv
+    import random
+
+    from ogi.build import build
+    from ogi.synth import report
+
+    syn = report(random.Random(3), 2, "markdown", None, "x.txt")
+    head, sep, rest = syn.text.partition("一、总体情况")
+    assert sep
+    text = head + sep + "\n三年分别公开152,216,307条，依次受理1,234,567件。" + rest
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "x.txt").write_text(text, encoding="utf-8")
+    result = build([raw], tmp_path / "out", jobs=1)
+    assert not result.rejected
+    with open(tmp_path / "out" / "data" / "checks.csv", encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["check"] == "figure_ambiguous"]
+    assert [(r["subject"], r["status"]) for r in rows] == [
+        (f"prose@{text.index('152,')}", "ambiguous"),
+        (f"prose@{text.index('1,234')}", "ambiguous"),
+    ]

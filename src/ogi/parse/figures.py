@@ -232,7 +232,7 @@ def _ambiguous(text: str, start: int, end: int, digits: str) -> dict[str, Any]:
     groups = digits.split(",")
     return {
         "check": "figure_ambiguous",
-        "subject": "prose",
+        "subject": f"prose@{start}",  # one check per number: (report, check, subject) is a key
         "status": "ambiguous",
         "severity": "warning",
         "expected": None,
