@@ -236,6 +236,17 @@ def test_apply_is_a_pure_function(raw: Path) -> None:
     }
     assert parsed.report["issuer"] == "平潭综合实验区"
     assert settled.report["issuer"] == "平潭综合实验区管理委员会"
+    (split,) = [
+        c
+        for c in run_checks(settled)
+        if c["subject"] == "g1.proactive_total" and c["check"] == "digit_split"
+    ]
+    assert split["message"].endswith(
+        "the cells are left empty. cumulative is settled by review (review.csv line 3, 张三): "
+        "85376. year is settled by review (review.csv line 2, 张三): 3460."
+    )
+    (before,) = [n for n in parsed.notes if n["subject"] == "g1.proactive_total"]
+    assert before["message"].endswith("the cells are left empty.")
     statuses = {(c["check"], c["subject"]): c["status"] for c in run_checks(settled)}
     assert statuses[("digit_split", "g1.proactive_total")] == "ambiguous"  # as printed
     assert statuses[("g1.cumulative_ge_year", "g1.proactive_total")] == "pass"

@@ -35,6 +35,7 @@ from ..errors import OgiError
 from . import Parsed, metadata
 
 FIELDS = ("issuer",)  # the fields of a report a review may settle
+_ABOUT_CELLS = ("digit_split", "table_printed_twice")  # checks that leave a row's cells empty
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -131,6 +132,7 @@ def apply(parsed: Parsed, rows: list[Review]) -> Parsed:
         return parsed
     report = dict(parsed.report)
     statistics = [dict(c) for c in parsed.statistics]
+    notes = [dict(n) for n in parsed.notes]
     where = {(c["indicator"], c["column"]): c for c in statistics if c["indicator"]}
     for row in rows:
         if row.sha256 != report["sha256"]:
@@ -155,7 +157,12 @@ def apply(parsed: Parsed, rows: list[Review]) -> Parsed:
                 "remove the row",
             )
         cell.update(value=row.number(), settled_by="review")
-    return dataclasses.replace(parsed, report=report, statistics=statistics)
+        for note in notes:  # what reading the print found says what the person settled
+            if note["subject"] == row.indicator and note["check"] in _ABOUT_CELLS:
+                note["message"] += (
+                    f" {row.column} is settled by review ({row.where}, {row.reviewer}): {row.value}."
+                )
+    return dataclasses.replace(parsed, report=report, statistics=statistics, notes=notes)
 
 
 def found(inputs: list[Path]) -> list[Path]:
