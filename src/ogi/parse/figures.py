@@ -26,6 +26,8 @@ from .. import formats
 from . import numerals
 from .lines import Budget, Spans, fold_numbers
 
+_MINUS = "".join(formats.numerals()["minus"])
+
 
 @cache
 def _spec() -> dict[str, Any]:
@@ -41,13 +43,16 @@ def _spec() -> dict[str, Any]:
     zw, chars, digits = n["zw_class"], re.escape(n["chars"]), re.escape(n["digit_chars"])
     big, point = re.escape("".join(n["big_units"])), re.escape(n["point"])
     minus = re.escape(n["minus_chars"])
-    # A number's first character is checked against the one before it: not after a letter,
-    # a digit, a dot or the marks of codes and dates (ids, 2019-2020, 10:30 are no figures);
-    # a minus sign counts only where it stands after none of them either.
+    # A number's first character (a digit, or a minus sign before one) is checked against the
+    # one before it: not after a letter, a digit, a dot or the marks of codes and dates (ids,
+    # 2019-2020, 10:30 are no figures). Each pattern opens with the character class of a
+    # number's first character (the one before it is checked after), so that a search skips
+    # straight to the digits.
     not_before = r"A-Za-z0-9.@_\-/:#"
     arabic = re.compile(
-        rf"(?:(?<![{not_before}{minus}])(?P<sign>[{minus}])|(?<![{not_before}{minus}]))"
-        rf"(?P<num>\d(?:{zw}*\d)*(?:,(?:{zw}*\d){{3}}(?!{zw}*\d))*(?:\.\d(?:{zw}*\d)*)?)"
+        rf"(?P<lead>[{minus}\d])(?<![{not_before}{minus}][{minus}\d])"
+        rf"(?:(?<=\d)(?:{zw}*\d)*|(?<=[{minus}])\d(?:{zw}*\d)*)"
+        rf"(?:,(?:{zw}*\d){{3}}(?!{zw}*\d))*(?:\.\d(?:{zw}*\d)*)?"
         r"(?![A-Za-z0-9_@]|\.[A-Za-z0-9])"
     )
     # after Arabic digits, a Chinese unit (and digits after it) goes on with the number: 3万5千,
@@ -58,9 +63,10 @@ def _spec() -> dict[str, Any]:
         rf"[\s{zw[1:-1]}]*(?P<between>{between})?\s*(?P<unit>{units_re})?(?P<after>{after})?"
     )
     cn_after = re.escape("".join(p["chinese_numeral_not_after"])) + chars + "0-9"
-    numeral = rf"[{chars}]++(?:{point}[{digits}]++[{big}]?)?"
+    rest = rf"[{chars}]*+(?:{point}[{digits}]++[{big}]?)?"
+    numeral = rf"[{chars}]{rest}"
     chinese = re.compile(
-        rf"(?<![{cn_after}])(?P<num>{numeral})"
+        rf"(?P<num>[{chars}](?<![{cn_after}][{chars}]){rest})"
         rf"(?P<tail>(?P<between>{between})?(?P<unit>{cn_units})(?!{cn_not})(?P<after>{after})?)"
     )
     percent = re.compile(
@@ -150,10 +156,11 @@ def find_figures(
         if not m:
             break
         pos = m.end()
-        s = m.start("num")
+        sign = m.group("lead") in _MINUS
+        s = m.start() + sign
         if outside.contains(s) or taken.contains(s) or view[m.start() - 1 : m.start()] == "第":
             continue
-        digits = numerals.strip_zero_width(m.group("num"))
+        digits = numerals.strip_zero_width(view[s : m.end()])
         if len(digits.replace(",", "").replace(".", "")) > 20:
             continue  # a run of more than 20 digits is no quantity (an id, a code, noise)
         num_end, value, numeral = _arabic_value(view, m, digits, end)
@@ -170,7 +177,7 @@ def find_figures(
             if notes is not None:
                 notes.append(_ambiguous(text, m.start(), tail_end, digits))
             continue
-        if m.group("sign"):
+        if sign:
             value = -value
         budget.take()
         approx = t.group("between") or t.group("after")
@@ -198,7 +205,7 @@ def _arabic_value(
     万 and 亿 before 元 are the money unit (12.5万元), unless a larger unit is in the number
     already (1亿2千万元 is 120 000 000 元)."""
     spec = _spec()
-    num_end = m.end("num")
+    num_end = m.end()
     value: int | float = (
         float(digits.replace(",", "")) if "." in digits else int(digits.replace(",", ""))
     )
