@@ -42,7 +42,7 @@ SEED_TEXT = SEED_BYTES.decode("utf-8")
 
 EMPTY = "is empty; give a report file with text in it"
 BINARY = "is a binary file, not a text report; give the report as text (UTF-8 or GBK)"
-IMAGE = "is an image (a scan) without text: it needs OCR, which ogi does not do; run OCR on it and build from the text it gives"
+IMAGE = "is an image that cannot be read (damaged or cut short); get an intact copy"
 PDF_DAMAGED = "is a PDF that cannot be read (damaged or cut short); get an intact copy of the file"
 NOT_OGI = (
     "is not an OGI annual report (no 政府信息公开 report wording found); remove it from the inputs"

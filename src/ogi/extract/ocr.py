@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +29,19 @@ from ..errors import InputError
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 CACHE_FORMAT = 1  # raised whenever what is cached for a page changes
+
+
+_page_hook: list[Callable[[], None]] = []  # told of every page read (a build's worker)
+
+
+def on_page(hook: Callable[[], None] | None) -> None:
+    """Call ``hook`` as each page is read by OCR (None: stop)."""
+    _page_hook[:] = [hook] if hook else []
+
+
+def page_done() -> None:
+    for hook in _page_hook:
+        hook()
 
 
 class Glyph(NamedTuple):
@@ -130,7 +144,10 @@ def _recognise(gray: np.ndarray, detect: bool) -> list[Glyph]:
     )
     out: list[Glyph] = []
     words = result.word_results or ()
-    lines = zip(result.boxes, result.txts, result.scores, words, strict=False)
+    boxes, texts, scores = (
+        [] if x is None else x for x in (result.boxes, result.txts, result.scores)
+    )
+    lines = zip(boxes, texts, scores, words, strict=False)
     for line_box, line_text, line_score, line in lines:
         if not (isinstance(line, tuple) and all(isinstance(w, tuple) for w in line)):
             line = ((line_text, line_score, line_box),)  # no boxes by character: the line's

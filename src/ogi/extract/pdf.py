@@ -11,13 +11,13 @@ pdfplumber's rules (``pdf_tables``, ``pdf_lines``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import pypdfium2
 
 from ..acquire import Source
 from ..errors import InputError
+from .ocr import page_done
 from .pdf_lines import cell_lines, text_lines
 from .pdf_page import PageReader
 from .pdf_tables import find_tables
@@ -118,9 +118,9 @@ class PdfRead(NamedTuple):
     unread: int
 
 
-def read_pdf(data: bytes, path: str, on_page: Callable[[], None] | None = None) -> PdfRead:
-    """The text of a PDF, tables as pipe rows; pages without text read by OCR.
-    ``on_page`` is called as each page is done (a progress bar's tick)."""
+def read_pdf(data: bytes, path: str) -> PdfRead:
+    """The text of a PDF, tables as pipe rows; pages without text read by OCR (each one
+    told to ``ocr.page_done``)."""
     damaged = InputError(
         path,
         "is a PDF that cannot be read (damaged or cut short)",
@@ -144,12 +144,11 @@ def read_pdf(data: bytes, path: str, on_page: Callable[[], None] | None = None) 
                 count, found = _page_blocks(reader, n)
                 if isinstance(reader, ImagePage):
                     unread += reader.unread()
+                    page_done()
             finally:
                 page.close()
             chars += count
             blocks.extend(found)
-            if on_page is not None:
-                on_page()
     except pypdfium2.PdfiumError:
         raise damaged from None
     finally:
