@@ -28,7 +28,7 @@ from ..errors import InputError
 
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
-CACHE_FORMAT = 1  # raised whenever what is cached for a page changes
+CACHE_FORMAT = 2  # raised whenever what is cached for a page changes
 
 
 _page_hook: list[Callable[[], None]] = []  # told of every page read (a build's worker)
