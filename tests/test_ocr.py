@@ -193,3 +193,41 @@ def test_an_image_file_is_read_by_ocr() -> None:
     doc = extract(Source("page1.png", "page1.png", out.getvalue(), "0" * 64))
     assert (doc.form, doc.encoding, doc.ocr_pages) == ("image", "image", 1)
     assert "2024年政府信息公开工作年度报告" in doc.text.replace(" ", "")
+
+
+def test_a_build_of_a_scan_reads_it_and_the_site_says_so(tmp_path) -> None:
+    """``ogi build`` of a folder with the scan (in worker processes, as a user runs it): the
+    reports row says it was read by OCR, and the report's page on the site says so too."""
+    import asyncio
+    import csv
+    import os
+    import subprocess
+    import sys
+
+    from ogi.serve.app import make_datasette
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "hongze_2024_gen3_scan.pdf").write_bytes(scan(HONGZE.read_bytes(), SEED))
+    out = tmp_path / "out"
+    ogi = Path(sys.executable).with_name("ogi")
+    env = {**os.environ, "OGI_OCR_CACHE": str(CACHE / "pages")}
+    done = subprocess.run(
+        [str(ogi), "build", str(raw), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    with open(out / "data" / "reports.csv", encoding="utf-8", newline="") as f:
+        (row,) = list(csv.DictReader(f))
+    assert (row["form"], row["ocr_pages"], row["ocr_engine"]) == ("pdf-ocr", "5", ocr.engine_id())
+
+    async def page() -> str:
+        ds = make_datasette(out)
+        await ds.invoke_startup()
+        return (await ds.client.get(f"/-/report/{row['report_id']}")).text
+
+    html = asyncio.run(page())
+    assert "Read by OCR" in html and ocr.engine_id() in html
