@@ -231,3 +231,28 @@ def test_a_build_of_a_scan_reads_it_and_the_site_says_so(tmp_path) -> None:
 
     html = asyncio.run(page())
     assert "Read by OCR" in html and ocr.engine_id() in html
+
+
+def test_the_engine_never_reaches_the_network(monkeypatch, tmp_path) -> None:
+    """The models are the files inside the installed rapidocr package: with every connection
+    refused, the engine starts and reads (with an empty page cache)."""
+    import socket
+
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ogi.synth.render import FONT_FILE
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the OCR engine tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setenv("OGI_OCR_CACHE", str(tmp_path))
+    ocr._engine.cache_clear()
+    image = Image.new("L", (600, 120), 255)
+    ImageDraw.Draw(image).text(
+        (20, 30), "政府信息公开 2024", fill=0, font=ImageFont.truetype(str(FONT_FILE), 40)
+    )
+    assert "".join(g.text for g in ocr.read_page(np.asarray(image))) == "政府信息公开2024"
+    assert list(tmp_path.glob("*/*.json"))  # and the page is cached
