@@ -256,3 +256,37 @@ def test_the_engine_never_reaches_the_network(monkeypatch, tmp_path) -> None:
     )
     assert "".join(g.text for g in ocr.read_page(np.asarray(image))) == "政府信息公开2024"
     assert list(tmp_path.glob("*/*.json"))  # and the page is cached
+
+
+def _joined(parts: list[tuple[bytes, list[int]]], blank: bool = False) -> bytes:
+    """A PDF of the given pages of the given PDFs (and a blank page at the end)."""
+    out = pypdfium2.PdfDocument.new()
+    for data, pages in parts:
+        src = pypdfium2.PdfDocument(data)
+        out.import_pages(src, pages)
+    if blank:
+        out.new_page(595, 842)
+    buf = io.BytesIO()
+    out.save(buf)
+    return buf.getvalue()
+
+
+def test_a_pdf_mixing_text_and_scanned_pages_is_read_page_by_page(hongze) -> None:
+    text = HONGZE.read_bytes()
+    mixed = read(_joined([(text, [0, 1, 2]), (scan(text, SEED), [3, 4])]), "mixed.pdf")
+    assert (mixed.report["form"], mixed.report["ocr_pages"]) == ("pdf-ocr", 2)
+    want, got = cells(hongze[0]), cells(mixed)
+    assert {k: c["value"] for k, c in got.items() if c["value"] is not None} == {
+        k: want[k]["value"] for k, c in got.items() if c["value"] is not None
+    }
+    # the tables of section 四, on the scanned page 4, are read
+    assert got[("g3.s4.reconsideration", "total")]["value"] == 2
+
+
+def test_a_blank_page_is_not_read_by_ocr() -> None:
+    parsed = read(_joined([(HONGZE.read_bytes(), [0, 1, 2, 3, 4])], blank=True), "blank.pdf")
+    assert (parsed.report["form"], parsed.report["ocr_pages"], parsed.report["ocr_engine"]) == (
+        "pdf",
+        None,
+        None,
+    )

@@ -140,7 +140,7 @@ def read_pdf(data: bytes, path: str) -> PdfRead:
                 reader: PageReader | ImagePage = PageReader(page)
                 if not any(not c.text.isspace() for c in reader.chars()):
                     reader = ImagePage(page_image(page), OCR_DPI)
-                    ocr_pages += 1
+                    ocr_pages += 1 if reader.glyphs else 0  # a blank page is not read
                 count, found = _page_blocks(reader, n)
                 if isinstance(reader, ImagePage):
                     unread += reader.unread()

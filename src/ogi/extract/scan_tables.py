@@ -138,7 +138,8 @@ class ImagePage:
     def __init__(self, gray: np.ndarray, dpi: float) -> None:
         self.gray = despeckle(deskew(gray), dpi)
         self.dpi = dpi
-        self.glyphs: list[Glyph] = read_page(self.gray)
+        # a blank page (the back of a sheet) costs no OCR
+        self.glyphs: list[Glyph] = read_page(self.gray) if (self.gray < INK).any() else []
         self.unsure = 0  # cells with ink but no text, read again and still unsure
         self.resolved = 0  # unsure characters read again, sure, in their cell alone
 
