@@ -290,3 +290,16 @@ def test_a_blank_page_is_not_read_by_ocr() -> None:
         None,
         None,
     )
+
+
+def test_a_build_with_scans_shows_a_bar_of_pages(tmp_path) -> None:
+    """On a terminal, ``ogi build`` of a scan draws a bar of the pages read by OCR."""
+    from test_scale import _run_on_a_terminal
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "scan.pdf").write_bytes(scan(HONGZE.read_bytes(), SEED))
+    code, drawn = _run_on_a_terminal(["build", str(raw), "--out", str(tmp_path / "out")])
+    assert code == 0
+    text = drawn.decode("utf-8", errors="replace")
+    assert "reading scanned pages (OCR)" in text and "s/page" in text
