@@ -303,3 +303,21 @@ def test_a_build_with_scans_shows_a_bar_of_pages(tmp_path) -> None:
     assert code == 0
     text = drawn.decode("utf-8", errors="replace")
     assert "reading scanned pages (OCR)" in text and "s/page" in text
+
+
+def test_a_failing_check_of_a_scan_says_it_was_read_by_ocr(hongze) -> None:
+    """The report's prose says 17 requests received where its table says 95 (its truth notes
+    say so): the scan's check fails, and says the scan was read by OCR. (The text layer frames
+    the prose in a table, so its check does not see that sentence.)"""
+    text, _, checks = hongze
+    failing = [c for c in checks if c["status"] == "fail"]
+    assert {(c["check"], c["subject"]) for c in failing} == {
+        ("prose_vs_table", "g3.s3.received@total")
+    }
+    assert {(c["check"], c["subject"]) for c in run_checks(text) if c["status"] == "fail"} <= {
+        (c["check"], c["subject"]) for c in failing
+    }
+    assert failing and all(
+        c["message"].endswith(f"(read by OCR, {ocr.engine_id()}: a cell may be misread)")
+        for c in failing
+    )
