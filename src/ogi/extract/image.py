@@ -11,7 +11,7 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from ..errors import InputError
 from .ocr import page_done
-from .pdf import Block, PdfRead, _page_blocks, blocks_text
+from .pdf import Block, PdfRead, blocks_text, page_blocks
 from .scan_tables import ImagePage
 
 # the magic bytes of the images read: PNG, JPEG, TIFF (both byte orders)
@@ -43,7 +43,7 @@ def read_image(data: bytes, path: str) -> PdfRead:
     chars = unread = 0
     for n, (gray, dpi) in enumerate(frames):
         page = ImagePage(gray, dpi)
-        count, found = _page_blocks(page, n)
+        count, found = page_blocks(page, n)
         chars += count
         unread += page.unread()
         blocks.extend(found)

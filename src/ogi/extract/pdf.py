@@ -62,7 +62,7 @@ def _unwrap(lines: list[tuple[str, bool]]) -> list[str]:
 Block = tuple[int, float, list[tuple[str, bool]]]  # page, top, lines (text, runs to margin)
 
 
-def _page_blocks(page: PageReader | ImagePage, n: int) -> tuple[int, list[Block]]:
+def page_blocks(page: PageReader | ImagePage, n: int) -> tuple[int, list[Block]]:
     """Page ``n``'s characters counted, its lines of text outside tables and its tables."""
     chars = page.chars()
     tables = find_tables(page.edges())
@@ -141,7 +141,7 @@ def read_pdf(data: bytes, path: str) -> PdfRead:
                 if not any(not c.text.isspace() for c in reader.chars()):
                     reader = ImagePage(page_image(page), OCR_DPI)
                     ocr_pages += 1 if reader.glyphs else 0  # a blank page is not read
-                count, found = _page_blocks(reader, n)
+                count, found = page_blocks(reader, n)
                 if isinstance(reader, ImagePage):
                     unread += reader.unread()
                     page_done()
