@@ -181,18 +181,32 @@ def test_a_page_is_never_read_twice(hongze, monkeypatch) -> None:
     assert cells(again) == cells(hongze[1])
 
 
-def test_an_image_file_is_read_by_ocr() -> None:
-    """A report's first page as a PNG is read as the same page of the scanned PDF."""
+def _pages(n: int) -> list[Any]:
+    """The first ``n`` pages of the hongze scan as images, as the PDF reader renders them."""
     pdf = pypdfium2.PdfDocument(scan(HONGZE.read_bytes(), SEED))
     try:
-        image = pdf[0].render(scale=150 / 72, grayscale=True).to_pil()
+        return [pdf[i].render(scale=150 / 72, grayscale=True).to_pil() for i in range(n)]
     finally:
         pdf.close()
+
+
+def test_an_image_file_is_read_by_ocr() -> None:
+    """A report's first page as a PNG is read as the same page of the scanned PDF."""
     out = io.BytesIO()
-    image.save(out, "PNG", dpi=(150, 150))
+    _pages(1)[0].save(out, "PNG", dpi=(150, 150))
     doc = extract(Source("page1.png", "page1.png", out.getvalue(), "0" * 64))
     assert (doc.form, doc.encoding, doc.ocr_pages) == ("image", "image", 1)
     assert "2024年政府信息公开工作年度报告" in doc.text.replace(" ", "")
+
+
+def test_a_tiff_of_several_pages_is_read_page_by_page(hongze) -> None:
+    first, *rest = _pages(2)
+    out = io.BytesIO()
+    first.save(out, "TIFF", save_all=True, append_images=rest, dpi=(150, 150))
+    doc = extract(Source("scan.tif", "scan.tif", out.getvalue(), "0" * 64))
+    assert (doc.form, doc.ocr_pages) == ("image", 2)
+    # section 二's table, on page 2, read as in the scanned PDF
+    assert "| 行政许可 | 9487 |" in doc.text
 
 
 def test_a_build_of_a_scan_reads_it_and_the_site_says_so(tmp_path) -> None:
