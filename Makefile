@@ -8,7 +8,7 @@ PORT   ?= 8001
 
 SOURCES := $(shell find src -name '*.py' -o -name '*.yml' -o -name '*.csv') $(wildcard data/raw/*)
 
-.PHONY: all run test build serve validate lint clean browser-deps bench
+.PHONY: all run test build serve validate lint clean browser-deps bench bench-ocr
 
 all: datapackage.json
 
@@ -39,6 +39,16 @@ $(CHROMIUM):
 
 browser-deps: $(CHROMIUM) $(FONT)
 
+# Debian's poppler-utils: pdftoppm rasterises text PDFs into the scans the OCR tests read
+# (ogi.synth.scan; tests/test_ocr.py). The OCR engine itself is a Python dependency (rapidocr).
+PDFTOPPM := /usr/bin/pdftoppm
+$(PDFTOPPM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null; \
+	else \
+	  echo "make: the OCR tests need Debian's poppler-utils: sudo apt-get install poppler-utils" >&2; exit 1; \
+	fi
+
 # The published package, the database and the site metadata are built together.
 datapackage.json build/ogi.db metadata.yml &: $(STAMP) $(SOURCES)
 	$(BIN)/ogi build data/raw --out .
@@ -56,6 +66,10 @@ N ?= 10000
 bench: $(STAMP) $(FONT)
 	$(BIN)/python scripts/bench.py --reports $(N)
 
+# OCR's seconds per page on this machine (the scan of a real report), and its share of cells read
+bench-ocr: $(STAMP) $(PDFTOPPM)
+	$(BIN)/python scripts/bench_ocr.py
+
 validate: build
 	$(BIN)/frictionless validate datapackage.json
 	$(BIN)/ogi validate datapackage.json
@@ -64,7 +78,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 
-test: $(STAMP) $(FONT) $(CHROMIUM)
+test: $(STAMP) $(FONT) $(CHROMIUM) $(PDFTOPPM)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/pytest

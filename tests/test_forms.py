@@ -1,5 +1,6 @@
 """Reports as web pages and PDFs: the page around the report, its encoding and its markup
-do not change what is read; a PDF without text is refused (it needs OCR)."""
+do not change what is read; a PDF without text is read by OCR (tests/test_ocr.py), and refused
+when OCR finds no text in it either."""
 
 from __future__ import annotations
 
@@ -120,7 +121,7 @@ def test_pdf_tables_ruled_in_other_ways_are_tables() -> None:
     assert pdf_to_text(out.getvalue(), "r.pdf") == f"{rows}\n{rows}"
 
 
-def test_scanned_pdf_needs_ocr() -> None:
+def test_pdf_without_any_text_is_refused() -> None:
     from reportlab.pdfgen import canvas
 
     out = io.BytesIO()
@@ -131,8 +132,8 @@ def test_scanned_pdf_needs_ocr() -> None:
     with pytest.raises(InputError) as err:
         extract(src("scan.pdf", out.getvalue()))
     assert str(err.value) == (
-        "scan.pdf: is a scanned PDF without a text layer: it needs OCR, which ogi does not "
-        "do; run OCR on it (for example with ocrmypdf) and build from the result"
+        "scan.pdf: is a PDF with neither a text layer nor any text OCR could read; "
+        "get a legible copy of the report"
     )
 
 

@@ -24,6 +24,8 @@ def test_report_metadata(seed: Parsed) -> None:
         "bytes": 32504,
         "encoding": "utf-8",
         "form": "text",
+        "ocr_engine": None,
+        "ocr_pages": None,
         "title": None,
         "issuer": "福州市晋安区人民政府",
         "issuer_printed": None,

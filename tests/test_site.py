@@ -148,14 +148,14 @@ def write_site_corpus(folder: Path) -> Path:
 
 
 def build_site(root: Path) -> Path:
-    """Build data/raw plus the site corpus into ``root / 'site'`` with ``ogi build``.
+    """Build the seed plus the site corpus into ``root / 'site'`` with ``ogi build``.
 
     In a process of its own, as a user runs it: the build parses in worker processes, which
     must not inherit the threads a test process has running (Datasette's, Playwright's)."""
     corpus = write_site_corpus(root / "corpus")
     out = root / "site"
     result = subprocess.run(
-        [_ogi_executable(), "build", str(RAW), str(corpus), "--out", str(out)],
+        [_ogi_executable(), "build", str(SEED), str(corpus), "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -168,8 +168,14 @@ def build_site(root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build of data/raw and the site corpus: four reports, two of one body."""
+    """A build of the seed and the site corpus: four reports, two of one body."""
     return build_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="session")
+def built(seed_built: Path) -> Path:
+    """Here, the seed alone: the tests below know its every row."""
+    return seed_built
 
 
 # --- helpers ------------------------------------------------------------------------------

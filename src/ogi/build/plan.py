@@ -127,7 +127,7 @@ def parse_chunks(
     if not tasks:
         return []
     warm()  # once here rather than once in each worker
-    return workers.parse(tasks, jobs, time_limit, progress.advance)
+    return workers.parse(tasks, jobs, time_limit, progress.advance, pages=progress.page)
 
 
 def settle(items: list[Item], chunks: list[Chunk]) -> None:

@@ -23,8 +23,9 @@ from ..errors import InputError
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "hz_gb_2312", "cp936", "euc_cn"}
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8
-# the magic bytes of image files: PNG, JPEG, GIF, TIFF (both byte orders), BMP, WebP
-_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM", b"RIFF")
+# the magic bytes of image files OCR does not read: GIF, BMP, WebP (PNG, JPEG and TIFF are read)
+_IMAGES = (b"GIF8", b"BM", b"RIFF")
+READ = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # as image.READ
 _CONTROL = re.compile("[\x01-\x08\x0b\x0e-\x1f]")  # control characters no text report holds
 
 
@@ -39,6 +40,8 @@ class Document:
     header: dict[str, str] = field(default_factory=dict)
     body_start: int = 0
     notes: list[dict[str, object]] = field(default_factory=list)  # check rows of the reading
+    ocr_engine: str | None = None  # the OCR engine, its version and models, when any page was OCR'd
+    ocr_pages: int | None = None  # how many pages were read by OCR
 
 
 def decode(source: Source) -> tuple[str, str]:
@@ -60,8 +63,8 @@ def decode(source: Source) -> tuple[str, str]:
     if head.startswith(_IMAGES):
         raise InputError(
             source.path,
-            "is an image (a scan) without text: it needs OCR, which ogi does not do",
-            "run OCR on it and build from the text it gives",
+            "is an image (GIF, BMP or WebP) that ogi does not read",
+            "convert it to PNG, JPEG or TIFF (OCR reads those) or give the report as text",
         )
     if b"\x00" in data:
         utf16 = _utf16_without_bom(data)
@@ -226,12 +229,23 @@ _HTML = re.compile(
 
 
 def extract(source: Source) -> Document:
-    """Read a source as text (a PDF's text layer, a web page's text, or the text itself),
-    check it is an OGI report, and read its crawler header."""
-    if source.data[:1024].lstrip().startswith(b"%PDF"):
-        from .pdf import extract_pdf_text
+    """Read a source as text (a PDF's text layer or its pages read by OCR, an image read by
+    OCR, a web page's text, or the text itself), check it is an OGI report, and read its
+    crawler header."""
+    ocr_engine, ocr_pages = None, None
+    if source.data[:1024].lstrip().startswith(b"%PDF") or source.data.startswith(READ):
+        from .image import read_image
+        from .ocr import engine_id
+        from .pdf import read_pdf
 
-        text, encoding, form = extract_pdf_text(source), "pdf", "pdf"
+        if source.data.startswith(READ):
+            read, encoding, form = read_image(source.data, source.path), "image", "image"
+        else:
+            read, encoding, form = read_pdf(source.data, source.path), "pdf", "pdf"
+            form = "pdf-ocr" if read.ocr_pages else "pdf"
+        text = read.text
+        if read.ocr_pages:
+            ocr_engine, ocr_pages = engine_id(), read.ocr_pages
     else:
         text, encoding = decode(source)
         form = "text"
@@ -262,8 +276,9 @@ def extract(source: Source) -> Document:
             "remove it from the inputs",
         )
     header, body_start = read_header(text)
-    notes = [nul_note(source.data)] if form != "pdf" and _nuls_left_out(source, encoding) else []
-    return Document(source, text, encoding, form, header, body_start, notes)
+    binary = form in ("pdf", "pdf-ocr", "image")  # NUL bytes belong to such files
+    notes = [nul_note(source.data)] if not binary and _nuls_left_out(source, encoding) else []
+    return Document(source, text, encoding, form, header, body_start, notes, ocr_engine, ocr_pages)
 
 
 def _nuls_left_out(source: Source, encoding: str) -> bool:

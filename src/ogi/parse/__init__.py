@@ -114,6 +114,8 @@ def _parse(doc: Document) -> Parsed:
         "bytes": len(src.data),
         "encoding": doc.encoding,
         "form": doc.form,
+        "ocr_engine": doc.ocr_engine,
+        "ocr_pages": doc.ocr_pages,
         "title": title,
         **issuer_columns(who, issuer_source),
         "year": year,

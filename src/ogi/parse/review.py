@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import formats
-from ..package import schema
 from ..errors import OgiError
+from ..package import schema
 from . import Parsed, issuers
 
 FIELDS = ("issuer",)  # the fields of a report a review may settle
