@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
+from test_reader import PRINTED, build_real
 from test_site import (
     CRAFTED_ISSUER,
     CRAFTED_SENTENCE,
@@ -308,3 +309,43 @@ def test_a_figure_leads_to_its_sentence(tab: Page, served: tuple[str, Path]) -> 
     assert "二、主动公开政府信息的情况 › (五)回应社会关切情况 › 1、" in located
     tab.shot("11-figure-in-its-sentence")
     assert tab.errors == []
+
+
+@pytest.fixture(scope="module")
+def served_real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """``ogi serve`` over a build of every real report of tests/fixtures/real."""
+    _require_browser()
+    built = build_real(tmp_path_factory.mktemp("browser-real"))
+    with serving(built, built, timeout=30) as base:
+        yield base, built
+
+
+SAMPLE = 2  # rows of each table of each real report clicked through
+
+
+def test_a_number_link_marks_the_printed_value_in_every_real_report(
+    browser: Any, served_real: tuple[str, Path]
+) -> None:
+    base, built = served_real
+    tab = Page(browser, base)
+    page = tab.page
+    reports = {r["report_id"]: r["source_file"] for r in table(built, "reports")}
+    clicked: dict[str, int] = {}
+    for name, printed in PRINTED.items():
+        rows = [r for r in table(built, name) if r["start"]]
+        for report_id in sorted(reports):
+            mine = [r for r in rows if r["report_id"] == report_id]
+            # spread over the report: first, last and rows between
+            step = max(1, len(mine) // SAMPLE)
+            for r in mine[::step][:SAMPLE] + mine[-1:]:
+                tab.goto(f"/ogi/{name}?report_id={report_id}&start={r['start']}")
+                page.locator("td.col-start a").first.click()
+                page.wait_for_url(f"**/-/report/{report_id}?start={r['start']}**#hit")
+                hit = page.locator("mark#hit")
+                assert hit.inner_text() == r[printed], (reports[report_id], name, r["start"])
+                assert hit.is_visible()
+                clicked[reports[report_id]] = clicked.get(reports[report_id], 0) + 1
+    assert set(clicked) == set(reports.values()), clicked
+    tab.shot("12-real-report-number")
+    assert tab.errors == []
+    page.close()
