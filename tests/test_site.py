@@ -439,7 +439,8 @@ def test_table_search_returns_whole_rows(built: Path) -> None:
     assert response.status_code == 200
     (row,) = (r for r in read_csv(built / "data" / "sections.csv") if "双随机" in r["body"])
     expected = {
-        key: (int(value) if key in {"seq", "level", "ordinal", "start", "end"} and value else value)
+        key: (int(value) if key in {"seq", "level", "ordinal", "heading_start", "start", "end"} and value
+        else value)
         for key, value in row.items()
     }
     expected = {key: (None if value == "" else value) for key, value in expected.items()}

@@ -181,3 +181,23 @@ def normalise_label(label: str) -> str:
     s = re.sub(r"\s+", "", fold(label))
     s = _LABEL_PREFIX.sub("", s, count=1)
     return _LABEL_DROP.sub("", s)
+
+
+@cache
+def labels() -> dict[str, Any]:
+    """labels.yml: the bilingual labels of check ids and coded column values."""
+    return dict(_load("labels.yml"))
+
+
+def code_label(column: str, code: Any) -> tuple[str, str] | None:
+    """(zh, en) label of ``code`` in ``column`` (``check`` for check ids), or None.
+
+    >>> code_label("status", "fail"), code_label("check", "g23.s3_results_sum")[1]
+    (('不通过', 'fail'), 'results total = sum of the results')
+    """
+    if not isinstance(code, str):
+        return None
+    table = labels()["checks"] if column == "check" else labels()["values"].get(column, {})
+    found = table.get(code)
+    return (found["zh"], found["en"]) if found else None
+

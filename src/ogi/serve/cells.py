@@ -11,7 +11,9 @@ cell's HTML:
 * ``section_id`` in query results → the reader at that section;
 * ``issuer`` → the *One body over the years* query for that body;
 * ``indicator`` (a foreign key Datasette labels with ``label_zh``) → the indicator, labelled
-  in both languages.
+  in both languages;
+* codes (``check``, ``status``, ``severity``, ``value_status``, ``kind``) → their label in
+  both languages (``formats/labels.yml``), the code beside it.
 
 Values are escaped; links are built from ids only.
 """
@@ -24,6 +26,8 @@ from urllib.parse import quote, urlencode
 
 from datasette.utils import tilde_encode
 from markupsafe import Markup
+
+from ..formats import code_label
 
 REPORT_ID = re.compile(r"[0-9a-f]{16}")
 LOCATED = {"statistics", "figures", "citations", "checks", "sections"}
@@ -57,6 +61,19 @@ def _link(href: str, text: str, title: str | None = None) -> Markup:
 # the only columns render() may change: every other cell returns at once
 COLUMNS = frozenset({"start", "source_file", "report_id", "prev_report_id", "section_id"})
 COLUMNS |= {"issuer", "indicator"}
+# columns holding codes, shown with their bilingual label (formats/labels.yml)
+CODED = frozenset({"check", "status", "severity", "value_status", "kind"})
+COLUMNS |= CODED
+
+
+def coded(column: str, value: Any) -> Markup | None:
+    """A code with its label in both languages, the code itself kept visible and in the title."""
+    label = code_label(column, value)
+    if label is None:
+        return None
+    return Markup('<span class="ogi-code" title="{}">{} / {} <code>{}</code></span>').format(
+        value, label[0], label[1], value
+    )
 
 
 def render(
@@ -103,6 +120,8 @@ def render(
     if column == "issuer" and table in ISSUER_LINKED and isinstance(value, str) and value:
         href = f"/{database_name}/body_over_years?issuer={quote(value)}"
         return _link(href, value, "历年情况 / over the years")
+    if column in CODED:
+        return coded(column, value.get("value") if isinstance(value, dict) else value)
     if column == "indicator" and isinstance(value, dict) and value.get("value"):
         code = str(value["value"])
         label = indicator_labels.get(code)

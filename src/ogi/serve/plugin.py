@@ -1,7 +1,7 @@
 """Datasette plugin: Chinese-aware full-text search (see :mod:`ogi.store.search`).
 
 Registered through the ``datasette`` entry point ``ogi = "ogi.serve.plugin"``.
-Its ``prepare_connection`` hook adds three SQL functions to every connection:
+Its ``prepare_connection`` hook adds four SQL functions to every connection:
 
 ``escape_fts(query)``
     Replaces Datasette's own function of that name with
@@ -18,6 +18,9 @@ Its ``prepare_connection`` hook adds three SQL functions to every connection:
     :func:`ogi.store.search.segment` -- puts spaces around every Han character
     (NULL and numbers pass through), e.g. to build your own MATCH expressions
     (``'"' || ogi_segment(:q) || '"'``) or to look at what the index contains.
+``ogi_label(column, code)``
+    The bilingual label of a code (a check id with column ``check``, a ``status``, a
+    ``kind`` …) from ``formats/labels.yml``, as ``zh / en``; the code itself when it has none.
 
 ``?_searchmode=raw`` (or ``searchmode: raw`` in metadata) is left exactly as in
 Datasette: the query goes to ``MATCH`` verbatim, without segmentation, so it must
@@ -56,6 +59,7 @@ from typing import Any
 from datasette import hookimpl
 from datasette.plugins import pm
 
+from ogi.formats import code_label
 from ogi.package import schema
 from ogi.store.search import fts_query, segment
 
@@ -82,6 +86,13 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("escape_fts", 1, _sql_fts_query, deterministic=True)
     conn.create_function("ogi_fts_query", 1, _sql_fts_query, deterministic=True)
     conn.create_function("ogi_segment", 1, _sql_segment, deterministic=True)
+    conn.create_function("ogi_label", 2, _sql_label, deterministic=True)
+
+
+def _sql_label(column: Any, code: Any) -> Any:
+    """``ogi_label(column, code)``: the code's label, ``zh / en``, or the code itself."""
+    label = code_label(str(column), code)
+    return f"{label[0]} / {label[1]}" if label else code
 
 
 # --- the site -----------------------------------------------------------------------------
@@ -169,6 +180,10 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
         title = titles.column_title(table, column)
         return f"{title[0]} / {title[1]}" if title else None
 
+    def code_title(column: str, code: Any) -> str | None:
+        label = code_label(column, code)
+        return f"{label[0]} / {label[1]}" if label else None
+
     def param_title(query: str | None, name: str) -> str | None:
         title = titles.param_titles().get(query or "", {}).get(name)
         return f"{title[0]} / {title[1]}" if title else None
@@ -207,6 +222,7 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
         "ogi_with_args": with_args,
         "ogi_package_csv": package_csv,
         "ogi_column_title": column_title,
+        "ogi_code_title": code_title,
         "ogi_param_title": param_title,
         "ogi_searched_columns": searched_columns,
         "ogi_search_context": search_context,
