@@ -61,17 +61,20 @@ def test_every_check_recorded_on_real_and_seed_reports_has_a_label(real: Path, b
 
 def test_table_cells_and_facets_show_the_labels(built: Path) -> None:
     page = get(built, "/ogi/checks", report_id=SEED_ID, _facet="status").text
-    assert '不通过 / fail <code>fail</code>' in page  # a cell of the status column
-    assert '答复总数＝各答复类型之和 / requests answered = sum of the answer types' in page
+    assert "不通过 / fail <code>fail</code>" in page  # a cell of the status column
+    assert "答复总数＝各答复类型之和 / requests answered = sum of the answer types" in page
     assert '<span class="ogi-code-label">通过 / pass</span>' in page  # the status facet
     figures = get(built, "/ogi/figures", report_id=SEED_ID).text
-    assert '百分比 / percent <code>percent</code>' in figures
+    assert "百分比 / percent <code>percent</code>" in figures
 
 
 def test_queries_and_dashboard_sql_give_the_labels(built: Path) -> None:
     (row,) = rows_of(built, "/ogi/failing_checks.json")
     assert row["check"] == "prose_vs_prose"
-    assert row["check_label"] == "正文前后所述同一数字一致 / the prose states the same number the same way twice"
+    assert (
+        row["check_label"]
+        == "正文前后所述同一数字一致 / the prose states the same number the same way twice"
+    )
     got = rows_of(
         built,
         "/ogi.json",

@@ -78,7 +78,9 @@ def marked(out: Path, rows: list[tuple[str, str, str]]) -> list[str | None]:
         await ds.invoke_startup()
         found: list[str | None] = []
         for report_id, start, end in rows:
-            page = await ds.client.get(f"/-/report/{report_id}", params={"start": start, "end": end})
+            page = await ds.client.get(
+                f"/-/report/{report_id}", params={"start": start, "end": end}
+            )
             assert page.status_code == 200
             hits = HIT.findall(page.text)
             assert len(hits) <= 1
@@ -109,7 +111,12 @@ def test_the_reader_marks_every_row_as_printed(real: Path, table: str) -> None:
 
 def test_the_rows_of_every_real_report_are_tested(real: Path) -> None:
     per_report = {
-        rid: sum(1 for t in PRINTED for r in read_csv(real / "data" / f"{t}.csv") if r["report_id"] == rid)
+        rid: sum(
+            1
+            for t in PRINTED
+            for r in read_csv(real / "data" / f"{t}.csv")
+            if r["report_id"] == rid
+        )
         for rid in built_reports(real)
     }
     assert all(n > 0 for n in per_report.values()), per_report
@@ -137,7 +144,9 @@ def test_the_body_map_points_every_character_of_the_body_at_the_source() -> None
             if ch == "\n":
                 continue
             pos = next(
-                p for p in range(s["start"], s["end"]) if body_offset(s["body"], s["body_map"], p) == i
+                p
+                for p in range(s["start"], s["end"])
+                if body_offset(s["body"], s["body_map"], p) == i
             )
             assert TEXT[pos] == ch, (s["section_id"], i)
         if s["heading"]:
@@ -152,7 +161,9 @@ def test_the_body_map_points_every_character_of_the_body_at_the_source() -> None
 
 def test_a_value_after_trailing_blanks_is_found_where_it_is_printed() -> None:
     # the flattened pages of real reports: one line, blanks before the next heading
-    text = "一、总体情况。本年度受理申请12件，均已按时答复。   二、其他需要报告的事项。收取费用9元。 "
+    text = (
+        "一、总体情况。本年度受理申请12件，均已按时答复。   二、其他需要报告的事项。收取费用9元。 "
+    )
     sections = outline(text, "r", 0, [])
     assert sections[0]["body"] == "本年度受理申请12件，均已按时答复。"
     assert sections[0]["end"] == text.index("二")  # the section's source ends in the blanks

@@ -201,3 +201,26 @@ def code_label(column: str, code: Any) -> tuple[str, str] | None:
     found = table.get(code)
     return (found["zh"], found["en"]) if found else None
 
+
+@cache
+def _provinces() -> dict[str, str]:
+    """Full and short names of every province-level division → its full name."""
+    endings = labels()["province_endings"]
+    out: dict[str, str] = {}
+    for code, name in adcodes().items():
+        if code.endswith("0000"):
+            out[name] = name
+            short = next((name[: -len(e)] for e in endings if name.endswith(e)), name)
+            out.setdefault(short, name)
+    return out
+
+
+def province_name(text: Any) -> Any:
+    """The full name of a province given by its full or short name; anything else unchanged.
+
+    >>> province_name("山东"), province_name(" 广西 "), province_name("山东省"), province_name("x")
+    ('山东省', '广西壮族自治区', '山东省', 'x')
+    """
+    if not isinstance(text, str):
+        return text
+    return _provinces().get(text.strip(), text.strip())
