@@ -236,8 +236,28 @@ def test_dashboard_draws_its_charts(tab: Page, served: tuple[str, Path]) -> None
         else:  # a metric: the number
             page.locator(f"#chart-{slug} p").wait_for()
     assert page.locator("#chart-reports-count p").inner_text() == "4"
+    assert page.locator(".ogi-empty").count() == 0
     assert page.locator(".ogi-chart-sql a").count() == len(charts)
     tab.shot("07-dashboard", full_page=True)
+    assert tab.errors == []
+
+
+def test_a_dashboard_chart_with_nothing_to_draw_says_so(
+    tab: Page, served: tuple[str, Path]
+) -> None:
+    from ogi.serve.metadata import site
+
+    charts = site()["dashboards"]["overview"]["charts"]
+    tab.goto("/-/dashboards/overview?province=" + "西藏自治区")  # no report of it is built
+    page = tab.page
+    for slug, chart in charts.items():
+        if chart["library"] == "vega-lite":
+            note = page.locator(f"#chart-{slug} p.ogi-empty")
+            note.wait_for(state="visible")
+            assert note.inner_text().startswith("没有可显示的数据"), slug
+            assert page.locator(f"#chart-{slug} svg").count() == 0, slug
+    assert page.locator("#chart-reports-count p").inner_text() == "0"
+    tab.shot("07b-dashboard-nothing-to-show", full_page=True)
     assert tab.errors == []
 
 

@@ -1563,13 +1563,31 @@ def test_dashboard_charts_sql_gives_the_numbers(site: Path) -> None:
         for r in chart_rows("requests-by-year")
         if r["measure"] == "新收 / received"
     } == dict(received)
-    lawsuits = defaultdict(int)
-    for s in summary:
-        if s["issuer"] and s["lawsuits"]:
-            lawsuits[s["issuer"]] += s["lawsuits"]
-    assert [(r["issuer"], r["lawsuits"]) for r in chart_rows("top-lawsuits")] == sorted(
-        lawsuits.items(), key=lambda kv: (-kv[1], kv[0])
-    )
+    # reports each year, beside the totals
+    per_year = Counter(s["year"] for s in summary)
+    assert {r["year"]: r["reports"] for r in chart_rows("reports-by-year")} == dict(per_year)
+    # rankings are rates: per 100 requests handled, among bodies that handled 20 or more
+    for slug, measure, rate_field in (
+        ("top-lawsuits", "lawsuits", "lawsuits_per_100"),
+        ("top-refusals", "refused", "refused_pct"),
+    ):
+        part: defaultdict[str, int] = defaultdict(int)
+        whole: defaultdict[str, int] = defaultdict(int)
+        for s in summary:
+            if s["issuer"] and s[measure] is not None and (s["requests_handled"] or 0) > 0:
+                part[s["issuer"]] += s[measure]
+                whole[s["issuer"]] += s["requests_handled"]
+        expected = sorted(
+            (
+                (issuer, round(100 * part[issuer] / whole[issuer], 1))
+                for issuer in part
+                if whole[issuer] >= 20 and part[issuer] > 0
+            ),
+            key=lambda kv: (-kv[1], kv[0]),
+        )
+        got = [(r["issuer"], r[rate_field]) for r in chart_rows(slug)]
+        assert got == expected, slug
+    assert chart_rows("top-lawsuits") != []
     outcomes = chart_rows("outcomes-by-year")
     assert len(outcomes) == 6 * len({s["year"] for s in summary})
     assert sum(r["n"] for r in chart_rows("reports-failing")) == len(failing)
