@@ -165,13 +165,13 @@ def test_table_with_facets(tab: Page, served: tuple[str, Path]) -> None:
     page = tab.page
     for facet in ["year", "province", "city", "issuer", "generation"]:
         assert page.locator(f"#facet-{facet}").is_visible(), facet
-    assert page.locator("h3").first.inner_text().startswith("4 rows")
+    assert page.locator("h3").first.inner_text().startswith("4 行 / rows")
     tab.shot("02-table-facets", full_page=True)
     # choose 2018 in the year facet
     page.locator("#facet-year a", has_text="2018").first.click()
     page.wait_for_url("**/ogi/report_rates?*year=2018*")
     expected = sum(1 for r in table(built, "summary") if r["year"] == "2018")
-    assert page.locator("h3").first.inner_text().startswith(f"{expected} rows")
+    assert page.locator("h3").first.inner_text().startswith(f"{expected} 行 / rows")
     years = page.locator("table.rows-and-columns td.col-year").all_inner_texts()
     assert years == ["2018"] * expected
     tab.shot("03-table-facet-selected")
@@ -210,7 +210,7 @@ def test_canned_query(tab: Page, served: tuple[str, Path]) -> None:
     page = tab.page
     assert "某机关历年情况 / One body over the years" in page.locator("h1").inner_text()
     page.fill("input[name=issuer]", "晋安区")
-    page.click("input[type=submit][value='Run SQL']")
+    page.click("input[type=submit][value='运行 / Run SQL']")
     page.wait_for_url("**/ogi/body_over_years?issuer=*")
     assert page.locator("table.rows-and-columns td.col-year").all_inner_texts() == ["2017", "2018"]
     assert page.locator("td.col-lawsuits_change").all_inner_texts() == ["\xa0", "2"]

@@ -392,7 +392,7 @@ def test_statistics_table_page_shows_facets_and_count(built: Path) -> None:
     response = get(built, "/ogi/statistics")
     assert response.status_code == 200
     page = response.text
-    assert "<h3>30 rows" in page
+    assert "<h3>30 行 / rows" in page
     for name in ["indicator", "column", "value_status"]:
         assert f'id="facet-{name}"' in page, name
 
@@ -466,7 +466,7 @@ def test_table_search_per_column(built: Path) -> None:
 def test_table_search_html_page(built: Path) -> None:
     response = get(built, "/ogi/sections", _search="舆情")
     assert response.status_code == 200
-    assert f"<h3>{len(expected_sections(built, '舆情'))} rows" in response.text
+    assert f"<h3>{len(expected_sections(built, '舆情'))} 行 / rows" in response.text
 
 
 # --- 4. canned queries --------------------------------------------------------------------

@@ -8,7 +8,8 @@ cell's HTML:
   the report reader (``/-/report/<id>``) with the printed text marked in its section;
 * ``source_file`` of ``reports``, and a ``report_id`` / ``prev_report_id`` that Datasette
   does not already link (views, query results) → the report reader;
-* ``section_id`` in query results → the reader at that section;
+* ``section_id`` in query results → the reader at that section; a section without a heading,
+  which Datasette would label ``None``, says so;
 * ``issuer`` → the *One body over the years* query for that body;
 * ``indicator`` (a foreign key Datasette labels with ``label_zh``) → the indicator, labelled
   in both languages;
@@ -60,7 +61,7 @@ def _link(href: str, text: str, title: str | None = None) -> Markup:
 
 # the only columns render() may change: every other cell returns at once
 COLUMNS = frozenset({"start", "source_file", "report_id", "prev_report_id", "section_id"})
-COLUMNS |= {"issuer", "indicator"}
+COLUMNS |= {"issuer", "indicator", "parent_id"}
 # columns holding codes, shown with their bilingual label (formats/labels.yml)
 CODED = frozenset({"check", "status", "severity", "value_status", "kind"})
 COLUMNS |= CODED
@@ -120,6 +121,12 @@ def render(
     if column == "issuer" and table in ISSUER_LINKED and isinstance(value, str) and value:
         href = f"/{database_name}/body_over_years?issuer={quote(value)}"
         return _link(href, value, "历年情况 / over the years")
+    if column in ("section_id", "parent_id") and isinstance(value, dict) and value.get("value"):
+        if value.get("label"):
+            return None  # Datasette's own: the heading, then the id
+        section = str(value["value"])
+        href = f"/{database_name}/sections/{tilde_encode(section)}"
+        return Markup('<a href="{}">（无标题 / no heading）</a>&nbsp;<em>{}</em>').format(href, section)
     if column in CODED:
         return coded(column, value.get("value") if isinstance(value, dict) else value)
     if column == "indicator" and isinstance(value, dict) and value.get("value"):
