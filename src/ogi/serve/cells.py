@@ -11,6 +11,7 @@ cell's HTML:
 * ``section_id`` in query results → the reader at that section; a section without a heading,
   which Datasette would label ``None``, says so;
 * ``issuer`` → the *One body over the years* query for that body;
+* ``unit`` of a count of figures (*Figures by unit*) → the figures in that unit;
 * ``indicator`` (a foreign key Datasette labels with ``label_zh``) → the indicator, labelled
   in both languages;
 * codes (``check``, ``status``, ``severity``, ``value_status``, ``kind``) → their label in
@@ -61,7 +62,7 @@ def _link(href: str, text: str, title: str | None = None) -> Markup:
 
 # the only columns render() may change: every other cell returns at once
 COLUMNS = frozenset({"start", "source_file", "report_id", "prev_report_id", "section_id"})
-COLUMNS |= {"issuer", "indicator", "parent_id"}
+COLUMNS |= {"issuer", "indicator", "parent_id", "unit"}
 # columns holding codes, shown with their bilingual label (formats/labels.yml)
 CODED = frozenset({"check", "status", "severity", "value_status", "kind"})
 COLUMNS |= CODED
@@ -127,6 +128,13 @@ def render(
         section = str(value["value"])
         href = f"/{database_name}/sections/{tilde_encode(section)}"
         return Markup('<a href="{}">（无标题 / no heading）</a>&nbsp;<em>{}</em>').format(href, section)
+    if column == "unit" and table is None and isinstance(value, str) and _raw(row, "figures"):
+        # a count of figures by unit (figures_by_unit): the unit lists them
+        args = {"unit__isnull": "1"} if value == "(none)" else {"unit": value}
+        kind = _raw(row, "kind")
+        if isinstance(kind, str):
+            args["kind"] = kind
+        return _link(f"/{database_name}/figures?{urlencode(args)}", value, "列出这些数字 / list them")
     if column in CODED:
         return coded(column, value.get("value") if isinstance(value, dict) else value)
     if column == "indicator" and isinstance(value, dict) and value.get("value"):

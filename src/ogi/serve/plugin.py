@@ -204,6 +204,12 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
         """The values a query parameter can take, when the site offers them as a list."""
         return _CHOICES.get(datasette, {}).get(name)
 
+    def missing_params(query: str | None, values: dict[str, Any] | None) -> list[str]:
+        """The parameters a canned query requires (site.yml ``required``) left empty, titled."""
+        required = site()["queries"].get(query or "", {}).get("required", [])
+        empty = [n for n in required if not str((values or {}).get(n) or "").strip()]
+        return [param_title(query, n) or n for n in empty]
+
     def param_title(query: str | None, name: str) -> str | None:
         title = titles.param_titles().get(query or "", {}).get(name)
         return f"{title[0]} / {title[1]}" if title else None
@@ -244,6 +250,7 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
         "ogi_column_title": column_title,
         "ogi_code_title": code_title,
         "ogi_param_choices": param_choices,
+        "ogi_missing_params": missing_params,
         "ogi_param_title": param_title,
         "ogi_searched_columns": searched_columns,
         "ogi_search_context": search_context,
