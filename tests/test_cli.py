@@ -254,9 +254,10 @@ def test_build_rejects_bad_file_in_a_folder(tmp_path: Path) -> None:
     result = ogi("build", folder, "--out", out)
     assert result.exit_code == 3
     assert result.stderr == f"ogi: rejected: {folder / 'zz-empty.txt'}: {EMPTY}\n"
-    assert result.stdout.startswith(f"built 1 report(s) into {out}: 1 reports, ")
+    assert result.stdout.startswith(f"built 1 report into {out}: 81 sections, ")
+    assert "reports" not in result.stdout and "summary" not in result.stdout
     assert result.stdout.endswith(
-        "; 1 failing check(s) (see the checks table); 1 file(s) rejected (see the rejects table)\n"
+        " checks (1 failing: see the checks table); 1 file rejected (see the rejects table)\n"
     )
     with open(out / "data" / "rejects.csv", encoding="utf-8", newline="") as f:
         assert list(csv.reader(f)) == [
@@ -366,7 +367,7 @@ def test_real_process_partial_build(tmp_path: Path) -> None:
         timeout=300,
     )
     assert (proc.returncode, proc.stderr) == (3, f"ogi: rejected: {bad}: {EMPTY}\n")
-    assert proc.stdout.startswith(f"built 1 report(s) into {out}: ")
+    assert proc.stdout.startswith(f"built 1 report into {out}: ")
     assert (out / "datapackage.json").is_file()
 
 
@@ -631,7 +632,7 @@ def cli_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = ogi("build", RAW, "--out", out)
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
-    assert result.stdout.startswith(f"built 1 report(s) into {out}: ")
+    assert result.stdout.startswith(f"built 1 report into {out}: ")
     return out
 
 
@@ -830,7 +831,7 @@ def test_same_file_named_twice_counts_once(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = ogi("build", SEED, RAW, SEED.parent / ".." / "raw" / SEED.name, "--out", out)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"built 1 report(s) into {out}: 1 reports, ")
+    assert result.stdout.startswith(f"built 1 report into {out}: 81 sections, ")
     assert (out / "datapackage.json").is_file()
 
 
