@@ -220,13 +220,20 @@ def validate(datapackage: Path) -> None:
     default=None,
     help="Server processes [default: $OGI_SERVE_WORKERS, else one per CPU].",
 )
+@click.option(
+    "--verbose", is_flag=True, help="Log every request (default: errors and slow requests)."
+)
 @friendly
-def serve(out: Path, host: str, port: int, workers: int | None) -> None:
+def serve(out: Path, host: str, port: int, workers: int | None, verbose: bool) -> None:
     """Serve the built database with Datasette (read-only)."""
     from .build.publish import recover_if_needed
+    from .serve.app import make_datasette
     from .serve.app import serve as run
+    from .serve.processes import check_port
 
     if out.is_dir():  # a build killed while it published: finish or undo it
         recover_if_needed(out)
+    make_datasette(out)  # no database, no metadata: say so before anything else
+    check_port(host, port)  # and a port taken, before saying "serving"
     click.echo(f"serving {out / 'build' / 'ogi.db'} on http://{host}:{port}/ (Ctrl-C to stop)")
-    run(out, host, port, workers=workers)
+    run(out, host, port, workers=workers, verbose=verbose)
