@@ -199,7 +199,7 @@ def test_chinese_two_character_search(tab: Page, served: tuple[str, Path]) -> No
     page.press("#_search", "Enter")
     page.wait_for_url("**/ogi/sections?*_search=*")
     n = len(expected_sections(built, "舆情"))
-    assert page.locator("h3").first.inner_text().startswith(f"{n} rows where search matches")
+    assert page.locator("h3").first.inner_text().startswith(f"{n} 行 / rows where search matches")
     assert page.locator("td .ogi-context mark").first.inner_text() == "舆情"
     tab.shot("05-table-search")
     assert tab.errors == []
@@ -369,3 +369,17 @@ def test_a_number_link_marks_the_printed_value_in_every_real_report(
     tab.shot("12-real-report-number")
     assert tab.errors == []
     page.close()
+
+
+def test_the_data_dictionary_from_a_table(tab: Page, served: tuple[str, Path]) -> None:
+    tab.goto("/ogi/checks")
+    page = tab.page
+    page.click(".ogi-dictionary-link a")
+    page.wait_for_url("**/-/dictionary#res-checks")
+    section = page.locator("#res-checks")
+    assert section.is_visible()
+    assert "one of: pass, fail, not_assessable, ambiguous" in page.locator(
+        "tr[id='checks.status']"
+    ).inner_text()
+    tab.shot("13-data-dictionary")
+    assert tab.errors == []

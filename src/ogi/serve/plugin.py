@@ -67,7 +67,7 @@ from ogi.package import schema
 from ogi.store.search import fts_query, segment
 
 from ..store.views import search_columns, views
-from . import bom, cache, cells, highlight, pages, partials, titles
+from . import bom, cache, cells, dictionary, highlight, pages, partials, titles
 from .metadata import site
 
 
@@ -161,6 +161,8 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/-/search(?P<format>\.json)?$", pages.search),
         (r"^/-/report/(?P<report_id>[^/]+)$", pages.report),
         (r"^/-/package/(?P<name>[a-z_]+)\.csv$", pages.package_csv),
+        (r"^/-/package/datapackage\.json$", dictionary.descriptor),
+        (r"^/-/dictionary$", dictionary.page),
     ]
 
 
@@ -251,6 +253,7 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
         "ogi_code_title": code_title,
         "ogi_param_choices": param_choices,
         "ogi_missing_params": missing_params,
+        "ogi_resource_names": [r["name"] for r in schema.resources()],
         "ogi_param_title": param_title,
         "ogi_searched_columns": searched_columns,
         "ogi_search_context": search_context,
