@@ -103,8 +103,8 @@ def test_bad_batch_completes_and_says_partial(batch: tuple[Path, Path, Path, Res
         "report (not a dump, not pages run together); remove it from the inputs"
     )
     assert len(lines) == 7 and "Traceback" not in result.stderr
-    assert result.stdout.startswith(f"built 7 report(s) into {out}: ")
-    assert "; 7 file(s) rejected (see the rejects table)" in result.stdout
+    assert result.stdout.startswith(f"built 7 reports into {out}: ")
+    assert "; 7 files rejected (see the rejects table)" in result.stdout
 
 
 def test_every_rejected_file_is_in_the_rejects_table(

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
+from test_reader import PRINTED, build_real
 from test_site import (
     CRAFTED_ISSUER,
     CRAFTED_SENTENCE,
@@ -165,13 +166,13 @@ def test_table_with_facets(tab: Page, served: tuple[str, Path]) -> None:
     for facet in ["year", "province", "city", "issuer", "generation"]:
         assert page.locator(f"#facet-{facet}").is_visible(), facet
     reports = len(table(built, "summary"))
-    assert page.locator("h3").first.inner_text().startswith(f"{reports} rows")
+    assert page.locator("h3").first.inner_text().startswith(f"{reports} 行 / rows")
     tab.shot("02-table-facets", full_page=True)
     # choose 2018 in the year facet
     page.locator("#facet-year a", has_text="2018").first.click()
     page.wait_for_url("**/ogi/report_rates?*year=2018*")
     expected = sum(1 for r in table(built, "summary") if r["year"] == "2018")
-    assert page.locator("h3").first.inner_text().startswith(f"{expected} rows")
+    assert page.locator("h3").first.inner_text().startswith(f"{expected} 行 / rows")
     years = page.locator("table.rows-and-columns td.col-year").all_inner_texts()
     assert years == ["2018"] * expected
     tab.shot("03-table-facet-selected")
@@ -199,7 +200,7 @@ def test_chinese_two_character_search(tab: Page, served: tuple[str, Path]) -> No
     page.press("#_search", "Enter")
     page.wait_for_url("**/ogi/sections?*_search=*")
     n = len(expected_sections(built, "舆情"))
-    assert page.locator("h3").first.inner_text().startswith(f"{n} rows where search matches")
+    assert page.locator("h3").first.inner_text().startswith(f"{n} 行 / rows where search matches")
     assert page.locator("td .ogi-context mark").first.inner_text() == "舆情"
     tab.shot("05-table-search")
     assert tab.errors == []
@@ -210,7 +211,7 @@ def test_canned_query(tab: Page, served: tuple[str, Path]) -> None:
     page = tab.page
     assert "某机关历年情况 / One body over the years" in page.locator("h1").inner_text()
     page.fill("input[name=issuer]", "晋安区")
-    page.click("input[type=submit][value='Run SQL']")
+    page.click("input[type=submit][value='运行 / Run SQL']")
     page.wait_for_url("**/ogi/body_over_years?issuer=*")
     assert page.locator("table.rows-and-columns td.col-year").all_inner_texts() == ["2017", "2018"]
     assert page.locator("td.col-lawsuits_change").all_inner_texts() == ["\xa0", "2"]
@@ -237,8 +238,28 @@ def test_dashboard_draws_its_charts(tab: Page, served: tuple[str, Path]) -> None
         else:  # a metric: the number
             page.locator(f"#chart-{slug} p").wait_for()
     assert page.locator("#chart-reports-count p").inner_text() == str(len(table(built, "summary")))
+    assert page.locator(".ogi-empty").count() == 0
     assert page.locator(".ogi-chart-sql a").count() == len(charts)
     tab.shot("07-dashboard", full_page=True)
+    assert tab.errors == []
+
+
+def test_a_dashboard_chart_with_nothing_to_draw_says_so(
+    tab: Page, served: tuple[str, Path]
+) -> None:
+    from ogi.serve.metadata import site
+
+    charts = site()["dashboards"]["overview"]["charts"]
+    tab.goto("/-/dashboards/overview?province=" + "西藏自治区")  # no report of it is built
+    page = tab.page
+    for slug, chart in charts.items():
+        if chart["library"] == "vega-lite":
+            note = page.locator(f"#chart-{slug} p.ogi-empty")
+            note.wait_for(state="visible")
+            assert note.inner_text().startswith("没有可显示的数据"), slug
+            assert page.locator(f"#chart-{slug} svg").count() == 0, slug
+    assert page.locator("#chart-reports-count p").inner_text() == "0"
+    tab.shot("07b-dashboard-nothing-to-show", full_page=True)
     assert tab.errors == []
 
 
@@ -330,3 +351,57 @@ def test_pages_satisfy_their_content_security_policy(tab: Page, served: tuple[st
     tab.goto("/-/dashboards/overview")
     tab.page.locator("svg.marks .role-mark path").first.wait_for()
     assert (violations, tab.errors) == ([], [])
+
+
+@pytest.fixture(scope="module")
+def served_real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """``ogi serve`` over a build of every real report of tests/fixtures/real."""
+    _require_browser()
+    built = build_real(tmp_path_factory.mktemp("browser-real"))
+    with serving(built, built, timeout=30) as base:
+        yield base, built
+
+
+SAMPLE = 2  # rows of each table of each real report clicked through
+
+
+def test_a_number_link_marks_the_printed_value_in_every_real_report(
+    browser: Any, served_real: tuple[str, Path]
+) -> None:
+    base, built = served_real
+    tab = Page(browser, base)
+    page = tab.page
+    reports = {r["report_id"]: r["source_file"] for r in table(built, "reports")}
+    clicked: dict[str, int] = {}
+    for name, printed in PRINTED.items():
+        rows = [r for r in table(built, name) if r["start"]]
+        for report_id in sorted(reports):
+            mine = [r for r in rows if r["report_id"] == report_id]
+            # spread over the report: first, last and rows between
+            step = max(1, len(mine) // SAMPLE)
+            for r in mine[::step][:SAMPLE] + mine[-1:]:
+                tab.goto(f"/ogi/{name}?report_id={report_id}&start={r['start']}")
+                page.locator("td.col-start a").first.click()
+                page.wait_for_url(f"**/-/report/{report_id}?start={r['start']}**#hit")
+                hit = page.locator("mark#hit")
+                assert hit.inner_text() == r[printed], (reports[report_id], name, r["start"])
+                assert hit.is_visible()
+                clicked[reports[report_id]] = clicked.get(reports[report_id], 0) + 1
+    assert set(clicked) == set(reports.values()), clicked
+    tab.shot("12-real-report-number")
+    assert tab.errors == []
+    page.close()
+
+
+def test_the_data_dictionary_from_a_table(tab: Page, served: tuple[str, Path]) -> None:
+    tab.goto("/ogi/checks")
+    page = tab.page
+    page.click(".ogi-dictionary-link a")
+    page.wait_for_url("**/-/dictionary#res-checks")
+    section = page.locator("#res-checks")
+    assert section.is_visible()
+    assert "one of: pass, fail, not_assessable, ambiguous" in page.locator(
+        "tr[id='checks.status']"
+    ).inner_text()
+    tab.shot("13-data-dictionary")
+    assert tab.errors == []

@@ -399,7 +399,7 @@ def test_statistics_table_page_shows_facets_and_count(built: Path) -> None:
     response = get(built, "/ogi/statistics")
     assert response.status_code == 200
     page = response.text
-    assert "<h3>30 rows" in page
+    assert "<h3>30 行 / rows" in page
     for name in ["indicator", "column", "value_status"]:
         assert f'id="facet-{name}"' in page, name
 
@@ -446,7 +446,8 @@ def test_table_search_returns_whole_rows(built: Path) -> None:
     assert response.status_code == 200
     (row,) = (r for r in read_csv(built / "data" / "sections.csv") if "双随机" in r["body"])
     expected = {
-        key: (int(value) if key in {"seq", "level", "ordinal", "start", "end"} and value else value)
+        key: (int(value) if key in {"seq", "level", "ordinal", "heading_start", "start", "end"} and value
+        else value)
         for key, value in row.items()
     }
     expected = {key: (None if value == "" else value) for key, value in expected.items()}
@@ -472,7 +473,7 @@ def test_table_search_per_column(built: Path) -> None:
 def test_table_search_html_page(built: Path) -> None:
     response = get(built, "/ogi/sections", _search="舆情")
     assert response.status_code == 200
-    assert f"<h3>{len(expected_sections(built, '舆情'))} rows" in response.text
+    assert f"<h3>{len(expected_sections(built, '舆情'))} 行 / rows" in response.text
 
 
 # --- 4. canned queries --------------------------------------------------------------------
@@ -1564,13 +1565,31 @@ def test_dashboard_charts_sql_gives_the_numbers(site: Path) -> None:
         for r in chart_rows("requests-by-year")
         if r["measure"] == "新收 / received"
     } == dict(received)
-    lawsuits = defaultdict(int)
-    for s in summary:
-        if s["issuer"] and s["lawsuits"]:
-            lawsuits[s["issuer"]] += s["lawsuits"]
-    assert [(r["issuer"], r["lawsuits"]) for r in chart_rows("top-lawsuits")] == sorted(
-        lawsuits.items(), key=lambda kv: (-kv[1], kv[0])
-    )
+    # reports each year, beside the totals
+    per_year = Counter(s["year"] for s in summary)
+    assert {r["year"]: r["reports"] for r in chart_rows("reports-by-year")} == dict(per_year)
+    # rankings are rates: per 100 requests handled, among bodies that handled 20 or more
+    for slug, measure, rate_field in (
+        ("top-lawsuits", "lawsuits", "lawsuits_per_100"),
+        ("top-refusals", "refused", "refused_pct"),
+    ):
+        part: defaultdict[str, int] = defaultdict(int)
+        whole: defaultdict[str, int] = defaultdict(int)
+        for s in summary:
+            if s["issuer"] and s[measure] is not None and (s["requests_handled"] or 0) > 0:
+                part[s["issuer"]] += s[measure]
+                whole[s["issuer"]] += s["requests_handled"]
+        expected = sorted(
+            (
+                (issuer, round(100 * part[issuer] / whole[issuer], 1))
+                for issuer in part
+                if whole[issuer] >= 20 and part[issuer] > 0
+            ),
+            key=lambda kv: (-kv[1], kv[0]),
+        )
+        got = [(r["issuer"], r[rate_field]) for r in chart_rows(slug)]
+        assert got == expected, slug
+    assert chart_rows("top-lawsuits") != []
     outcomes = chart_rows("outcomes-by-year")
     assert len(outcomes) == 6 * len({s["year"] for s in summary})
     assert sum(r["n"] for r in chart_rows("reports-failing")) == len(failing)

@@ -132,18 +132,41 @@ def build(
         raise
     for rejected in result.rejected:
         click.echo(f"ogi: rejected: {one_line(str(rejected))}", err=True)
-    counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
-    line = (
-        f"built {result.reports} report(s) into {out}: {counts}; "
-        f"{result.failing_checks} failing check(s) (see the checks table)"
-    )
-    if result.rejected:
-        line += f"; {len(result.rejected)} file(s) rejected (see the rejects table)"
-    if result.incremental:
-        line += f"; {result.parsed} parsed, {result.reused} unchanged"
-    click.echo(line)
+    click.echo(build_summary(result, out))
     if result.partial:
         sys.exit(EXIT_PARTIAL)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def build_summary(result: Any, out: Path) -> str:
+    """The one line a build ends with: the reports built and where, the rows of each table
+    (the reports and their one summary row each are not counted twice; no review rows are not
+    mentioned), failing checks and rejected files.
+
+    >>> from types import SimpleNamespace as R
+    >>> build_summary(R(reports=1, counts={"reports": 1, "sections": 81, "checks": 57,
+    ...     "summary": 1, "rejects": 0}, failing_checks=1, rejected=[], incremental=False), Path("."))
+    'built 1 report into .: 81 sections, 57 checks (1 failing: see the checks table)'
+    """
+    counts = ", ".join(
+        f"{n:,} {name}"
+        for name, n in result.counts.items()
+        if name not in ("reports", "summary", "rejects") and (n or name != "review")
+    )
+    line = f"built {_count(result.reports, 'report', 'reports')} into {out}: {counts}"
+    if result.failing_checks:
+        line += f" ({result.failing_checks:,} failing: see the checks table)"
+    else:
+        line += " (none failing)"
+    if result.rejected:
+        rejected = _count(len(result.rejected), "file", "files")
+        line += f"; {rejected} rejected (see the rejects table)"
+    if result.incremental:
+        line += f"; {result.parsed:,} parsed, {result.reused:,} unchanged"
+    return line
 
 
 @main.command()
@@ -241,13 +264,20 @@ def validate(datapackage: Path) -> None:
     default=None,
     help="Server processes [default: $OGI_SERVE_WORKERS, else one per CPU].",
 )
+@click.option(
+    "--verbose", is_flag=True, help="Log every request (default: errors and slow requests)."
+)
 @friendly
-def serve(out: Path, host: str, port: int, workers: int | None) -> None:
+def serve(out: Path, host: str, port: int, workers: int | None, verbose: bool) -> None:
     """Serve the built database with Datasette (read-only)."""
     from .build.publish import recover_if_needed
+    from .serve.app import make_datasette
     from .serve.app import serve as run
+    from .serve.processes import check_port
 
     if out.is_dir():  # a build killed while it published: finish or undo it
         recover_if_needed(out)
+    make_datasette(out)  # no database, no metadata: say so before anything else
+    check_port(host, port)  # and a port taken, before saying "serving"
     click.echo(f"serving {out / 'build' / 'ogi.db'} on http://{host}:{port}/ (Ctrl-C to stop)")
-    run(out, host, port, workers=workers)
+    run(out, host, port, workers=workers, verbose=verbose)

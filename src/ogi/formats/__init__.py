@@ -194,3 +194,45 @@ def numerals() -> dict[str, Any]:
     """How numbers are written: Chinese digits and units, signs, zero-width characters,
     list separators."""
     return _load("numerals.yml")  # type: ignore[no-any-return]
+
+
+def labels() -> dict[str, Any]:
+    """labels.yml: the bilingual labels of check ids and coded column values."""
+    return dict(_load("labels.yml"))
+
+
+def code_label(column: str, code: Any) -> tuple[str, str] | None:
+    """(zh, en) label of ``code`` in ``column`` (``check`` for check ids), or None.
+
+    >>> code_label("status", "fail"), code_label("check", "g23.s3_results_sum")[1]
+    (('不通过', 'fail'), 'results total = sum of the results')
+    """
+    if not isinstance(code, str):
+        return None
+    table = labels()["checks"] if column == "check" else labels()["values"].get(column, {})
+    found = table.get(code)
+    return (found["zh"], found["en"]) if found else None
+
+
+@cache
+def _provinces() -> dict[str, str]:
+    """Full and short names of every province-level division → its full name."""
+    endings = labels()["province_endings"]
+    out: dict[str, str] = {}
+    for code, name in adcodes().items():
+        if code.endswith("0000"):
+            out[name] = name
+            short = next((name[: -len(e)] for e in endings if name.endswith(e)), name)
+            out.setdefault(short, name)
+    return out
+
+
+def province_name(text: Any) -> Any:
+    """The full name of a province given by its full or short name; anything else unchanged.
+
+    >>> province_name("山东"), province_name(" 广西 "), province_name("山东省"), province_name("x")
+    ('山东省', '广西壮族自治区', '山东省', 'x')
+    """
+    if not isinstance(text, str):
+        return text
+    return _provinces().get(text.strip(), text.strip())

@@ -226,7 +226,10 @@ def whole(text: str, report_id: str, start: int) -> tuple[list[dict[str, Any]], 
     or a text without numbered headings), and the ``not_assessable`` check saying so."""
     body = text[start:].strip()
     begin = start + len(text[start:]) - len(text[start:].lstrip())
-    section = _section(report_id, f"{report_id}:0", None, 0, None, None, "", body, begin, begin)
+    mapped = (body, f"0:{begin}" if body else "")  # one run, copied unchanged
+    section = _section(
+        report_id, f"{report_id}:0", None, 0, None, None, "", None, mapped, begin, begin
+    )
     section.update(seq=1, end=begin + len(body))
     check = {
         "check": "outline",
@@ -275,6 +278,7 @@ def _tree(
                 None,
                 None,
                 "",
+                None,
                 _join(text, preamble),
                 preamble[0].start,
                 preamble[-1].end,
@@ -299,6 +303,7 @@ def _tree(
             marker.marker,
             marker.ordinal,
             heading,
+            _heading_start(text, begin, marker, heading),
             _join(text, pieces),
             begin,
             end,
@@ -310,6 +315,12 @@ def _tree(
     return sections
 
 
+def _heading_start(text: str, begin: int, marker: Marker, heading: str) -> int | None:
+    """Offset of the heading's first character as printed (None without a heading)."""
+    pos = text.find(heading, begin + len(marker.marker)) if heading else -1
+    return pos if pos >= 0 else None
+
+
 def _heading_end(text: str, begin: int, marker: Marker, heading: str) -> int:
     """Offset just past the heading text (and its 。 or colon) as printed."""
     pos = text.find(heading, begin) if heading else begin + len(marker.marker)
@@ -319,20 +330,64 @@ def _heading_end(text: str, begin: int, marker: Marker, heading: str) -> int:
     return end
 
 
-def _join(text: str, pieces: list[_Piece]) -> str:
-    """Body text: pieces of one line joined as they stand (by a space where chrome was cut
-    out between them), lines joined by a line break."""
+def _join(text: str, pieces: list[_Piece]) -> tuple[str, str]:
+    """Body text: pieces of one line joined as they stand (by a space where chrome was cut out
+    between them), lines joined by a line break; and
+    its map to the source (:func:`body_map`).
+
+    >>> _join("ab \\n\\n cd  ", [_Piece(0, 3, 1), _Piece(5, 10, 3)])
+    ('ab \\n cd', '0:0 4:5')
+    """
     out: list[str] = []
-    last_line, last_end = None, 0
+    runs: list[tuple[int, int]] = []  # (offset in the body, offset in the source)
+    size, last_line, last_end = 0, None, -1
     for p in pieces:
         part = text[p.start : p.end]
         if last_line is not None and p.line != last_line:
             out.append("\n")
+            size += 1
         elif last_line is not None and text[last_end : p.start].strip():
             out.append(" ")  # page chrome cut out between them
+            size += 1
+        if p.start != last_end or not runs:
+            runs.append((size, p.start))
         out.append(part)
+        size += len(part)
         last_line, last_end = p.line, p.end
-    return "".join(out).strip()
+    joined = "".join(out)
+    body = joined.strip()
+    if not runs:
+        return body, ""
+    # pieces hold printed text, so what strip() removes lies in the first and last pieces
+    lead = len(joined) - len(joined.lstrip())
+    kept = [(0, runs[0][1] + lead)] + [(b - lead, s) for b, s in runs[1:]]
+    return body, " ".join(f"{b}:{s}" for b, s in kept)
+
+
+def body_map(mapping: str) -> list[tuple[int, int]]:
+    """A section's ``body_map`` read: (offset in the body, offset in the source) where each
+    run of the body copied unchanged from the source begins.
+
+    >>> body_map("0:12 40:60"), body_map("")
+    ([(0, 12), (40, 60)], [])
+    """
+    return [(int(b), int(s)) for b, _, s in (run.partition(":") for run in mapping.split())]
+
+
+def body_offset(body: str, mapping: str, pos: int) -> int | None:
+    """Where source offset ``pos`` is in the body (None if the body does not hold it).
+
+    >>> body_offset("ab\\ncd", "0:0 3:5", 6), body_offset("ab\\ncd", "0:0 3:5", 3)
+    (4, None)
+    """
+    runs = body_map(mapping)
+    for i, (b, s) in enumerate(runs):
+        stop = runs[i + 1][0] - 1 if i + 1 < len(runs) else len(body)
+        if i + 1 < len(runs) and body[stop] not in "\n ":
+            stop += 1  # the next run follows on the same line (no break, no chrome cut out)
+        if s <= pos < s + (stop - b):
+            return b + pos - s
+    return None
 
 
 def _section(
@@ -343,7 +398,8 @@ def _section(
     marker: str | None,
     ordinal: int | None,
     heading: str,
-    body: str,
+    heading_start: int | None,
+    body: tuple[str, str],
     start: int,
     end: int,
 ) -> dict[str, Any]:
@@ -356,7 +412,9 @@ def _section(
         "marker": marker,
         "ordinal": ordinal,
         "heading": heading,
-        "body": body,
+        "heading_start": heading_start,
+        "body": body[0],
+        "body_map": body[1],
         "start": start,
         "end": end,
     }

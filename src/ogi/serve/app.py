@@ -27,7 +27,7 @@ from ..build import publish
 from ..errors import OgiError
 from ..package import schema
 from ..store.views import views
-from . import cache, guard, pages, processes
+from . import cache, guard, pages, processes, requestlog
 from .metadata import site
 
 # The site's templates (they override Datasette's and datasette-dashboards' of the same name)
@@ -155,9 +155,10 @@ def worker_app() -> Any:
     """The ASGI app of one worker process of :func:`serve` (a uvicorn app factory): the site
     of ``$OGI_SERVE_OUT`` with the response cache that all workers share in
     ``$OGI_SERVE_CACHE``."""
-    return make_datasette(
+    app = make_datasette(
         Path(os.environ[OUT_VARIABLE]), cache_file=Path(os.environ[CACHE_VARIABLE])
     ).app()
+    return app if os.environ.get(requestlog.VERBOSE_VARIABLE) else requestlog.logged(app)
 
 
 def _encode_uri_component(text: str) -> str:
@@ -229,8 +230,10 @@ def serve(
     port: int = 8001,
     warm_up: bool = True,
     workers: int | None = None,
+    verbose: bool = False,
 ) -> None:
-    """Serve the site until interrupted, with ``workers`` processes (default:
+    """Serve the site until interrupted (logging every request when ``verbose``, else errors
+    and slow requests alone: :mod:`ogi.serve.requestlog`), with ``workers`` processes (default:
     :func:`default_workers`; see :mod:`ogi.serve.processes`) sharing one response cache;
     once it answers, open the pages of :func:`warm_paths` in the background so that their
     first visitors find them cached."""
@@ -244,9 +247,12 @@ def serve(
         threading.Thread(target=warm, args=(base, warm_paths()), daemon=True).start()
     if workers == 1:
         guard.limit_memory()
-        uvicorn.run(ds.app(), host=host, port=port, log_level="info")
+        app = ds.app() if verbose else requestlog.logged(ds.app())
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=verbose)
         return
     with tempfile.TemporaryDirectory(prefix="ogi-serve-") as tmp:
         os.environ[OUT_VARIABLE] = str(out.resolve())
         os.environ[CACHE_VARIABLE] = str(Path(tmp) / "cache.db")
-        processes.run(f"{__name__}:worker_app", host, port, workers)
+        if verbose:
+            os.environ[requestlog.VERBOSE_VARIABLE] = "1"
+        processes.run(f"{__name__}:worker_app", host, port, workers, access_log=verbose)

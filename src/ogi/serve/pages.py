@@ -44,6 +44,7 @@ from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup
 
 from ..package import schema
+from ..parse.outline import body_offset
 from ..store.search import fts_query
 from ..store.views import search_columns
 from . import highlight
@@ -275,6 +276,8 @@ class Section:
     start: int
     end: int
     parent_id: str | None
+    heading_start: int | None = None
+    body_map: str = ""
     heading_marks: list[tuple[int, int, str]] = field(default_factory=list)
     body_marks: list[tuple[int, int, str]] = field(default_factory=list)
     is_hit: bool = False
@@ -283,26 +286,19 @@ class Section:
     def anchor(self) -> str:
         return "s-" + self.section_id.split(":", 1)[-1]
 
-    @property
-    def heading_start(self) -> int:
-        return self.start + len(self.marker)
-
-    @property
-    def body_start(self) -> int:
-        return self.end - len(self.body)
-
     def locate(self, start: int, end: int) -> bool:
-        """Mark [start, end) of the source in this section's heading or body."""
-        if self.body and self.body_start <= start < self.end:
-            lo = start - self.body_start
-            self.body_marks.append(
-                (lo, max(lo + 1, min(end - self.body_start, len(self.body))), "hit")
-            )
+        """Mark [start, end) of the source in this section's body or heading, through the
+        body's map to the source (``body_map``) and the heading's offset."""
+        lo = body_offset(self.body, self.body_map, start) if self.body else None
+        if lo is not None:
+            hi = body_offset(self.body, self.body_map, end - 1)
+            hi = hi + 1 if hi is not None and hi >= lo else min(lo + end - start, len(self.body))
+            self.body_marks.append((lo, max(hi, lo + 1), "hit"))
             return True
-        if self.heading and self.heading_start <= start < self.heading_start + len(self.heading):
-            lo = start - self.heading_start
-            hi = max(lo + 1, min(end - self.heading_start, len(self.heading)))
-            self.heading_marks.append((lo, hi, "hit"))
+        at = self.heading_start
+        if self.heading and at is not None and at <= start < at + len(self.heading):
+            lo = start - at
+            self.heading_marks.append((lo, max(lo + 1, min(end - at, len(self.heading))), "hit"))
             return True
         return False
 
@@ -391,10 +387,13 @@ async def report(datasette: Any, request: Any) -> Response:
             r["start"],
             r["end"],
             r["parent_id"],
+            r["heading_start"],
+            r["body_map"] or "",
         )
         for r in (
             await db.execute(
-                "select section_id, parent_id, level, marker, heading, body, start, [end] "
+                "select section_id, parent_id, level, marker, heading, heading_start, body, "
+                "body_map, start, [end] "
                 "from sections where report_id = :r order by seq",
                 {"r": report_id},
             )
