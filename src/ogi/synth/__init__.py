@@ -81,8 +81,9 @@ def _place(rng: random.Random) -> tuple[str, str]:
     return codes[county[:4] + "00"], codes[county]
 
 
-def _cells_of(check: str, subject: str, gen: int) -> list[tuple[str, str]]:
-    """The cells a failing check is about (to tell whether the reader can know them)."""
+def _cells_of(check: str, subject: str, gen: int, printed: set[str]) -> list[tuple[str, str]]:
+    """The cells a failing check is about (to tell whether the reader can know them);
+    ``printed``: the indicators the report prints."""
     g = f"g{gen}"
     if check == "g1.received_sum":
         return [(c, subject) for c in ("g1.requests_received", *gen1.SUMS[0][1])]
@@ -101,6 +102,10 @@ def _cells_of(check: str, subject: str, gen: int) -> list[tuple[str, str]]:
             for r in formats.gen23()["tables"]["s3"]["rows"]
             if gen in r.get("generations", [2, 3]) and (r.get("result") or r["code"] == "total")
         ]
+        for stand_in in formats.stand_ins(gen):  # printed in place of its sub-rows
+            if f"{g}.s3.{stand_in['code']}" in printed:
+                group = stand_in["code"]
+                rows = [r for r in rows if not r.startswith(group + ".")] + [group]
         return [(f"{g}.s3.{r}", subject) for r in rows]
     if check == "g23.s4_block_total":
         return [(subject, c["key"]) for c in formats.gen23()["tables"]["s4"]["columns"]]
@@ -137,8 +142,11 @@ def report(
             rng, generation, issuer, "我区", year, fault, layout
         )
     # a check about cells the reader cannot know is not assessable, not failing
+    printed = {code for code, _ in truth}
     must_fail = {
-        m for m in must_fail if all(truth.get(c) is not None for c in _cells_of(*m, generation))
+        m
+        for m in must_fail
+        if all(truth.get(c) is not None for c in _cells_of(*m, generation, printed))
     }
     if form == "html":
         data = to_html(doc, "utf-8")
