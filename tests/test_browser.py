@@ -1,6 +1,6 @@
 """The site in a real browser: Debian's Chromium, driven by Playwright, against ``ogi serve``.
 
-A build of data/raw and the site corpus of test_site.py (four reports, one of them carrying
+A build of data/raw and the site corpus of test_site.py (its reports, one of them carrying
 HTML and script in its title, its URL and its text) is served on 127.0.0.1; Chromium runs
 headless with a fresh profile and no network besides the site. Each test checks what a reader
 sees -- the home page, a table with facets, a Chinese two-character search, a canned query,
@@ -164,7 +164,8 @@ def test_table_with_facets(tab: Page, served: tuple[str, Path]) -> None:
     page = tab.page
     for facet in ["year", "province", "city", "issuer", "generation"]:
         assert page.locator(f"#facet-{facet}").is_visible(), facet
-    assert page.locator("h3").first.inner_text().startswith("4 rows")
+    reports = len(table(built, "summary"))
+    assert page.locator("h3").first.inner_text().startswith(f"{reports} rows")
     tab.shot("02-table-facets", full_page=True)
     # choose 2018 in the year facet
     page.locator("#facet-year a", has_text="2018").first.click()
@@ -220,6 +221,7 @@ def test_canned_query(tab: Page, served: tuple[str, Path]) -> None:
 def test_dashboard_draws_its_charts(tab: Page, served: tuple[str, Path]) -> None:
     from ogi.serve.metadata import site
 
+    built = served[1]
     charts = site()["dashboards"]["overview"]["charts"]
     tab.goto("/-/dashboards/overview")
     page = tab.page
@@ -234,7 +236,7 @@ def test_dashboard_draws_its_charts(tab: Page, served: tuple[str, Path]) -> None
             assert drawn.count() > 0, slug
         else:  # a metric: the number
             page.locator(f"#chart-{slug} p").wait_for()
-    assert page.locator("#chart-reports-count p").inner_text() == "4"
+    assert page.locator("#chart-reports-count p").inner_text() == str(len(table(built, "summary")))
     assert page.locator(".ogi-chart-sql a").count() == len(charts)
     tab.shot("07-dashboard", full_page=True)
     assert tab.errors == []

@@ -30,6 +30,7 @@ RESOURCES = [
     "checks",
     "summary",
     "rejects",
+    "review",
 ]
 
 
@@ -74,6 +75,15 @@ def test_descriptor_metadata() -> None:
         and "Open Government Information" in desc["description"]
     )
     assert desc["licenses"][0]["name"] == "CC-BY-4.0"
+    # what this build holds: the reports, bodies and years, and how the values were read
+    with open(ROOT / "data" / "reports.csv", encoding="utf-8", newline="") as f:
+        reports = list(csv.DictReader(f))
+    years = sorted(int(r["year"]) for r in reports)
+    assert f"This build holds {len(reports)} reports" in desc["description"]
+    assert f"for the years {years[0]}–{years[-1]}" in desc["description"]
+    assert f"本数据包收录{len(reports)}份报告" in desc["description"]
+    assert all(r["issuer"] in desc["description"] for r in reports)
+    assert "deterministic parser" in desc["description"] and "never guessed" in desc["description"]
     assert desc["version"] == "0.1.0"
     assert {"政府信息公开", "open government information"} <= set(desc["keywords"])
     by_sha = {s["sha256"]: s for s in desc["sources"]}
@@ -100,7 +110,8 @@ def test_every_resource_has_a_complete_schema(name: str) -> None:
             "name"
         ]
     fks = {tuple(fk["fields"]): fk["reference"] for fk in sch.get("foreignKeys", [])}
-    if name not in ("issuers", "reports", "indicators", "rejects"):  # a rejected file has none
+    # a rejected file has no report; a review names its report by the sha256 of its bytes
+    if name not in ("issuers", "reports", "indicators", "rejects", "review"):
         assert fks[("report_id",)] == {"resource": "reports", "fields": ["report_id"]}
     types = {f["name"]: f["type"] for f in res["fields"]}
     for code in ("report_id", "section_id", "indicator", "code", "check", "subject", "area_code"):

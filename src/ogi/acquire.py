@@ -24,7 +24,8 @@ from typing import Any
 from .errors import InputError
 
 PROVENANCE_SUFFIX = ".provenance.json"
-_SKIP_NAMES = {"README", "README.md", "LICENSE", "SOURCES.md"}
+# not inputs: notes beside the reports, and a person's review of them (ogi.parse.review)
+_SKIP_NAMES = {"README", "README.md", "LICENSE", "SOURCES.md", "review.csv"}
 
 
 @dataclass(frozen=True)

@@ -90,9 +90,22 @@ def main() -> None:
     show_default=True,
     help="Seconds one file may take to parse before it is stopped and rejected.",
 )
+@click.option(
+    "--review",
+    "review_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A person's review of cells the reports leave unsettled (CSV) [default: review.csv "
+    "in an input folder, or beside an input folder named raw: data/review.csv].",
+)
 @friendly
 def build(
-    inputs: tuple[Path, ...], out: Path, jobs: int | None, full: bool, time_limit: float
+    inputs: tuple[Path, ...],
+    out: Path,
+    jobs: int | None,
+    full: bool,
+    time_limit: float,
+    review_file: Path | None,
 ) -> None:
     """Parse INPUT files or folders (default: data/raw) and build the package, database and
     site metadata. Output is written aside and moved into place only when complete and valid;
@@ -111,6 +124,7 @@ def build(
                 full=full,
                 time_limit=time_limit,
                 progress=progress,
+                review_file=review_file,
             )
     except BuildFailed as e:
         for rejected in e.rejected:

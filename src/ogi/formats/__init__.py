@@ -166,12 +166,17 @@ def stand_ins(gen: int) -> list[dict[str, Any]]:
 # into the source.
 _FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FOLD.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20})
-_FOLD.update({ord("﹪"): ord("%"), ord("．"): ord(".")})
+_FOLD.update({ord("﹪"): ord("%"), ord("．"): ord("."), ord("−"): ord("-"), ord("﹣"): ord("-")})
 
 
 def fold(text: str) -> str:
     """Fold full-width digits, letters, punctuation and odd spaces to ASCII, length-preserving."""
+    if not _FOLDABLE.search(text):  # nothing to fold: told at once, even of ten megabytes
+        return text
     return text.translate(_FOLD)
+
+
+_FOLDABLE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_FOLD)) + "]")
 
 
 _LABEL_PREFIX = re.compile(
@@ -189,3 +194,10 @@ def normalise_label(label: str) -> str:
     s = re.sub(r"\s+", "", fold(label))
     s = _LABEL_PREFIX.sub("", s, count=1)
     return _LABEL_DROP.sub("", s)
+
+
+@cache
+def numerals() -> dict[str, Any]:
+    """How numbers are written: Chinese digits and units, signs, zero-width characters,
+    list separators."""
+    return _load("numerals.yml")  # type: ignore[no-any-return]

@@ -117,14 +117,22 @@ def created(dates: Iterable[str | None]) -> str | None:
     return f"{max(valid)}T00:00:00Z" if valid else None
 
 
-def descriptor(sources: list[dict[str, Any]], when: str | None = None) -> dict[str, Any]:
-    """The ``datapackage.json`` descriptor (``when``: its ``created`` timestamp)."""
+def descriptor(
+    sources: list[dict[str, Any]],
+    when: str | None = None,
+    contents: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``datapackage.json`` descriptor (``when``: its ``created`` timestamp;
+    ``contents``: what this build holds, in English and Chinese, to end the description)."""
     pkg = schema.contract()["package"]
+    en, zh = pkg["description_en"], pkg["description_zh"]
+    if contents:
+        en, zh = f"{en}\n\n{contents[0]}", f"{zh}\n\n{contents[1]}"
     desc: dict[str, Any] = {
         "profile": "tabular-data-package",
         "name": pkg["name"],
         "title": schema.bilingual(pkg["title_zh"], pkg["title_en"]),
-        "description": f"{pkg['description_en']}\n\n{pkg['description_zh']}",
+        "description": f"{en}\n\n{zh}",
         "version": pkg["version"],
     }
     if when:

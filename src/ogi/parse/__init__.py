@@ -132,7 +132,7 @@ def _parse(doc: Document) -> Parsed:
     cites = [c for c in cites if not not_prose.contains(c["start"])]
     cite_spans = [(c["start"], c["end"]) for c in cites]
     figs = figures.find_figures(
-        text, doc.body_start, len(text), blocks + markers + chrome + cite_spans
+        text, doc.body_start, len(text), blocks + markers + chrome + cite_spans, notes
     )
 
     locate = _section_locator(sections)
@@ -170,7 +170,7 @@ def _parse(doc: Document) -> Parsed:
     if (note := issuer_note(who)) is not None:
         notes.append(note)
     statistics = [cell for t in found for cell in t.cells]
-    for cell in statistics:
+    for cell in statistics:  # how the value was settled (a review may settle more: .review)
         by = cell.get("settled_by") or _SETTLED.get(cell["value_status"])
         cell["settled_by"] = by if cell["value"] is not None else None
     if any(c["line"] is None for c in statistics):

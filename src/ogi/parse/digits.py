@@ -18,11 +18,17 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from . import numerals
+
 BLANKS = {"", "-", "—", "——", "–", "/", "／", "－"}
+_ZW = numerals.spec()["zw_class"]  # zero-width characters: inside a number, no separator
 _CHUNK = re.compile(
-    r"(?P<num>[-+]?\d[\d,]*(?:\.\d+)?)(?P<unit>万元|亿元|元)?|(?P<blank>——|—|–|－|-|/|／)"
+    rf"(?P<num>[-+]?\d(?:{_ZW}*[\d,])*(?:\.\d+)?)(?P<unit>万元|亿元|元)?"
+    r"|(?P<blank>——|—|–|－|-|/|／)"
+    rf"|(?P<chinese>[{numerals.spec()['chars']}]+)"  # a value written in Chinese: 二
 )
-_SEPARATORS = re.compile(r"[\s|]+")
+_ZW_CHARS = set(numerals.spec()["zero_width"])
+_SEPARATORS = re.compile(rf"[\s|{_ZW[1:-1]}]+")
 LIMIT = 100_000  # splits enumerated per row before the row is called too ambiguous to read
 # Digits of the whole part of the largest number read as a value: no count of a report comes
 # near a thousand trillion, and beyond it neither a float nor SQLite's integer holds a number
@@ -37,10 +43,16 @@ class Chunk:
     text: str
     start: int
     unit: str = ""
+    chinese: bool = False  # a Chinese numeral: one cell, never cut
 
     @property
     def blank(self) -> bool:
         return self.text in BLANKS
+
+    @property
+    def whole(self) -> bool:
+        """A chunk that is one cell whatever the split: a blank mark or a Chinese numeral."""
+        return self.chinese or self.text in BLANKS
 
     @property
     def end(self) -> int:
@@ -126,6 +138,8 @@ def _loose(text: str, start: int) -> list[Chunk] | None:
             return None
         if m.group("blank"):
             out.append(Chunk(m.group("blank"), start + pos))
+        elif m.group("chinese"):
+            out.append(Chunk(m.group("chinese"), start + pos, chinese=True))
         else:
             out.append(Chunk(m.group("num"), start + pos, m.group("unit") or ""))
         pos = m.end()
@@ -135,6 +149,13 @@ def _loose(text: str, start: int) -> list[Chunk] | None:
 def _valid(part: str, kind: str) -> int | float | None:
     """The value of one cell's digits, or None when they cannot be one cell of this kind."""
     if part.isdigit():  # the common case, quickly
+        ok = len(part) == 1 or (part[0] != "0" and len(part) <= MAX_DIGITS)
+        return int(part) if ok else None
+    part = numerals.strip_zero_width(part)
+    if part and not part[0].isdigit() and part[0] not in "-+":
+        value = numerals.read(part)  # a Chinese numeral (二): a whole number
+        return None if value is None or (value < 0 and kind != "signed") else value
+    if part.isdigit():
         ok = len(part) == 1 or (part[0] != "0" and len(part) <= MAX_DIGITS)
         return int(part) if ok else None
     neg = part.startswith("-")
@@ -166,7 +187,7 @@ def _cuts(
     """Every way to cut one chunk into ``parts`` cells of the given kinds, following the
     cells already chosen (``prefix``); ``ok`` rejects a prefix early."""
     text = chunk.text
-    if chunk.blank:
+    if chunk.whole and not chunk.chinese:
         if parts == 1:
             cell = Cell(None, text, chunk.start, chunk.end)
             if ok([*prefix, cell]):
@@ -179,8 +200,12 @@ def _cuts(
             if ok([*prefix, cell]):
                 yield [cell]
         return
+    if chunk.chinese:
+        return
     first_min = 2 if text.startswith(("-", "+")) else 1
     for cut in range(first_min, len(text) - parts + 2):
+        if text[cut - 1] in _ZW_CHARS:
+            continue  # a cut after a zero-width character is the cut before it
         v = _valid(text[:cut], kinds[0])
         if v is None:
             continue
@@ -277,7 +302,7 @@ def splits(
             return
         remaining = len(chunks) - i - 1  # every later chunk takes at least one cell
         digits = len(chunks[i].text.strip("-+").replace(".", "").replace(",", ""))
-        most = 1 if chunks[i].blank else min(digits, n - used - remaining)
+        most = 1 if chunks[i].whole else min(digits, n - used - remaining)
         for parts in range(1, most + 1):
             for head in _cuts(chunks[i], parts, kinds[used : used + parts], prefix, ok):
                 for tail in walk(i + 1, used + parts, prefix + head):

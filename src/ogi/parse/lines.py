@@ -94,6 +94,26 @@ def fold_text(text: str) -> str:
     return "".join(formats.fold(p) if foldable.search(p) else p for p in parts)
 
 
+_KEEP_COMMA = {cp: to for cp, to in formats._FOLD.items() if cp != ord("，")}
+
+
+@lru_cache(maxsize=4)
+def fold_numbers(text: str) -> str:
+    """:func:`fold_text`, but with the full-width comma kept: where numbers are read, ，
+    separates figures (152，216，307) and only the ASCII comma may group thousands (1,234).
+
+    >>> fold_numbers("１５２，２１６,000")
+    '152，216,000'
+    """
+    folded = fold_text(text)
+    if "，" not in text:
+        return folded
+    parts = ((i, text[i : i + _FOLD_CHUNK]) for i in range(0, len(text), _FOLD_CHUNK))
+    return "".join(
+        p.translate(_KEEP_COMMA) if "，" in p else folded[i : i + len(p)] for i, p in parts
+    )
+
+
 @dataclass(frozen=True)
 class Line:
     """One line of the source, without its line break; ``start``/``end`` are offsets."""

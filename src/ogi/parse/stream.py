@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
+from . import numerals
 from .digits import LIMIT, Cell
 from .lines import fold_text
 from .tables import Table, match_indicator, printed_twice
@@ -48,10 +49,11 @@ _UNITS = [
     "家",
     "户",
 ]
-_NUM = re.compile(r"\d+(?:[.,]\d+)*")
+_ZW = numerals.spec()["zw_class"][1:-1]  # zero-width: inside a number, no separator
+_NUM = re.compile(rf"\d+(?:[{_ZW}]+\d+|[.,]\d+)*")
 _BLANK = re.compile(r"——|—|–|－|-|/|／")
-_SEP = re.compile(r"[\s|]+")
-_WORDS = re.compile(r"[.．]?[^\d\s|.,—–－\-/／]+(?:[.,](?!\d)[^\d\s|.,—–－\-/／]*)*")
+_SEP = re.compile(rf"[\s|{_ZW}]+")
+_WORDS = re.compile(rf"[.．]?[^\d\s|.,—–－\-/／{_ZW}]+(?:[.,](?!\d)[^\d\s|.,—–－\-/／{_ZW}]*)*")
 _CHILD = re.compile(r"^(?:其中[:：]?)?\s*(\d{1,2})\s*[、.．]")
 
 

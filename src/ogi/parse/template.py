@@ -28,6 +28,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
+from . import numerals
 from .digits import LIMIT, Cell, Prune, _always, block_totals, fit, splits, tokens
 from .headings import QUOTES as _QUOTES
 from .headings import flex, section_re
@@ -77,7 +78,12 @@ def detect_generation(folded: str) -> int | None:
 
 # --- reading rows ---------------------------------------------------------------------------
 
-_VALUE_CHARS = re.compile(r"(?:[\d\s|.,\-+—–－/／]|万元|亿元|元)*+")
+# the characters a row's printed numbers are made of; a value written in Chinese (二) only
+# as a cell of its own between pipes (elsewhere it would be the next row's numbering)
+_VALUE_CHARS = re.compile(
+    rf"(?:\|[ \t]*[{numerals.spec()['chars']}]+[ \t]*(?=\|)"
+    rf"|[\d\s|.,\-+—–－/／{numerals.spec()['zw_class'][1:-1]}]|万元|亿元|元)*+"
+)
 _LEAD_JUNK = re.compile(r"^[^\d\-+—–－/／|\t]*")
 
 
