@@ -623,10 +623,14 @@ def test_office_pdf_every_cell(more) -> None:
             n = HONGZE_S3.get(code.removeprefix("g3.s3."), 0)
             assert value == (n if column in ("natural_person", "total") else 0), (code, column)
     # 2.其他法律行政止公开 (a typo the form's variants know) and （七）总计 behind an empty
-    # merged label cell are read; （六）其他处理 is printed as one row the gen-3 form lacks
+    # merged label cell are read; （六）其他处理, printed as one row (as generation 2 does)
+    # instead of its three sub-rows, is read in their place and the results add up with it
     assert got[("g3.s3.refused.prohibited", "total")] == 0
     assert got[("g3.s3.total", "total")] == 95
-    assert not any(code.startswith("g3.s3.other") for code, _ in got)
+    assert [got[("g3.s3.other", c)] for c in COLS7] == [0] * 7
+    assert not any(code.startswith("g3.s3.other.") for code, _ in got)
+    sums = [c for c in checks if c["check"] == "g23.s3_results_sum"]
+    assert len(sums) == 7 and {c["status"] for c in sums} == {"pass"}
     assert [got[("g3.s4.reconsideration", c)] for c in S4] == [1, 1, 0, 0, 2]
     assert [got[("g3.s4.lawsuit_direct", c)] for c in S4] == [1, 0, 0, 0, 1]
     assert [got[("g3.s4.lawsuit_after", c)] for c in S4] == [2, 0, 1, 0, 3]

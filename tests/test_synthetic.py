@@ -16,7 +16,7 @@ from ogi.parse import Parsed, parse
 from ogi.summarise import summarise
 from ogi.synth import FORMS, GENERATIONS, Synthetic, corpus
 
-N = 320
+N = 360  # ten reports of every generation × form
 
 
 def parse_synthetic(syn: Synthetic) -> Parsed:

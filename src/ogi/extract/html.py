@@ -18,7 +18,8 @@ from lxml import etree
 
 _DROP = "//script|//style|//noscript|//iframe|//nav|//footer|//header|//form|//button|//select"
 _CHROME_ATTR = re.compile(
-    r"share|breadcrumb|crumb|(^|[-_ ])nav|footer|copyright|sidebar|toolbar|print", re.I
+    r"share|breadcrumb|crumb|position|location|(^|[-_ ])nav|footer|copyright|sidebar|toolbar|print",
+    re.I,
 )
 _BLOCK = {
     "p",

@@ -92,7 +92,7 @@ def indicators() -> list[dict[str, Any]]:
         out.append({"generation": g1["generation"], "family": "g1_national", **ind})
     spec = gen23()
     for gen in spec["generations"]:
-        for table, row in template_rows(gen):
+        for table, row in template_rows(gen) + [("s3", r) for r in stand_ins(gen)]:
             out.append(
                 {
                     "code": f"g{gen}.{table}.{row['code']}",
@@ -150,6 +150,13 @@ def template_rows(gen: int) -> list[tuple[str, dict[str, Any]]]:
     rows += [("s3", r) for r in tables["s3"]["rows"] if gen in r.get("generations", [2, 3])]
     rows += [("s4", r) for r in tables["s4"]["rows"]]
     return rows
+
+
+def stand_ins(gen: int) -> list[dict[str, Any]]:
+    """Rows of section 三 that generation ``gen`` splits into their group's sub-rows but a
+    report may print as one row (（六）其他处理 in generation 3): read in place of the
+    sub-rows when none of them is printed."""
+    return [r for r in gen23()["tables"]["s3"]["rows"] if gen in r.get("stands_in", [])]
 
 
 # --- text folding -----------------------------------------------------------------------

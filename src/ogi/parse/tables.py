@@ -72,15 +72,25 @@ def _line_cells(line: Line) -> list[RawCell]:
     return cells
 
 
+@cache
+def _footer() -> re.Pattern[str]:
+    return re.compile(formats.layout()["page_footer"])
+
+
 def pipe_blocks(lines: list[Line]) -> list[list[Line]]:
     """Runs of consecutive lines that end with a pipe (markdown rules included); a blank
-    line (a gap in the line numbers) ends a run."""
+    line (a gap in the line numbers) ends a run, a page footer (— 4 —) between two rows of a
+    table that goes on over the page does not."""
     blocks: list[list[Line]] = []
     current: list[Line] = []
+    last = -2
     for line in lines:
-        if current and line.no != current[-1].no + 1:
+        if current and line.no != last + 1:
             blocks.append(current)
             current = []
+        last = line.no
+        if current and _footer().fullmatch(line.text.strip()):
+            continue
         if _PIPE_LINE.search(line.text):
             current.append(line)
         elif current:

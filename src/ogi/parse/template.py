@@ -610,13 +610,24 @@ def _read_s3(
     cols = spec["columns"]
     kinds = ["int"] * len(cols)
     rows = _s3_rows(gen)
-    reads = _rows_in(
-        text,
-        folded,
-        [(r["code"], anchor_of(r), kinds, _ordinal_text(r["label"])) for r in rows],
-        *bounds,
-        block_totals(len(cols)),
-    )
+
+    def read_rows(rows: list[dict[str, Any]]) -> list[RowRead | None]:
+        return _rows_in(
+            text,
+            folded,
+            [(r["code"], anchor_of(r), kinds, _ordinal_text(r["label"])) for r in rows],
+            *bounds,
+            block_totals(len(cols)),
+        )
+
+    reads = read_rows(rows)
+    for stand_in in formats.stand_ins(gen):  # its sub-rows not printed: read it in their place
+        subs = [i for i, r in enumerate(rows) if r.get("group") == stand_in["code"]]
+        if subs and all(reads[i] is None for i in subs):
+            again = [*rows[: subs[0]], stand_in, *rows[subs[-1] + 1 :]]
+            again_reads = read_rows(again)
+            if again_reads[subs[0]] is not None:
+                rows, reads = again, again_reads
     # Row totals first, then the column identities across rows for what is still open.
     per_row: dict[str, list[list[Cell]]] = {}
     for r, read in zip(rows, reads, strict=True):
