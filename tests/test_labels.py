@@ -29,6 +29,12 @@ def enum_values() -> set[tuple[str, str]]:
     return out
 
 
+
+@pytest.fixture(scope="session")
+def built(seed_built: Path) -> Path:
+    """Here, the seed alone: its one failing check is known."""
+    return seed_built
+
 def test_every_enum_value_of_a_coded_column_has_a_label() -> None:
     values = enum_values()
     assert ("status", "ambiguous") in values and ("kind", "doc_number") in values

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
-from conftest import RAW, SEED
+from conftest import SEED
 from test_site import _ogi_executable, get, rows_of, table
 from test_site import site as site  # noqa: F401 (the fixture)
 
@@ -30,7 +30,7 @@ def gap(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (corpus / "jinan_2016.txt").write_text(earlier, encoding="utf-8")
     out = root / "out"
     result = subprocess.run(
-        [_ogi_executable(), "build", str(RAW), str(corpus), "--out", str(out)],
+        [_ogi_executable(), "build", str(SEED), str(corpus), "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
