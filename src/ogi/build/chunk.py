@@ -76,6 +76,7 @@ class Outcome:
     failing: int = 0
     dates: list[str] = field(default_factory=list)
     carried: dict[str, Any] | None = None  # what the cross-year rule needs of it
+    year: int | None = None
     reject: tuple[str, str] | None = None  # (problem, remedy)
 
 
@@ -145,6 +146,7 @@ def _outcome(pos: int, path: str) -> tuple[Outcome, dict[str, list[list[str]]] |
     out.failing = sum(1 for row in cells["checks"] if row[status] == "fail")
     out.dates = [d for d in (source.provenance.get("retrieved"), report.get("published")) if d]
     out.carried = carried(parsed)
+    out.year = report.get("year")
     return out, cells
 
 

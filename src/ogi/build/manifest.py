@@ -3,7 +3,7 @@ what changed.
 
 ``build/manifest.json`` is published with the package and the database. It lists, in package
 order, every report — the *key* it was built from, its report id, its ``sources`` entry, its
-failing checks, the numbers the cross-year rule compares (:mod:`ogi.check.cross_year`) and,
+failing checks, its year, the numbers the cross-year rule compares (:mod:`ogi.check.cross_year`) and,
 for each CSV file, how many rows and bytes it holds there — and every
 rejected file whose rejection depends only on its bytes. A report's key is the sha256 of its
 bytes, together with its file name and provenance (which appear in its rows) and the parser
@@ -38,7 +38,7 @@ import orjson
 
 from ..acquire import Input
 
-FORMAT = 3
+FORMAT = 4
 PATH = Path("build") / "manifest.json"
 
 
@@ -73,6 +73,7 @@ class Report:
     sizes: dict[str, int]
     dates: list[str] = field(default_factory=list)
     carried: dict[str, Any] | None = None  # what the cross-year rule compares
+    year: int | None = None  # the year the report covers (its Parquet partition)
 
 
 @dataclass

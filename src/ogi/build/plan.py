@@ -147,6 +147,7 @@ def make_manifest(items: list[Item]) -> manifest.Manifest:
                     o.sizes,
                     o.dates,
                     o.carried,
+                    o.year,
                 )
             )
     seen = {
