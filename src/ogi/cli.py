@@ -60,6 +60,7 @@ def main() -> None:
     ogi parse FILE        one report as JSON
     ogi validate          frictionless + domain checks of a built package
     ogi serve             the Datasette site on http://127.0.0.1:8001
+    ogi query SQL         SQL over the Parquet files (parquet/) with DuckDB
     """
 
 
@@ -178,6 +179,37 @@ def validate(datapackage: Path) -> None:
             f"{datapackage}: invalid, {len(problems)} problem(s){more}; rebuild with `ogi build`"
         )
     click.echo(f"{datapackage}: valid (frictionless and domain checks)")
+
+
+@main.command()
+@click.argument("sql")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder of the build (its parquet/).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per row instead of CSV.")
+@friendly
+def query(sql: str, out: Path, as_json: bool) -> None:
+    """Run SQL with DuckDB over the build's Parquet files (one view per resource, named as
+    the tables of the database); print the result as CSV."""
+    import csv
+
+    from .package.query import run
+
+    names, rows = run(out, sql)
+    if as_json:
+        for row in rows:
+            click.echo(
+                json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False, default=str)
+            )
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows(rows)
 
 
 @main.command()
