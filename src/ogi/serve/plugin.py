@@ -60,7 +60,7 @@ from ogi.package import schema
 from ogi.store.search import fts_query, segment
 
 from ..store.views import search_columns, views
-from . import bom, cache, cells, highlight, pages, partials, titles
+from . import bom, cache, cells, downloads, highlight, pages, partials, titles
 from .metadata import site
 
 
@@ -134,6 +134,11 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/-/search(?P<format>\.json)?$", pages.search),
         (r"^/-/report/(?P<report_id>[^/]+)$", pages.report),
         (r"^/-/package/(?P<name>[a-z_]+)\.csv$", pages.package_csv),
+        (r"^/-/package/parquet/(?P<name>[a-z_]+)$", downloads.parquet_index),
+        (
+            r"^/-/package/parquet/(?P<path>parquet\.json|[a-z_]+/(year=\d{4}/)?part-0\.parquet)$",
+            downloads.parquet_file,
+        ),
     ]
 
 
@@ -198,6 +203,12 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
             return None
         return f"/-/package/{table}.csv"
 
+    def package_parquet(table: str | None) -> str | None:
+        """The page listing the Parquet files of ``table``, when it has any."""
+        if table is None or not downloads.files(datasette, table):
+            return None
+        return f"/-/package/parquet/{table}"
+
     def with_args(url: str, args: str) -> str:
         """``url`` with more query string arguments."""
         return f"{url}{'&' if '?' in url else '?'}{args}"
@@ -206,6 +217,7 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
         "ogi_home": home,
         "ogi_with_args": with_args,
         "ogi_package_csv": package_csv,
+        "ogi_package_parquet": package_parquet,
         "ogi_column_title": column_title,
         "ogi_param_title": param_title,
         "ogi_searched_columns": searched_columns,
