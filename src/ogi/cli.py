@@ -61,6 +61,7 @@ def main() -> None:
     ogi validate          frictionless + domain checks of a built package
     ogi serve             the Datasette site on http://127.0.0.1:8001
     ogi query SQL         SQL over the Parquet files (parquet/) with DuckDB
+    ogi merge OUT SHARD…  builds of parts of the inputs merged into one
     """
 
 
@@ -179,6 +180,21 @@ def validate(datapackage: Path) -> None:
             f"{datapackage}: invalid, {len(problems)} problem(s){more}; rebuild with `ogi build`"
         )
     click.echo(f"{datapackage}: valid (frictionless and domain checks)")
+
+
+@main.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("shards", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@friendly
+def merge(out: Path, shards: tuple[Path, ...]) -> None:
+    """Merge builds of parts of the inputs (SHARDS: their output folders, built by `ogi
+    build` on any machine) into OUT: the same files, byte for byte, as one build of all the
+    inputs."""
+    from .build.merge import merge as run
+
+    counts = run(out, list(shards))
+    rows = ", ".join(f"{n} {name}" for name, n in counts.items())
+    click.echo(f"merged {len(shards)} build(s) into {out}: {rows}")
 
 
 @main.command()
