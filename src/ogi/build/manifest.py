@@ -139,7 +139,12 @@ class Manifest:
         seen = {p: list(record) for p, record in sorted(self.seen.items())}
         rest = orjson.dumps({"stamp": stamp, "seen": seen})
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"".join((text[:-1], b",", rest[1:], b"\n")))
+        with open(path, "wb") as f:  # in pieces: no copy of the text (100 MB at 100,000 reports)
+            view = memoryview(text)
+            f.write(view[:-1])
+            f.write(b",")
+            f.write(memoryview(rest)[1:])
+            f.write(b"\n")
         return stamp
 
 
