@@ -171,3 +171,36 @@ def test_a_year_no_report_has_any_more_is_removed(built: tuple[Path, Path], tmp_
     fresh = tmp_path / "fresh"
     build([kept], fresh, jobs=1)
     assert digests(inc) == digests(fresh)
+
+
+def test_recovery_finishes_the_removals_of_a_publication_killed_after_its_commit(
+    tmp_path: Path,
+) -> None:
+    """A build killed after its commit point, before it removed a year gone: recovery moves
+    the staged files and removes it; killed before the commit point, nothing is removed."""
+    import sqlite3
+
+    from ogi.build import publish
+
+    for committed in (True, False):
+        out = tmp_path / f"out-{committed}"
+        gone = out / "parquet" / "statistics" / "year=2009" / "part-0.parquet"
+        gone.parent.mkdir(parents=True)
+        gone.write_bytes(b"old")
+        (out / "build").mkdir()
+        staging = publish.stage(out)
+        (staging / "build").mkdir()
+        conn = sqlite3.connect(staging / publish.DB)
+        conn.execute("PRAGMA user_version = 7")
+        conn.close()
+        new = Path("parquet") / "parquet.json"
+        (staging / new).parent.mkdir(parents=True)
+        (staging / new).write_text("{}\n", encoding="utf-8")
+        files = [publish.DB, new]
+        inodes = publish.write_journal(out, staging, files, 7, [gone.relative_to(out)])
+        if committed:
+            publish.move(staging, out, [publish.DB], inodes)
+        publish.recover(out)
+        assert (out / new).exists() is committed
+        assert gone.exists() is not committed
+        assert not gone.parent.exists() if committed else gone.exists()
