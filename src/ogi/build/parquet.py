@@ -9,8 +9,9 @@ reports after them, as in ``checks.csv``), read from the package's CSV files by 
 (:class:`ogi.package.parquet.Pieces`): its bytes depend on its year's rows only.
 
 ``parquet/parquet.json`` says what is where: for each resource its Arrow schema and its
-files, each with its year, rows, bytes and the *digest* of what made it (the writer's
-version, the keys of the year's reports in order, the checks across reports of that year).
+files, each with its year, rows and bytes; ``build/parquet-digests.json`` holds the *digest*
+of what made each file (the writer's version, the keys of the year's reports in order, the
+checks across reports of that year).
 An incremental build rewrites only the partitions whose digest changed — the years touched —
 and removes those of years no report has any more.
 """
@@ -31,6 +32,9 @@ from . import manifest
 
 ROOT = Path("parquet")
 DESCRIPTOR = ROOT / "parquet.json"
+# the digests of the published files, the build's own record (they hold the parser version,
+# which the published descriptor must not: it would change with every change of the code)
+DIGESTS = Path("build") / "parquet-digests.json"
 LAYOUT = 1  # of the dataset: changing it rewrites every file
 
 
@@ -70,7 +74,7 @@ class Plan:
     @property
     def files(self) -> list[Path]:
         """What to publish: the files written, then the descriptor."""
-        return [p.path for p in self.write] + [DESCRIPTOR]
+        return [p.path for p in self.write] + [DIGESTS, DESCRIPTOR]
 
 
 def _year_of(m: manifest.Manifest) -> dict[str, int]:
@@ -97,8 +101,9 @@ def _published(out: Path) -> dict[str, Part]:
     """The files of the published dataset that are as its descriptor says (path → part)."""
     try:
         body = json.loads((out / DESCRIPTOR).read_text(encoding="utf-8"))
+        digests = json.loads((out / DIGESTS).read_text(encoding="utf-8"))
         parts = [
-            Part(res["name"], f.get("year"), f["rows"], f["digest"], f["bytes"])
+            Part(res["name"], f.get("year"), f["rows"], digests[f["path"]], f["bytes"])
             for res in body["resources"]
             for f in res["files"]
         ]
@@ -205,6 +210,9 @@ def write(p: Plan, m: manifest.Manifest, root: Path, out: Path) -> None:
                 raise OSError(f"{part.path}: {rows} rows written, {part.rows} expected")
             part.rows, part.bytes = rows, target.stat().st_size
     write_descriptor(p, root / DESCRIPTOR)
+    digests = {str(part.path.relative_to(ROOT)): part.digest for part in p.parts}
+    (root / DIGESTS).parent.mkdir(parents=True, exist_ok=True)
+    (root / DIGESTS).write_text(json.dumps(digests, indent=1) + "\n", encoding="utf-8")
 
 
 def write_descriptor(p: Plan, target: Path) -> None:
@@ -220,7 +228,6 @@ def write_descriptor(p: Plan, target: Path) -> None:
                 **({"year": part.year} if part.year is not None else {}),
                 "rows": part.rows,
                 "bytes": part.bytes,
-                "digest": part.digest,
             }
             for part in p.parts
             if part.resource == name
