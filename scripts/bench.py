@@ -56,7 +56,22 @@ KEYS = [
     "ratio_vs_chain",
     "ratio_vs_floor",
     "incremental_seconds",
+    "incremental_share_pct",
+    "seconds_parquet",
+    "main_peak_mb",
+    "worker_peak_mb",
+    "chain_share",
+    "db_mb",
+    "parquet_mb",
+    "rows_per_table",
+    "group_by_sqlite_seconds",
+    "group_by_duckdb_seconds",
 ]
+# the GROUP BY over statistics timed on SQLite (build/ogi.db) and on DuckDB (parquet/)
+GROUP_BY = (
+    "SELECT indicator, count(*) AS n, sum(value) AS total FROM statistics "
+    "WHERE value IS NOT NULL GROUP BY indicator ORDER BY indicator"
+)
 
 
 def write_corpus(n: int, folder: Path, seed: int, forms: tuple[str, ...]) -> None:
@@ -192,14 +207,82 @@ def run_chain(package: Path, db: Path) -> float:
 
 
 def _digests(out: Path) -> dict[str, str]:
-    """sha256 of the package's files (the descriptor and the CSV files)."""
+    """sha256 of the package's files (the descriptor, the CSV and the Parquet files)."""
     import hashlib
 
     digests = {}
-    for path in [out / "datapackage.json", *sorted((out / "data").glob("*.csv"))]:
+    parquet = sorted(p for p in (out / "parquet").rglob("*") if p.is_file())
+    for path in [out / "datapackage.json", *sorted((out / "data").glob("*.csv")), *parquet]:
         with open(path, "rb") as f:
-            digests[path.name] = hashlib.file_digest(f, "sha256").hexdigest()
+            digests[str(path.relative_to(out))] = hashlib.file_digest(f, "sha256").hexdigest()
     return digests
+
+
+def run_group_by(out: str) -> dict[str, Any]:
+    """The GROUP BY over statistics on SQLite and on DuckDB over the Parquet files: seconds
+    (the best of three, each engine's files read once before), and whether they agree."""
+    import sqlite3
+
+    from ogi.package.query import connect
+
+    lite = sqlite3.connect(f"file:{Path(out) / 'build' / 'ogi.db'}?immutable=1", uri=True)
+    duck = connect(Path(out))
+    times: dict[str, float] = {}
+    answers = {}
+    for name, conn in (("sqlite", lite), ("duckdb", duck)):
+        best = float("inf")
+        for _ in range(4):  # the first warms the cache, as a site running for a while has it
+            t = time.perf_counter()
+            answers[name] = [
+                (r[0], r[1], round(r[2], 6)) for r in conn.execute(GROUP_BY).fetchall()
+            ]
+            best = min(best, time.perf_counter() - t)
+        times[name] = best
+    lite.close()
+    duck.close()
+    return {"times": times, "same": answers["sqlite"] == answers["duckdb"]}
+
+
+def _sizes(out: Path) -> tuple[float, float, dict[str, int]]:
+    """The database's and the Parquet dataset's sizes in MB, and the rows per table."""
+    import sqlite3
+
+    db = out / "build" / "ogi.db"
+    parquet = sum(p.stat().st_size for p in (out / "parquet").rglob("*") if p.is_file())
+    conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+    desc = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    rows = {
+        r["name"]: conn.execute(f'SELECT count(*) FROM "{r["name"]}"').fetchone()[0]
+        for r in desc["resources"]
+    }
+    conn.close()
+    return db.stat().st_size / 1e6, parquet / 1e6, rows
+
+
+def _tenth(package: Path, work: Path, share: int) -> Path:
+    """A copy of the package with the first 1/``share`` of each resource's rows by report
+    (whole reports: every row of the first reports), for timing the chain on a part."""
+    import csv
+
+    part = work / f"chain-part-{share}"
+    shutil.rmtree(part, ignore_errors=True)
+    (part / "data").mkdir(parents=True)
+    shutil.copy(package, part / "datapackage.json")
+    desc = json.loads(package.read_text(encoding="utf-8"))
+    with open(package.parent / "data" / "reports.csv", encoding="utf-8", newline="") as f:
+        ids = [row[0] for row in csv.reader(f)][1:]
+    keep = set(ids[: max(1, len(ids) // share)])
+    for res in desc["resources"]:
+        names = [f["name"] for f in res["schema"]["fields"]]
+        at = names.index("report_id") if "report_id" in names else None
+        with (
+            open(package.parent / res["path"], encoding="utf-8", newline="") as src,
+            open(part / res["path"], "w", encoding="utf-8", newline="") as dst,
+        ):
+            reader, writer = csv.reader(src), csv.writer(dst, lineterminator="\n")
+            writer.writerow(next(reader))
+            writer.writerows(r for r in reader if at is None or r[at] in keep)
+    return part / "datapackage.json"
 
 
 def _added_report(folder: Path, seed: int) -> Path:
@@ -260,7 +343,22 @@ def _uptime() -> str:
     default=ROOT / "build" / "bench.json",
     show_default=True,
 )
-def main(n: int, jobs: int | None, seed: int, forms: str, work: Path, json_path: Path) -> None:
+@click.option(
+    "--chain-share",
+    type=int,
+    default=None,
+    help="Time the chain on 1/N of the reports and scale it up [default: 10 above 20,000 "
+    "reports, else the whole].",
+)
+def main(
+    n: int,
+    jobs: int | None,
+    seed: int,
+    forms: str,
+    work: Path,
+    json_path: Path,
+    chain_share: int | None,
+) -> None:
     """Build N synthetic reports; compare with the chain and the floor; write the figures."""
     work.mkdir(parents=True, exist_ok=True)
     _snapshot(work)
@@ -288,8 +386,15 @@ def main(n: int, jobs: int | None, seed: int, forms: str, work: Path, json_path:
     _in_child(run_build, str(corpus_dir), str(out), False, jobs)  # the report taken away
     if _digests(out) != built:
         raise click.ClickException("the package built again is not the full build's, byte for byte")
-    chain = run_chain(package, work / "chain.db")
+    share = chain_share or (10 if n > 20_000 else 1)
+    if share > 1:  # the chain on a tenth, scaled up (it is linear in the rows)
+        click.echo(f"the chain on 1/{share} of the reports, its time scaled by {share}")
+        chain = run_chain(_tenth(package, work, share), work / "chain.db") * share
+    else:
+        chain = run_chain(package, work / "chain.db")
     floor = _in_child(run_floor, str(package), str(work / "floor.db"))
+    group_by = _in_child(run_group_by, str(out))
+    db_mb, parquet_mb, per_table = _sizes(out)
 
     s = full["seconds"]
     vl = s["load"] if s["validate"] <= s["load"] else s["validate"]  # they run at once
@@ -307,12 +412,22 @@ def main(n: int, jobs: int | None, seed: int, forms: str, work: Path, json_path:
         "ratio_vs_chain": round(chain / vl, 2),
         "ratio_vs_floor": round(vl / floor, 2),
         "incremental_seconds": round(inc["wall"], 3),
+        "incremental_share_pct": round(inc["wall"] / full["wall"] * 100, 2),
+        "seconds_parquet": round(s.get("parquet", 0.0), 3),
+        "main_peak_mb": round(full["main_mb"], 1),
+        "worker_peak_mb": round(full["child_mb"], 1),
+        "chain_share": share,
+        "db_mb": round(db_mb, 1),
+        "parquet_mb": round(parquet_mb, 1),
+        "rows_per_table": per_table,
+        "group_by_sqlite_seconds": round(group_by["times"]["sqlite"], 3),
+        "group_by_duckdb_seconds": round(group_by["times"]["duckdb"], 3),
     }
     assert list(figures) == KEYS
     jobs_used = jobs or len(os.sched_getaffinity(0))
     reports, rows = figures["reports"], figures["rows"]
     click.echo(f"\nbuild of {reports} reports ({rows} rows), {jobs_used} worker(s):")
-    for stage in ("parse", "package", "validate", "load", "publish"):
+    for stage in ("parse", "package", "validate", "load", "parquet", "publish"):
         sec = s.get(stage, 0.0)
         rate = f"{rows / sec:>12,.0f} rows/s" if sec else ""
         click.echo(f"  {stage:<10} {sec:8.2f} s {rate}")
@@ -339,14 +454,24 @@ def main(n: int, jobs: int | None, seed: int, forms: str, work: Path, json_path:
         f"  floor  (csv + sqlite3 executemany, one transaction):       {floor:8.2f} s → "
         f"{figures['ratio_vs_floor']}x the floor (target ≤ 2)"
     )
-    share = inc["wall"] / full["wall"] * 100
+    pct = inc["wall"] / full["wall"] * 100
     click.echo(
         f"\nincremental: one report added to {reports}: {inc['wall']:.3f} s "
-        f"= {share:.2f} % of the full build (target < 2 %)"
+        f"= {pct:.2f} % of the full build (target < 2 %)"
     )
     steps = ", ".join(f"{k} {v:.3f} s" for k, v in inc["seconds"].items() if k != "total")
     where = "in place" if inc["in_place"] else "a copy"
     click.echo(f"  {steps}; the database updated {where}")
+    click.echo(
+        f"\ndatabase {db_mb:.1f} MB, Parquet {parquet_mb:.1f} MB; rows: "
+        + ", ".join(f"{k} {v:,}" for k, v in per_table.items())
+    )
+    click.echo(
+        f"GROUP BY over statistics: SQLite {group_by['times']['sqlite']:.3f} s, DuckDB over "
+        f"Parquet {group_by['times']['duckdb']:.3f} s (same answers: {group_by['same']})"
+    )
+    if not group_by["same"]:
+        raise click.ClickException("DuckDB and SQLite disagree on the GROUP BY")
     click.echo(f"load average after: {_uptime()}")
     json_path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(figures, indent=2) + "\n"

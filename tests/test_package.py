@@ -39,14 +39,17 @@ def _published(root: Path) -> list[Path]:
         Path("datapackage.json"),
         Path("metadata.yml"),
         *sorted(p.relative_to(root) for p in (root / "data").glob("*.csv")),
+        *sorted(p.relative_to(root) for p in (root / "parquet").rglob("*") if p.is_file()),
     ]
 
 
 def test_rebuild_reproduces_the_committed_package_byte_for_byte(built: Path) -> None:
     files = _published(built)
-    assert [str(p) for p in files] == ["datapackage.json", "metadata.yml"] + [
-        f"data/{r}.csv" for r in sorted(RESOURCES)
-    ]
+    assert [str(p) for p in files][: 2 + len(RESOURCES)] == [
+        "datapackage.json",
+        "metadata.yml",
+    ] + [f"data/{r}.csv" for r in sorted(RESOURCES)]
+    assert "parquet/parquet.json" in {str(p) for p in files}
     for rel in files:
         assert (built / rel).read_bytes() == (ROOT / rel).read_bytes(), (
             f"{rel} differs from the build; run `ogi build`"

@@ -143,7 +143,11 @@ def test_incremental_build_equals_a_build_from_scratch(inputs: Path, tmp_path: P
     assert second.incremental
     # nothing had the database open: it was updated where it is, not copied
     assert second.in_place and os.stat(out / "build" / "ogi.db").st_ino == inode
-    assert sorted(os.listdir(out / "build")) == ["manifest.json", "ogi.db"]  # no journal left
+    assert sorted(os.listdir(out / "build")) == [
+        "manifest.json",
+        "ogi.db",
+        "parquet-digests.json",
+    ]  # no journal left
     assert second.parsed == 3 + 1 + 1  # added, changed, renamed; the others reused
     assert second.reused == 31 - 3 and len(second.rejected) == 1
 

@@ -1465,6 +1465,43 @@ def test_package_csv_files_are_served_as_published(site: Path) -> None:
     assert int(bom.headers["content-length"]) == len(published) + 3
 
 
+def test_parquet_files_are_offered_beside_the_csv_files(site: Path) -> None:
+    body = json.loads((site / "parquet" / "parquet.json").read_text(encoding="utf-8"))
+    stats = next(r for r in body["resources"] if r["name"] == "statistics")
+    years = sorted({f["year"] for f in stats["files"]})
+    assert len(years) >= 2
+    paths = [
+        "/-/package/parquet/statistics",
+        "/-/package/parquet/parquet.json",
+        *(f"/-/package/parquet/{f['path']}" for f in stats["files"]),
+        "/-/package/parquet/indicators/part-0.parquet",
+        "/-/package/parquet/nothing",
+        "/-/package/parquet/statistics/year=1999/part-0.parquet",
+        "/-/package/parquet/../../metadata.yml",
+        "/ogi/statistics",
+        "/",
+    ]
+    r = get_many(site, paths)
+    listing = r["/-/package/parquet/statistics"]
+    assert listing.status_code == 200
+    for f in stats["files"]:
+        assert f'href="/-/package/parquet/{f["path"]}" download>{f["year"]}</a>' in listing.text
+        got = r[f"/-/package/parquet/{f['path']}"]
+        assert got.status_code == 200
+        assert got.headers["content-type"] == "application/vnd.apache.parquet"
+        assert f'filename="statistics-{f["year"]}.parquet"' in got.headers["content-disposition"]
+        assert got.content == (site / "parquet" / f["path"]).read_bytes()
+    whole = r["/-/package/parquet/indicators/part-0.parquet"]
+    assert whole.content == (site / "parquet" / "indicators" / "part-0.parquet").read_bytes()
+    assert r["/-/package/parquet/parquet.json"].json() == body
+    for missing in paths[-5:-2]:
+        assert r[missing].status_code == 404, missing
+    assert 'class="ogi-parquet" href="/-/package/parquet/statistics">Parquet</a>' in r[
+        "/ogi/statistics"
+    ].text
+    assert '<a href="/-/package/parquet/summary">Parquet</a>' in r["/"].text
+
+
 # --- 15. report text with HTML or script is shown as text --------------------------------
 
 

@@ -60,6 +60,8 @@ def main() -> None:
     ogi parse FILE        one report as JSON
     ogi validate          frictionless + domain checks of a built package
     ogi serve             the Datasette site on http://127.0.0.1:8001
+    ogi query SQL         SQL over the Parquet files (parquet/) with DuckDB
+    ogi merge OUT SHARD…  builds of parts of the inputs merged into one
     """
 
 
@@ -245,6 +247,52 @@ def validate(datapackage: Path) -> None:
             f"{datapackage}: invalid, {len(problems)} problem(s){more}; rebuild with `ogi build`"
         )
     click.echo(f"{datapackage}: valid (frictionless and domain checks)")
+
+
+@main.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("shards", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@friendly
+def merge(out: Path, shards: tuple[Path, ...]) -> None:
+    """Merge builds of parts of the inputs (SHARDS: their output folders, built by `ogi
+    build` on any machine) into OUT: the same files, byte for byte, as one build of all the
+    inputs."""
+    from .build.merge import merge as run
+
+    counts = run(out, list(shards))
+    rows = ", ".join(f"{n} {name}" for name, n in counts.items())
+    click.echo(f"merged {len(shards)} build(s) into {out}: {rows}")
+
+
+@main.command()
+@click.argument("sql")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder of the build (its parquet/).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per row instead of CSV.")
+@friendly
+def query(sql: str, out: Path, as_json: bool) -> None:
+    """Run SQL with DuckDB over the build's Parquet files (one view per resource, named as
+    the tables of the database); print the result as CSV."""
+    import csv
+
+    from .package.query import run
+
+    names, rows = run(out, sql)
+    if as_json:
+        for row in rows:
+            click.echo(
+                json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False, default=str)
+            )
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows(rows)
 
 
 @main.command()

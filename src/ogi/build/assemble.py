@@ -7,6 +7,7 @@ metadata and the manifest.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -22,6 +23,7 @@ from ..package.issuers import issuer_rows
 from ..parse import review
 from ..serve.metadata import write_metadata
 from . import manifest, publish
+from . import parquet as dataset
 from .chunk import Chunk
 from .plan import Item
 
@@ -174,6 +176,21 @@ def _whole_rows(name: str, m: manifest.Manifest, items: list[Item]) -> list[list
     return package.texts(name, rows)
 
 
+@dataclass
+class Staged:
+    """What :func:`write_package` staged: the files to publish (relative paths, in publishing
+    order: the database first, the descriptor last), the build's stamp, the CSV files of the
+    reports' rows still to be copied (:func:`copy_all`; their sizes are known, and in the
+    manifest, already), and the Parquet dataset still to be written
+    (:func:`ogi.build.parquet.write`, once the CSV files are), with the published files it
+    removes."""
+
+    files: list[Path]
+    stamp: int
+    csvs: list[Csv]
+    parquet: dataset.Plan
+
+
 def write_package(
     root: Path,
     items: list[Item],
@@ -181,28 +198,28 @@ def write_package(
     m: manifest.Manifest,
     old: manifest.Manifest | None,
     out: Path,
-) -> tuple[list[Path], int, list[Csv]]:
-    """Write the package into ``root``; return the files to publish (relative paths, in
-    publishing order: the database first, the descriptor last), the build's stamp, and the
-    CSV files of the reports' rows, still to be copied (:func:`copy_all`; their sizes are
-    known, and in the manifest, already).
+) -> Staged:
+    """Write the package into ``root``; return what is staged (:class:`Staged`).
 
     An incremental build leaves out what only the code decides (the indicators and
     metadata.yml): the code has not changed since the published build, so neither have they."""
     (root / "data").mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     jobs: list[Csv] = []
+    whole: dict[str, str] = {}  # digests of the resources written whole, for the Parquet
     runs = _runs(items, old)
     for res in schema.resources():
         name = res["name"]
         rel = Path("data") / f"{name}.csv"
         if name in CODE_ONLY and old is not None:
             m.files[str(rel)] = old.files[str(rel)]
+            whole[name] = hashlib.sha256((out / rel).read_bytes()).hexdigest()
             continue
         head = package.header_text(name).encode("utf-8")
         if name in WHOLE:
-            rows = _whole_rows(name, m, items)
-            (root / rel).write_bytes(head + package.csv_text(rows).encode("utf-8"))
+            text = head + package.csv_text(_whole_rows(name, m, items)).encode("utf-8")
+            (root / rel).write_bytes(text)
+            whole[name] = hashlib.sha256(text).hexdigest()
             m.files[str(rel)] = (root / rel).stat().st_size
         else:  # the reports' rows, then the checks across reports
             tail = package.csv_text(m.across).encode("utf-8") if name == "checks" else b""
@@ -220,4 +237,6 @@ def write_package(
         write_metadata(root / "metadata.yml")
         files.append(Path("metadata.yml"))
     stamp = m.write(root / manifest.PATH)
-    return [publish.DB, *files, manifest.PATH, Path("datapackage.json")], stamp, jobs
+    pq = dataset.plan(m, out, whole, fresh=old is None)
+    order = [publish.DB, *files, *pq.files, manifest.PATH, Path("datapackage.json")]
+    return Staged(order, stamp, jobs, pq)

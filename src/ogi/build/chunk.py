@@ -79,6 +79,7 @@ class Outcome:
     dates: list[str] = field(default_factory=list)
     carried: dict[str, Any] | None = None  # what the cross-year rule needs of it
     body: dict[str, Any] | None = None  # its issuer, for the issuers resource
+    year: int | None = None
     reject: tuple[str, str] | None = None  # (problem, remedy)
     review_error: str | None = None  # a review row that does not fit the report
 
@@ -157,6 +158,7 @@ def _outcome(
     out.dates = [d for d in (source.provenance.get("retrieved"), report.get("published")) if d]
     out.carried = carried(parsed)
     out.body = issuer_record(report)
+    out.year = report.get("year")
     return out, cells
 
 

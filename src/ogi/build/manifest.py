@@ -3,7 +3,7 @@ what changed.
 
 ``build/manifest.json`` is published with the package and the database. It lists, in package
 order, every report — the *key* it was built from, its report id, its ``sources`` entry, its
-failing checks, the numbers the cross-year rule compares (:mod:`ogi.check.cross_year`) and,
+failing checks, its year, the numbers the cross-year rule compares (:mod:`ogi.check.cross_year`) and,
 for each CSV file, how many rows and bytes it holds there — and every
 rejected file whose rejection depends only on its bytes. A report's key is the sha256 of its
 bytes, together with its file name and provenance (which appear in its rows) and the parser
@@ -38,7 +38,7 @@ import orjson
 
 from ..acquire import Input
 
-FORMAT = 3
+FORMAT = 4
 PATH = Path("build") / "manifest.json"
 
 
@@ -74,6 +74,7 @@ class Report:
     dates: list[str] = field(default_factory=list)
     carried: dict[str, Any] | None = None  # what the cross-year rule compares
     body: dict[str, Any] | None = None  # its issuer, for the issuers resource
+    year: int | None = None  # the year the report covers (its Parquet partition)
 
 
 @dataclass
@@ -139,7 +140,12 @@ class Manifest:
         seen = {p: list(record) for p, record in sorted(self.seen.items())}
         rest = orjson.dumps({"stamp": stamp, "seen": seen})
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"".join((text[:-1], b",", rest[1:], b"\n")))
+        with open(path, "wb") as f:  # in pieces: no copy of the text (100 MB at 100,000 reports)
+            view = memoryview(text)
+            f.write(view[:-1])
+            f.write(b",")
+            f.write(memoryview(rest)[1:])
+            f.write(b"\n")
         return stamp
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .. import acquire, package
 from ..check.cross_year import check_cross_year
@@ -130,6 +132,13 @@ def parse_chunks(
     return workers.parse(tasks, jobs, time_limit, progress.advance, pages=progress.page)
 
 
+def _shared_keys(d: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The dict with its keys interned: an outcome unpickled from a worker brings its own
+    copy of every key ("statistics", "carried_in" …) — some 30 strings a report the build
+    keeps in memory to its end."""
+    return None if d is None else {sys.intern(k): v for k, v in d.items()}
+
+
 def settle(items: list[Item], chunks: list[Chunk]) -> None:
     """Record what the parse made of each input."""
     outcomes = {o.pos: o for c in chunks for o in c.outcomes}
@@ -137,6 +146,8 @@ def settle(items: list[Item], chunks: list[Chunk]) -> None:
         o = outcomes.get(it.pos)
         if o is None:
             continue
+        o.rows, o.sizes = _shared_keys(o.rows) or {}, _shared_keys(o.sizes) or {}
+        o.source, o.carried = _shared_keys(o.source), _shared_keys(o.carried)
         it.outcome = o
         if o.review_error is not None:
             raise OgiError(o.review_error)
@@ -168,6 +179,7 @@ def make_manifest(items: list[Item]) -> manifest.Manifest:
                     o.dates,
                     o.carried,
                     o.body,
+                    o.year,
                 )
             )
     seen = {

@@ -14,7 +14,8 @@ system, so a move is a rename). Publishing is journaled:
    transaction: then the commit point is that transaction's ``COMMIT``, which sets the new
    stamp, and a kill before it leaves SQLite's journal, which rolls the database back when
    it is next opened;
-4. the other files are renamed into place, ``datapackage.json`` last;
+4. the other files are renamed into place, ``datapackage.json`` last, and the published files
+   the build no longer has (Parquet partitions of years gone) are removed;
 5. the journal and the staging folder are removed.
 
 :func:`recover` — run under the output folder's lock before any command reads or writes it —
@@ -174,12 +175,20 @@ def db_stamp(db: Path) -> int | None:
         return None
 
 
-def write_journal(out: Path, staging: Path, files: list[Path], stamp: int) -> dict[str, int]:
-    """Record the files of ``staging`` to move into ``out`` (relative paths, in order) and
-    their inode numbers; return those."""
+def write_journal(
+    out: Path, staging: Path, files: list[Path], stamp: int, remove: list[Path] | None = None
+) -> dict[str, int]:
+    """Record the files of ``staging`` to move into ``out`` (relative paths, in order), their
+    inode numbers, and the published files to remove once they are moved (``remove``: the
+    Parquet files of years the build no longer has); return the inode numbers."""
     tmp = out / (JOURNAL + ".tmp")
     inodes = {str(f): os.stat(staging / f).st_ino for f in files}
-    body = {"staging": staging.name, "files": [str(f) for f in files], "stamp": stamp}
+    body = {
+        "staging": staging.name,
+        "files": [str(f) for f in files],
+        "stamp": stamp,
+        "remove": [str(f) for f in remove or []],
+    }
     tmp.write_text(json.dumps({**body, "inodes": inodes}) + "\n", encoding="utf-8")
     os.replace(tmp, out / JOURNAL)
     return inodes
@@ -231,25 +240,47 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
+def drop(out: Path, remove: list[Path]) -> None:
+    """Remove published files a build no longer has (those already gone are skipped), and
+    the folders they leave empty."""
+    for rel in remove:
+        (out / rel).unlink(missing_ok=True)
+        parent = (out / rel).parent
+        while parent != out and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+
+
 def finish(out: Path, staging: Path) -> None:
     """Forget the journal and the staging folder."""
     (out / JOURNAL).unlink(missing_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def commit_by_rename(staging: Path, out: Path, files: list[Path], stamp: int) -> None:
+def commit_by_rename(
+    staging: Path, out: Path, files: list[Path], stamp: int, remove: list[Path] | None = None
+) -> None:
     """Publish a full build: its database (which carries ``stamp``) is renamed into place
-    first — the commit point — then every other file."""
-    inodes = write_journal(out, staging, files, stamp)
+    first — the commit point — then every other file; then ``remove`` is removed."""
+    inodes = write_journal(out, staging, files, stamp, remove)
     move(staging, out, [f for f in files if f == DB], inodes)
     move(staging, out, files, inodes)
+    drop(out, remove or [])
     finish(out, staging)
 
 
-def commit_in_place(staging: Path, out: Path, files: list[Path], inodes: dict[str, int]) -> None:
+def commit_in_place(
+    staging: Path,
+    out: Path,
+    files: list[Path],
+    inodes: dict[str, int],
+    remove: list[Path] | None = None,
+) -> None:
     """Publish an incremental build whose database was updated in place (committed, with
-    the journal written before): the other files, then the journal is forgotten."""
+    the journal written before): the other files, ``remove`` removed, then the journal is
+    forgotten."""
     move(staging, out, files, inodes)
+    drop(out, remove or [])
     finish(out, staging)
 
 
@@ -278,10 +309,12 @@ def recover(out: Path) -> str | None:
             files = [Path(f) for f in body["files"]]
             stamp = int(body["stamp"])
             inodes = {str(k): int(v) for k, v in body.get("inodes", {}).items()}
+            remove = [Path(f) for f in body.get("remove", [])]
         except (OSError, ValueError, KeyError, TypeError):
             body = None  # a journal cut short: written before the commit point, never used
         if body is not None and db_stamp(out / DB) == stamp:
             move(staging, out, files, inodes)
+            drop(out, remove)
             done = "finished the publication of an interrupted build"
         else:
             done = "discarded an interrupted build; the previous one is unchanged"

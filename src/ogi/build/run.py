@@ -17,6 +17,7 @@ from ..package.issuers import issuer_rows
 from ..parse import review
 from ..store import load
 from . import manifest, plan, publish, update, workers
+from . import parquet as dataset
 from .assemble import copy_all, write_package
 from .result import BuildFailed, BuildResult, Progress, default_jobs, timed
 from .verify import check_counts, check_descriptor, raise_errors, timed_check
@@ -115,7 +116,8 @@ def _build(
             return result  # nothing changed: the published build is this one already
         progress.stage("package")
         with timed(seconds, "package"):
-            files, stamp, csvs = write_package(staging, items, chunks, m, previous, out)
+            staged = write_package(staging, items, chunks, m, previous, out)
+        files, stamp, csvs = staged.files, staged.stamp, staged.csvs
         dp = staging / "datapackage.json"
         try:
             check_descriptor(dp)
@@ -142,9 +144,11 @@ def _build(
                 if not clean:
                     raise_errors(dp)
                 check_counts(result.counts, expected)
+                with timed(seconds, "parquet"):
+                    dataset.write(staged.parquet, m, staging, out)
                 with timed(seconds, "publish"):
                     commit()
-                    publish.commit_by_rename(staging, out, files, stamp)
+                    publish.commit_by_rename(staging, out, files, stamp, staged.parquet.remove)
             else:  # the published database updated, in place or a copy of it
                 progress.stage("load")
                 update.update_published(
@@ -154,9 +158,7 @@ def _build(
                     chunks,
                     m,
                     previous,
-                    files,
-                    stamp,
-                    csvs,
+                    staged,
                     expected,
                     result,
                     commit,

@@ -1,7 +1,8 @@
 """Update: how an incremental build publishes — the published database updated in place
 when few reports changed and no process has it open (a site serving it, a notebook reading
 it), else a copy of it updated and published by renames; the package's CSV files copied (in
-the kernel) while the database is updated, checked, with the journal written, last before
+the kernel), and the Parquet files of the years touched written from them, while the
+database is updated, checked, with the journal written, last before
 the database's ``COMMIT``.
 """
 
@@ -14,7 +15,8 @@ from pathlib import Path
 from ..check.cross_year import RULE as ACROSS_RULE
 from ..store import update as store_update
 from . import manifest, publish
-from .assemble import Csv, copy_all
+from . import parquet as dataset
+from .assemble import Staged, copy_all
 from .chunk import Chunk
 from .plan import Item, across_db
 from .result import BuildResult, timed
@@ -30,9 +32,7 @@ def update_published(
     chunks: list[Chunk],
     m: manifest.Manifest,
     previous: manifest.Manifest,
-    files: list[Path],
-    stamp: int,
-    csvs: list[Csv],
+    staged: Staged,
     expected: dict[str, int],
     result: BuildResult,
     commit: Callable[[], None],
@@ -41,6 +41,7 @@ def update_published(
     docstring); ``commit()`` is called at the commit point, from which on a failure or a
     kill is finished (or undone) by recovery rather than thrown away."""
     seconds = result.seconds
+    files, stamp, remove = staged.files, staged.stamp, staged.parquet.remove
     scratch = staging / "scratch"
     dp = staging / "datapackage.json"
     old_ids = {r.report_id for r in previous.reports}
@@ -59,7 +60,7 @@ def update_published(
         check_counts(counts, expected)
         if in_place:
             commit()  # from here on, the database's stamp says which build
-            inodes = publish.write_journal(out, staging, rest, stamp)
+            inodes = publish.write_journal(out, staging, rest, stamp, remove)
 
     # the CSV files are copied (in the kernel) while the database is updated
     with (
@@ -67,7 +68,7 @@ def update_published(
         ThreadPoolExecutor(1) as aside,
         publish.db_lock(out, exclusive=True),
     ):
-        copying = aside.submit(copy_all, csvs)
+        copying = aside.submit(_copy_and_write, staged, m, staging, out, seconds)
         (staging / "build").mkdir(exist_ok=True)
         in_place = small(m, previous) and publish.unused(out / publish.DB)
         if not in_place:
@@ -88,10 +89,20 @@ def update_published(
     result.in_place = in_place
     with timed(seconds, "publish"):
         if in_place:
-            publish.commit_in_place(staging, out, rest, inodes)
+            publish.commit_in_place(staging, out, rest, inodes, remove)
         else:
             commit()
-            publish.commit_by_rename(staging, out, files, stamp)
+            publish.commit_by_rename(staging, out, files, stamp, remove)
+
+
+def _copy_and_write(
+    staged: Staged, m: manifest.Manifest, staging: Path, out: Path, seconds: dict[str, float]
+) -> None:
+    """The package's CSV files copied, then the Parquet files of the years touched written
+    from them."""
+    copy_all(staged.csvs)
+    with timed(seconds, "parquet"):
+        dataset.write(staged.parquet, m, staging, out)
 
 
 def small(m: manifest.Manifest, previous: manifest.Manifest) -> bool:

@@ -67,7 +67,7 @@ from ogi.package import schema
 from ogi.store.search import fts_query, segment
 
 from ..store.views import search_columns, views
-from . import bom, cache, cells, dictionary, guard, highlight, pages, partials, titles
+from . import bom, cache, cells, dictionary, downloads, guard, highlight, pages, partials, titles
 from .metadata import site
 
 
@@ -164,6 +164,11 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/-/package/(?P<name>[a-z_]+)\.csv$", pages.package_csv),
         (r"^/-/package/datapackage\.json$", dictionary.descriptor),
         (r"^/-/dictionary$", dictionary.page),
+        (r"^/-/package/parquet/(?P<name>[a-z_]+)$", downloads.parquet_index),
+        (
+            r"^/-/package/parquet/(?P<path>parquet\.json|[a-z_]+/(year=\d{4}/)?part-0\.parquet)$",
+            downloads.parquet_file,
+        ),
     ]
 
 
@@ -242,6 +247,12 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
             return None
         return f"/-/package/{table}.csv"
 
+    def package_parquet(table: str | None) -> str | None:
+        """The page listing the Parquet files of ``table``, when it has any."""
+        if table is None or not downloads.files(datasette, table):
+            return None
+        return f"/-/package/parquet/{table}"
+
     def with_args(url: str, args: str) -> str:
         """``url`` with more query string arguments."""
         return f"{url}{'&' if '?' in url else '?'}{args}"
@@ -250,6 +261,7 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
         "ogi_home": home,
         "ogi_with_args": with_args,
         "ogi_package_csv": package_csv,
+        "ogi_package_parquet": package_parquet,
         "ogi_column_title": column_title,
         "ogi_code_title": code_title,
         "ogi_param_choices": param_choices,

@@ -1,0 +1,99 @@
+"""`ogi merge`: builds of parts of the inputs, made separately, merged into one build that is
+byte for byte the build of all the inputs — every published file, the database included —
+with the checks across reports made anew across the shards, and a copy of a report in
+another shard rejected as one build rejects it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SEED
+
+from ogi.build import build
+from ogi.build.merge import merge
+from ogi.errors import OgiError
+from ogi.synth import corpus
+
+OGI = Path(sys.executable).parent / "ogi"
+BODY = "福州市晋安区人民政府"
+RULE = "cross_year.carried_in"
+
+
+def every_file(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two folders of inputs: synthetic reports dealt between them; three reports of one
+    body for 2022–2024, the middle year in the second folder; a copy, in the second, of a
+    report of the first; and a file that is no report."""
+    root = tmp_path_factory.mktemp("inputs")
+    a, b = root / "a", root / "b"
+    a.mkdir()
+    b.mkdir()
+    for i, syn in enumerate(corpus(14, seed=5, forms=("cell_lines", "markdown", "html"))):
+        (a if i % 2 else b).joinpath(syn.name).write_bytes(syn.data)
+    pool = corpus(6, seed=11, fault_rate=0, forms=("cell_lines",), generations=(3,))
+    for year, syn in zip((2022, 2023, 2024), pool, strict=False):
+        text = syn.text.replace(syn.issuer, BODY).replace(f"{syn.year}年", f"{year}年")
+        (b if year == 2023 else a).joinpath(f"body_{year}.txt").write_text(text, "utf-8")
+    shutil.copy(SEED, a / SEED.name)
+    shutil.copy(SEED, b / "zz_copy_of_the_seed.txt")
+    (b / "empty.txt").write_bytes(b"")
+    return a, b
+
+
+def test_merged_shards_are_the_build_of_all_the_inputs(
+    inputs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    a, b = inputs
+    single = tmp_path / "single"
+    build([a, b], single, jobs=1)
+    build([a], tmp_path / "shard-a", jobs=2)
+    build([b], tmp_path / "shard-b", jobs=1)
+    merged = tmp_path / "merged"
+    counts = merge(merged, [tmp_path / "shard-b", tmp_path / "shard-a"])
+    want = every_file(single)
+    assert every_file(merged) == want
+    assert "build/ogi.db" in want and "parquet/parquet.json" in want
+    assert counts["reports"] == 18 and counts["rejects"] == 2
+    # the checks between years were made across the shards: 2023 (b) against 2022 (a)
+    with open(merged / "data" / "checks.csv", encoding="utf-8", newline="") as f:
+        across = [r for r in csv.DictReader(f) if r["check"] == RULE]
+    assert len(across) == 2
+    with open(merged / "data" / "rejects.csv", encoding="utf-8", newline="") as f:
+        problems = {r["source_file"]: r["problem"] for r in csv.DictReader(f)}
+    assert problems["zz_copy_of_the_seed.txt"] == (
+        f"is the same report as {SEED.name} (identical sha256)"
+    )
+
+    # merged again into the same folder: nothing changes
+    merge(merged, [tmp_path / "shard-a", tmp_path / "shard-b"])
+    assert every_file(merged) == want
+
+
+def test_ogi_merge_says_what_is_wrong_in_one_line(
+    inputs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    (tmp_path / "not-a-build").mkdir()
+    done = subprocess.run(
+        [str(OGI), "merge", str(tmp_path / "out"), str(tmp_path / "not-a-build")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "not a complete build" in done.stderr
+    with pytest.raises(OgiError):
+        merge(tmp_path / "out", [])
