@@ -8,7 +8,7 @@ PORT   ?= 8001
 
 SOURCES := $(shell find src -name '*.py' -o -name '*.yml' -o -name '*.csv') $(wildcard data/raw/*)
 
-.PHONY: all run test build serve validate lint clean browser-deps bench
+.PHONY: all run test build serve validate lint clean browser-deps bench zoo zoo-deps
 
 all: datapackage.json
 
@@ -39,6 +39,32 @@ $(CHROMIUM):
 
 browser-deps: $(CHROMIUM) $(FONT)
 
+# The zoo's converters (src/ogi/synth/convert.py, tests/test_zoo.py): LibreOffice headless
+# renders the generated .docx as PDF and HTML (Debian's libreoffice-writer-nogui), poppler's
+# pdftotext and pdftoppm turn the PDFs into text and scans (poppler-utils).
+SOFFICE := /usr/bin/soffice
+$(SOFFICE):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null; \
+	else \
+	  echo "make: the zoo needs Debian's libreoffice-writer-nogui: sudo apt-get install libreoffice-writer-nogui" >&2; exit 1; \
+	fi
+PDFTOTEXT := /usr/bin/pdftotext
+$(PDFTOTEXT):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null; \
+	else \
+	  echo "make: the zoo needs Debian's poppler-utils: sudo apt-get install poppler-utils" >&2; exit 1; \
+	fi
+
+zoo-deps: $(SOFFICE) $(PDFTOTEXT) $(FONT)
+
+# The zoo (not part of `make test`, which runs a small one): N generated reports through
+# every converter, parsed and judged against their truth; converted files cached in build/zoo.
+ZOO ?= 200
+zoo: $(STAMP) zoo-deps
+	$(BIN)/python scripts/zoo.py --reports $(ZOO)
+
 # The published package, the database and the site metadata are built together.
 datapackage.json build/ogi.db metadata.yml &: $(STAMP) $(SOURCES)
 	$(BIN)/ogi build data/raw --out .
@@ -64,7 +90,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 
-test: $(STAMP) $(FONT) $(CHROMIUM)
+test: $(STAMP) $(FONT) $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/pytest
