@@ -173,9 +173,20 @@ def _cuts(
 
 
 def fit(chunks: list[Chunk], n: int) -> list[Chunk]:
-    """The chunks without empty cells past the row's ``n``-th (a grid wider than the row)."""
+    """The chunks without empty cells past the row's ``n``-th (a grid wider than the row);
+    when more cells than ``n`` remain and exactly ``n`` of them are printed, the empty ones
+    are the grid's padding (a converter that splits every column in two), not blank cells.
+
+    >>> [c.text for c in fit(tokens("| | 5 | | 3 | |", 0), 2)]
+    ['5', '3']
+    >>> [c.text for c in fit(tokens("| | 5 | | |", 0), 2)]
+    ['', '5']
+    """
     while len(chunks) > n and chunks[-1].text == "":
         chunks = chunks[:-1]
+    printed = [c for c in chunks if c.text != ""]
+    if len(chunks) > n and len(printed) == n:
+        return printed
     return chunks
 
 

@@ -71,6 +71,9 @@ def detect_generation(folded: str) -> int | None:
 
 # --- reading rows ---------------------------------------------------------------------------
 
+# an empty line, then text: the label's block has ended before any number (a converter that
+# prints a table column by column puts headers and other rows' labels there)
+_PAST_BLOCK = re.compile(r"\n[ \t]*\n\s*[^\s\d|\-—–－/／]")
 _VALUE_CHARS = re.compile(r"(?:[\d\s|.,\-—–－/／]|万元|亿元|元)*+")
 _LEAD_JUNK = re.compile(r"^[^\d\-—–－/／|\t]*")
 
@@ -141,6 +144,9 @@ def _read_row(
         end = min(end, line_end if line_end >= 0 else end)
     s, e = _value_text(folded, label_span[1], end)
     raw = folded[s:e].rstrip(" \r\n")
+    if _PAST_BLOCK.search(folded, label_span[1], s):
+        # other text past an empty line: not this row's cells (read as unreadable)
+        s, raw = label_span[1], folded[label_span[1] : s].rstrip(" \r\n")
     if next_ordinal:  # the next row's ordinal sticks to this row's digits: …00000002.其他…
         after = folded[s + len(raw) : end].lstrip()
         if raw.endswith(next_ordinal + ".") and len(raw) > len(next_ordinal) + 1:

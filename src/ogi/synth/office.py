@@ -118,16 +118,21 @@ def _add_table(document: Any, table: Table) -> None:
     rest = (16.0 - label_w) / max(width - 1, 1)
     for c, col in enumerate(t.columns):
         col.width = Cm(label_w if c == 0 else rest)
+    # the cells taken once, before any merge (Table.cell walks the whole table each call);
+    # spans do not overlap, so the corners of each span stay where they were
+    cells = [row.cells for row in t.rows]
+    merges = []
     for r, line in enumerate(grid):
         for c, (kind, h) in enumerate(line):
-            cell = t.cell(r, c)
-            cell.width = Cm(label_w if c == 0 else rest)
+            cells[r][c].width = Cm(label_w if c == 0 else rest)
             if h is None:
                 continue
+            _write_cell(cells[r][c], h.text, kind == "head")
             if h.rowspan > 1 or h.colspan > 1:
-                end = t.cell(min(r + h.rowspan, len(grid)) - 1, min(c + h.colspan, width) - 1)
-                cell = cell.merge(end)
-            _write_cell(cell, h.text, kind == "head")
+                end = cells[min(r + h.rowspan, len(grid)) - 1][min(c + h.colspan, width) - 1]
+                merges.append((cells[r][c], end))
+    for start, end in merges:
+        start.merge(end)
 
 
 def to_docx(doc: Doc) -> bytes:
