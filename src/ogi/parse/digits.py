@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 BLANKS = {"", "-", "—", "——", "–", "/", "／", "－"}
 _CHUNK = re.compile(
-    r"(?P<num>-?\d[\d,]*(?:\.\d+)?)(?P<unit>万元|亿元|元)?|(?P<blank>——|—|–|－|-|/|／)"
+    # a unit may follow its number after a space (76 元: a layout that pads the cell)
+    r"(?P<num>-?\d[\d,]*(?:\.\d+)?)(?:[ \t]*(?P<unit>万元|亿元|元))?|(?P<blank>——|—|–|－|-|/|／)"
 )
 _SEPARATORS = re.compile(r"[\s|]+")
 LIMIT = 100_000  # splits enumerated per row before the row is called too ambiguous to read
@@ -78,6 +79,7 @@ def _strict(text: str, start: int, sep: str) -> list[Chunk] | None:
     if body.endswith(sep) and sep == "|":  # a pipe closes the last cell; a tab opens one
         body = body[:-1]
     out: list[Chunk] = []
+    merged = False  # a cell holding two numbers (a converter ran two columns together)
     pos = 0
     for piece in body.split(sep):
         inner = piece.strip()
@@ -87,10 +89,20 @@ def _strict(text: str, start: int, sep: str) -> list[Chunk] | None:
             out.append(Chunk("", at))
             continue
         sub = _loose(inner, at)
-        if sub is None or len(sub) != 1:
-            return None  # a cell holding something else than one number
-        out.append(sub[0])
+        if sub is None:
+            return None  # a cell holding something else than numbers
+        out.extend(sub)
+        merged = merged or len(sub) > 1
+    if merged and any(c.text == "" for c in out[: len(out) - _trailing_empty(out)]):
+        return None  # columns run together and blank cells: which cell is which is lost
     return out
+
+
+def _trailing_empty(chunks: list[Chunk]) -> int:
+    n = 0
+    while n < len(chunks) and chunks[-1 - n].text == "":
+        n += 1
+    return n
 
 
 def _loose(text: str, start: int) -> list[Chunk] | None:

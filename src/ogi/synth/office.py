@@ -90,14 +90,15 @@ def _body(row: Row) -> list[str | None]:
     ]
 
 
-def _write_cell(cell: Any, text: str, head: bool) -> None:
+def _write_cell(cell: Any, text: str, head: bool, narrow: bool) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     par = cell.paragraphs[0]
     if head:
         par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    # a four-character header is set on two lines (商业 / 企业), as the template does
-    parts = [text[:2], text[2:]] if head and len(text) == 4 else [text]
+    # a four-character header of a narrow column is set on two lines (商业 / 企业), as the
+    # template does
+    parts = [text[:2], text[2:]] if head and narrow and len(text) == 4 else [text]
     for k, part in enumerate(parts):
         run = par.add_run(part)
         _font(run, 9)
@@ -127,7 +128,7 @@ def _add_table(document: Any, table: Table) -> None:
             cells[r][c].width = Cm(label_w if c == 0 else rest)
             if h is None:
                 continue
-            _write_cell(cells[r][c], h.text, kind == "head")
+            _write_cell(cells[r][c], h.text, kind == "head", narrow=width > 4)
             if h.rowspan > 1 or h.colspan > 1:
                 end = cells[min(r + h.rowspan, len(grid)) - 1][min(c + h.colspan, width) - 1]
                 merges.append((cells[r][c], end))
