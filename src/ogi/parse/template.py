@@ -171,7 +171,13 @@ def _read_row(
 
 
 def _find(folded: str, anchor: str, pos: int, end: int) -> tuple[int, int] | None:
-    m = _anchor_re(anchor).search(folded, pos, end) or _wrapped_re(anchor).search(folded, pos, end)
+    m = _anchor_re(anchor).search(folded, pos, end)
+    if m is None:  # the label wrapped around its numbers: tried where its first words stand
+        lead, wrapped = _wrapped_re(anchor)
+        for c in lead.finditer(folded, pos, end):
+            m = wrapped.match(folded, c.start(), end)
+            if m:
+                break
     return (m.start(), m.end()) if m else None
 
 
@@ -179,7 +185,7 @@ _RULE = r"(?:[ \t]*\|[-| :]*\n)"  # a markdown rule line (| --- | --- |)
 
 
 @cache
-def _wrapped_re(anchor: str) -> re.Pattern[str]:
+def _wrapped_re(anchor: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """The label printed in two parts around the row's numbers, as a text laid out like the
     page prints a wrapped label cell (``一、本年新收政府信息公开申请   49 13 … 97`` then
     ``数量`` on the next line; in pipe rows too): the first part, when the numbers and then
@@ -190,7 +196,7 @@ def _wrapped_re(anchor: str) -> re.Pattern[str]:
         + rf"(?=[ \t|]+[\d.\-—–－ \t|]*\d[ \t|]*\n{_RULE}?[ \t]*{flex(''.join(chars[k:]))})"
         for k in range(len(chars) - 1, 1, -1)
     ]
-    return re.compile("|".join(alts)) if alts else re.compile(r"(?!)")
+    return re.compile(flex("".join(chars[:2]))), re.compile("|".join(alts) or r"(?!)")
 
 
 @cache
