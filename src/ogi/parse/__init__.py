@@ -13,7 +13,17 @@ from typing import Any
 
 from ..errors import InputError
 from ..extract import Document
-from . import citations, cues, figures, metadata, outline, stream, tables, template
+from . import (
+    citations,
+    cues,
+    figures,
+    metadata,
+    national_stream,
+    outline,
+    stream,
+    tables,
+    template,
+)
 from .lines import (
     LineNumbers,
     Sentences,
@@ -73,6 +83,8 @@ def _parse(doc: Document) -> Parsed:
     notes: list[dict[str, Any]] = [c for t in found for c in t.checks]
     if not found:
         found, notes = stream.read_stream_tables(text, rid, doc.body_start)
+    if not found:
+        found, notes = national_stream.read_national_stream(text, rid, doc.body_start)
     generation = 1 if found else template.detect_generation(fold_text(body))
     if generation in (2, 3):
         found, notes = template.read_template_tables(text, rid, generation, doc.body_start)
