@@ -8,7 +8,7 @@ PORT   ?= 8001
 
 SOURCES := $(shell find src -name '*.py' -o -name '*.yml' -o -name '*.csv') $(wildcard data/raw/*)
 
-.PHONY: all run test build serve validate lint clean browser-deps bench zoo zoo-deps
+.PHONY: all run test build serve validate lint clean browser-deps bench bench-ocr zoo zoo-deps
 
 all: datapackage.json
 
@@ -40,8 +40,7 @@ $(CHROMIUM):
 browser-deps: $(CHROMIUM) $(FONT)
 
 # The zoo's converters (src/ogi/synth/convert.py, tests/test_zoo.py): LibreOffice headless
-# renders the generated .docx as PDF and HTML (Debian's libreoffice-writer-nogui), poppler's
-# pdftotext and pdftoppm turn the PDFs into text and scans (poppler-utils).
+# renders the generated .docx as PDF and HTML (Debian's libreoffice-writer-nogui).
 SOFFICE := /usr/bin/soffice
 $(SOFFICE):
 	@if [ "$$(id -u)" = 0 ]; then \
@@ -49,15 +48,20 @@ $(SOFFICE):
 	else \
 	  echo "make: the zoo needs Debian's libreoffice-writer-nogui: sudo apt-get install libreoffice-writer-nogui" >&2; exit 1; \
 	fi
+
+# Debian's poppler-utils, installed once for both: pdftoppm rasterises text PDFs into the scans
+# the OCR tests and the zoo read (ogi.synth.scan; tests/test_ocr.py, tests/test_zoo.py), pdftotext
+# turns the zoo's PDFs into text. The OCR engine itself is a Python dependency (rapidocr).
+PDFTOPPM := /usr/bin/pdftoppm
 PDFTOTEXT := /usr/bin/pdftotext
-$(PDFTOTEXT):
+$(PDFTOPPM) $(PDFTOTEXT) &:
 	@if [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null; \
 	else \
-	  echo "make: the zoo needs Debian's poppler-utils: sudo apt-get install poppler-utils" >&2; exit 1; \
+	  echo "make: the OCR tests and the zoo need Debian's poppler-utils: sudo apt-get install poppler-utils" >&2; exit 1; \
 	fi
 
-zoo-deps: $(SOFFICE) $(PDFTOTEXT) $(FONT)
+zoo-deps: $(SOFFICE) $(PDFTOTEXT) $(PDFTOPPM) $(FONT)
 
 # The zoo (not part of `make test`, which runs a small one): N generated reports through
 # every converter, parsed and judged against their truth; converted files cached in build/zoo.
@@ -82,6 +86,10 @@ N ?= 10000
 bench: $(STAMP) $(FONT)
 	$(BIN)/python scripts/bench.py --reports $(N)
 
+# OCR's seconds per page on this machine (the scan of a real report), and its share of cells read
+bench-ocr: $(STAMP) $(PDFTOPPM)
+	$(BIN)/python scripts/bench_ocr.py
+
 validate: build
 	$(BIN)/frictionless validate datapackage.json
 	$(BIN)/ogi validate datapackage.json
@@ -90,10 +98,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 
-test: $(STAMP) $(FONT) $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT)
+test: $(STAMP) $(FONT) $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT) $(PDFTOPPM)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/pytest
+	$(BIN)/python scripts/field_check.py tests/fixtures/real tests/fixtures/real/truth.json --require-exact
 	$(BIN)/frictionless validate datapackage.json
 
 clean:

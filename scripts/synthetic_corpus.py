@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Write a synthetic generation-1 corpus (with injected faults) to a folder, for trying
-builds at scale: ``python scripts/synthetic_corpus.py 1000 /tmp/corpus && ogi build /tmp/corpus --out /tmp/out``.
+"""Write a synthetic corpus (every generation and form, with injected faults) to a folder, for
+trying builds at scale: ``python scripts/synthetic_corpus.py 1000 /tmp/corpus && ogi build /tmp/corpus --out /tmp/out``.
 
-Each report is ``synthetic_NNNNN.txt``; ``FOLDER.truth.jsonl`` beside the folder (not in it,
+Each report is ``synthetic_NNNNN`` with the extension of its form (``.txt``, ``.html``,
+``.pdf``), holding the form's own bytes (a PDF is a PDF, an html page in GBK is GBK); ``FOLDER.truth.jsonl`` beside the folder (not in it,
 so that the folder holds only reports) has every table value and the checks that must fail.
 Deterministic for a given --seed.
 """
@@ -29,8 +30,8 @@ def main(count: int, folder: Path, seed: int, fault_rate: float) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder.with_name(folder.name + ".truth.jsonl"), "w", encoding="utf-8") as truth:
         for i, syn in enumerate(corpus(count, seed=seed, fault_rate=fault_rate)):
-            name = f"synthetic_{i:05d}.txt"
-            (folder / name).write_text(syn.text, encoding="utf-8")
+            name = f"synthetic_{i:05d}{Path(syn.name).suffix}"
+            (folder / name).write_bytes(syn.data)
             record = {
                 "file": name,
                 "issuer": syn.issuer,

@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository root, the seed report, and one real build of it."""
+"""Shared fixtures: the repository root, the seed report, a real build of data/raw and one of
+the seed alone."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A complete build of data/raw into a temporary folder (package, database, metadata)."""
     out = tmp_path_factory.mktemp("built")
     build([RAW], out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def seed_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete build of the seed report alone: the small site whose every row the site
+    tests know (data/raw holds more reports than these tests count)."""
+    out = tmp_path_factory.mktemp("seed_built")
+    build([SEED], out)
     return out
 
 

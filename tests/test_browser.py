@@ -1,6 +1,6 @@
 """The site in a real browser: Debian's Chromium, driven by Playwright, against ``ogi serve``.
 
-A build of data/raw and the site corpus of test_site.py (four reports, one of them carrying
+A build of data/raw and the site corpus of test_site.py (its reports, one of them carrying
 HTML and script in its title, its URL and its text) is served on 127.0.0.1; Chromium runs
 headless with a fresh profile and no network besides the site. Each test checks what a reader
 sees -- the home page, a table with facets, a Chinese two-character search, a canned query,
@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
+from test_reader import PRINTED, build_real
 from test_site import (
     CRAFTED_ISSUER,
     CRAFTED_SENTENCE,
@@ -164,13 +165,14 @@ def test_table_with_facets(tab: Page, served: tuple[str, Path]) -> None:
     page = tab.page
     for facet in ["year", "province", "city", "issuer", "generation"]:
         assert page.locator(f"#facet-{facet}").is_visible(), facet
-    assert page.locator("h3").first.inner_text().startswith("4 rows")
+    reports = len(table(built, "summary"))
+    assert page.locator("h3").first.inner_text().startswith(f"{reports} 行 / rows")
     tab.shot("02-table-facets", full_page=True)
     # choose 2018 in the year facet
     page.locator("#facet-year a", has_text="2018").first.click()
     page.wait_for_url("**/ogi/report_rates?*year=2018*")
     expected = sum(1 for r in table(built, "summary") if r["year"] == "2018")
-    assert page.locator("h3").first.inner_text().startswith(f"{expected} rows")
+    assert page.locator("h3").first.inner_text().startswith(f"{expected} 行 / rows")
     years = page.locator("table.rows-and-columns td.col-year").all_inner_texts()
     assert years == ["2018"] * expected
     tab.shot("03-table-facet-selected")
@@ -198,7 +200,7 @@ def test_chinese_two_character_search(tab: Page, served: tuple[str, Path]) -> No
     page.press("#_search", "Enter")
     page.wait_for_url("**/ogi/sections?*_search=*")
     n = len(expected_sections(built, "舆情"))
-    assert page.locator("h3").first.inner_text().startswith(f"{n} rows where search matches")
+    assert page.locator("h3").first.inner_text().startswith(f"{n} 行 / rows where search matches")
     assert page.locator("td .ogi-context mark").first.inner_text() == "舆情"
     tab.shot("05-table-search")
     assert tab.errors == []
@@ -209,7 +211,7 @@ def test_canned_query(tab: Page, served: tuple[str, Path]) -> None:
     page = tab.page
     assert "某机关历年情况 / One body over the years" in page.locator("h1").inner_text()
     page.fill("input[name=issuer]", "晋安区")
-    page.click("input[type=submit][value='Run SQL']")
+    page.click("input[type=submit][value='运行 / Run SQL']")
     page.wait_for_url("**/ogi/body_over_years?issuer=*")
     assert page.locator("table.rows-and-columns td.col-year").all_inner_texts() == ["2017", "2018"]
     assert page.locator("td.col-lawsuits_change").all_inner_texts() == ["\xa0", "2"]
@@ -220,6 +222,7 @@ def test_canned_query(tab: Page, served: tuple[str, Path]) -> None:
 def test_dashboard_draws_its_charts(tab: Page, served: tuple[str, Path]) -> None:
     from ogi.serve.metadata import site
 
+    built = served[1]
     charts = site()["dashboards"]["overview"]["charts"]
     tab.goto("/-/dashboards/overview")
     page = tab.page
@@ -234,9 +237,29 @@ def test_dashboard_draws_its_charts(tab: Page, served: tuple[str, Path]) -> None
             assert drawn.count() > 0, slug
         else:  # a metric: the number
             page.locator(f"#chart-{slug} p").wait_for()
-    assert page.locator("#chart-reports-count p").inner_text() == "4"
+    assert page.locator("#chart-reports-count p").inner_text() == str(len(table(built, "summary")))
+    assert page.locator(".ogi-empty").count() == 0
     assert page.locator(".ogi-chart-sql a").count() == len(charts)
     tab.shot("07-dashboard", full_page=True)
+    assert tab.errors == []
+
+
+def test_a_dashboard_chart_with_nothing_to_draw_says_so(
+    tab: Page, served: tuple[str, Path]
+) -> None:
+    from ogi.serve.metadata import site
+
+    charts = site()["dashboards"]["overview"]["charts"]
+    tab.goto("/-/dashboards/overview?province=" + "西藏自治区")  # no report of it is built
+    page = tab.page
+    for slug, chart in charts.items():
+        if chart["library"] == "vega-lite":
+            note = page.locator(f"#chart-{slug} p.ogi-empty")
+            note.wait_for(state="visible")
+            assert note.inner_text().startswith("没有可显示的数据"), slug
+            assert page.locator(f"#chart-{slug} svg").count() == 0, slug
+    assert page.locator("#chart-reports-count p").inner_text() == "0"
+    tab.shot("07b-dashboard-nothing-to-show", full_page=True)
     assert tab.errors == []
 
 
@@ -307,4 +330,78 @@ def test_a_figure_leads_to_its_sentence(tab: Page, served: tuple[str, Path]) -> 
     assert located.startswith("正文数字 / figure: 99.63%")
     assert "二、主动公开政府信息的情况 › (五)回应社会关切情况 › 1、" in located
     tab.shot("11-figure-in-its-sentence")
+    assert tab.errors == []
+
+
+def test_pages_satisfy_their_content_security_policy(tab: Page, served: tuple[str, Path]) -> None:
+    """Every page is served with the security headers, and the browser enforcing them finds
+    nothing on the site's pages or the dashboard that breaks its policy (a violation is a
+    console error, and the dashboard's charts would not be drawn)."""
+    from ogi.serve.guard import CSP
+
+    violations: list[str] = []
+    tab.page.on("console", lambda m: violations.append(m.text) if "Content Security" in m.text else None)
+    for path in ["/", "/ogi/statistics", "/-/search?q=公开", f"/-/report/{SEED_ID}", "/ogi/failing_checks"]:
+        headers = tab.goto(path).all_headers()
+        assert headers["content-security-policy"] == CSP, path
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["x-frame-options"] == "DENY", path
+        # Datasette's own (no-referrer, on table pages) is kept; ours on the other pages
+        assert headers["referrer-policy"] in ("no-referrer", "strict-origin-when-cross-origin")
+    tab.goto("/-/dashboards/overview")
+    tab.page.locator("svg.marks .role-mark path").first.wait_for()
+    assert (violations, tab.errors) == ([], [])
+
+
+@pytest.fixture(scope="module")
+def served_real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """``ogi serve`` over a build of every real report of tests/fixtures/real."""
+    _require_browser()
+    built = build_real(tmp_path_factory.mktemp("browser-real"))
+    with serving(built, built, timeout=30) as base:
+        yield base, built
+
+
+SAMPLE = 2  # rows of each table of each real report clicked through
+
+
+def test_a_number_link_marks_the_printed_value_in_every_real_report(
+    browser: Any, served_real: tuple[str, Path]
+) -> None:
+    base, built = served_real
+    tab = Page(browser, base)
+    page = tab.page
+    reports = {r["report_id"]: r["source_file"] for r in table(built, "reports")}
+    clicked: dict[str, int] = {}
+    for name, printed in PRINTED.items():
+        rows = [r for r in table(built, name) if r["start"]]
+        for report_id in sorted(reports):
+            mine = [r for r in rows if r["report_id"] == report_id]
+            # spread over the report: first, last and rows between
+            step = max(1, len(mine) // SAMPLE)
+            for r in mine[::step][:SAMPLE] + mine[-1:]:
+                tab.goto(f"/ogi/{name}?report_id={report_id}&start={r['start']}")
+                page.locator("td.col-start a").first.click()
+                page.wait_for_url(f"**/-/report/{report_id}?start={r['start']}**#hit")
+                hit = page.locator("mark#hit")
+                assert hit.inner_text() == r[printed], (reports[report_id], name, r["start"])
+                assert hit.is_visible()
+                clicked[reports[report_id]] = clicked.get(reports[report_id], 0) + 1
+    assert set(clicked) == set(reports.values()), clicked
+    tab.shot("12-real-report-number")
+    assert tab.errors == []
+    page.close()
+
+
+def test_the_data_dictionary_from_a_table(tab: Page, served: tuple[str, Path]) -> None:
+    tab.goto("/ogi/checks")
+    page = tab.page
+    page.click(".ogi-dictionary-link a")
+    page.wait_for_url("**/-/dictionary#res-checks")
+    section = page.locator("#res-checks")
+    assert section.is_visible()
+    assert "one of: pass, fail, not_assessable, ambiguous" in page.locator(
+        "tr[id='checks.status']"
+    ).inner_text()
+    tab.shot("13-data-dictionary")
     assert tab.errors == []

@@ -13,6 +13,7 @@ numbers with spaces, underscores or other digits, empty cells, long text.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import shutil
 from collections.abc import Callable
@@ -39,6 +40,11 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(SEED, raw / SEED.name)
     for syn in corpus(24, seed=7, forms=("cell_lines", "markdown", "tabs")):
         (raw / syn.name).write_bytes(syn.data)
+    sha = hashlib.sha256(SEED.read_bytes()).hexdigest()  # a review row, so that one is checked
+    (raw / "review.csv").write_text(
+        f"sha256,indicator,column,value,reviewer,reason\n{sha},,issuer,晋安区人民政府,张三,title\n",
+        encoding="utf-8",
+    )
     out = tmp_path_factory.mktemp("pkg")
     result = build([raw], out)
     assert not result.rejected and result.reports == 25

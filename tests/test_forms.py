@@ -1,11 +1,13 @@
 """Reports as web pages and PDFs: the page around the report, its encoding and its markup
-do not change what is read; a PDF without text is refused (it needs OCR)."""
+do not change what is read; a PDF without text is read by OCR (tests/test_ocr.py), and refused
+when OCR finds no text in it either."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import random
+import re
 
 import pytest
 from conftest import SEED
@@ -120,7 +122,7 @@ def test_pdf_tables_ruled_in_other_ways_are_tables() -> None:
     assert pdf_to_text(out.getvalue(), "r.pdf") == f"{rows}\n{rows}"
 
 
-def test_scanned_pdf_needs_ocr() -> None:
+def test_pdf_without_any_text_is_refused() -> None:
     from reportlab.pdfgen import canvas
 
     out = io.BytesIO()
@@ -131,8 +133,8 @@ def test_scanned_pdf_needs_ocr() -> None:
     with pytest.raises(InputError) as err:
         extract(src("scan.pdf", out.getvalue()))
     assert str(err.value) == (
-        "scan.pdf: is a scanned PDF without a text layer: it needs OCR, which ogi does not "
-        "do; run OCR on it (for example with ocrmypdf) and build from the result"
+        "scan.pdf: is a PDF with neither a text layer nor any text OCR could read; "
+        "get a legible copy of the report"
     )
 
 
@@ -143,3 +145,47 @@ def test_full_width_digits_read_as_digits() -> None:
     got = values((head + "指 标 名 称" + wide).encode(), "wide.txt")
     assert got == values(text.encode(), "seed.txt")
     assert got[("g1.requests_received", "year")] == 192
+
+
+def test_word_page_has_the_national_template_merged_cells() -> None:
+    """The html_word form: the national template's merged cells, Word's markup, GBK declared
+    as gb2312, the site's chrome; read as printed."""
+    syn = report(random.Random(5), 3, "html_word", "blank_cells", "w.html")
+    page = syn.data.decode("gbk")
+    assert 'charset=gb2312"' in page and "<o:p>&nbsp;</o:p>" in page
+
+    def span(label: str) -> str:  # the spans of the cell whose text opens with label
+        cell = re.search(rf"<td([^>]*)>(?:(?!</td>).)*?{label}", page, re.S)
+        assert cell, label
+        return " ".join(re.findall(r"(?:row|col)span=\d+", cell.group(1)))
+
+    assert span("三、本年") == "rowspan=22"
+    assert span("法人或其他组织") == "colspan=5"
+    assert span("（三）不予公开") == "rowspan=8"
+    assert span("一、本年新收") == "colspan=3"
+    text = html_to_text(page)
+    assert "当前位置" not in text and "版权所有" not in text
+    got = values(syn.data)
+    assert got == syn.truth and any(v is None for v in got.values())
+
+
+def test_office_pdf_prints_as_office_suites_do() -> None:
+    """The pdf_office form: 三、本年度办理结果 one character per line, header cells broken into
+    single characters, a label printed as its declared variant, page numbers; read as printed."""
+    import pdfplumber
+
+    from ogi.extract.pdf import pdf_to_text
+
+    syn = report(random.Random(8), 3, "pdf_office", None, "o.pdf")
+    with pdfplumber.open(io.BytesIO(syn.data)) as pdf:
+        plain = "\n".join(p.extract_text() for p in pdf.pages)
+        columns: dict[float, str] = {}  # the characters printed at one left edge, top down
+        for page in pdf.pages:
+            for ch in sorted(page.chars, key=lambda c: (c["top"], c["x0"])):
+                columns[round(ch["x0"])] = columns.get(round(ch["x0"]), "") + ch["text"]
+    assert any("三、本年度办理结果" in column for column in columns.values())
+    assert "其他法律行政止公开" in plain and "- 1 -" in plain
+    assert "自然人" not in plain  # 自 / 然 / 人, one per line
+    text = pdf_to_text(syn.data, "o.pdf")
+    assert "| 自然人 |" in text
+    assert values(syn.data, "o.pdf") == syn.truth

@@ -4,6 +4,7 @@ reproducibility, and the SQLite tables built from it."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -19,6 +20,7 @@ from ogi.store.tables import sqlite_uri
 from ogi.summarise import FIELDS
 
 RESOURCES = [
+    "issuers",
     "reports",
     "sections",
     "indicators",
@@ -28,6 +30,7 @@ RESOURCES = [
     "checks",
     "summary",
     "rejects",
+    "review",
 ]
 
 
@@ -72,10 +75,24 @@ def test_descriptor_metadata() -> None:
         and "Open Government Information" in desc["description"]
     )
     assert desc["licenses"][0]["name"] == "CC-BY-4.0"
+    # what this build holds: the reports, bodies and years, and how the values were read
+    with open(ROOT / "data" / "reports.csv", encoding="utf-8", newline="") as f:
+        reports = list(csv.DictReader(f))
+    years = sorted(int(r["year"]) for r in reports)
+    assert f"This build holds {len(reports)} reports" in desc["description"]
+    assert f"for the years {years[0]}–{years[-1]}" in desc["description"]
+    assert f"本数据包收录{len(reports)}份报告" in desc["description"]
+    assert all(r["issuer"] in desc["description"] for r in reports)
+    assert "deterministic parser" in desc["description"] and "never guessed" in desc["description"]
     assert desc["version"] == "0.1.0"
     assert {"政府信息公开", "open government information"} <= set(desc["keywords"])
-    (src,) = desc["sources"]
-    assert src["path"] == "data/raw/000_6fcf304d54296c97.txt"
+    by_sha = {s["sha256"]: s for s in desc["sources"]}
+    with open(ROOT / "data" / "reports.csv", encoding="utf-8", newline="") as f:
+        built = {r["sha256"] for r in csv.DictReader(f)}
+    assert set(by_sha) == built and len(desc["sources"]) == len(built)  # one per report
+    seed = "ca49a4b9fa6d23946e4c283fe68f341f265b0fe3a38da9268e69fa5c5498c119"
+    src = by_sha[seed]
+    assert src["path"] == "data/raw/000_6fcf304d54296c97.txt"  # no URL known: the file
     assert src["sha256"] == "ca49a4b9fa6d23946e4c283fe68f341f265b0fe3a38da9268e69fa5c5498c119"
     assert src["retrieved"] == "2026-11-26" and "not subject to copyright" in src["licence"]
     assert [r["name"] for r in desc["resources"]] == RESOURCES
@@ -93,7 +110,8 @@ def test_every_resource_has_a_complete_schema(name: str) -> None:
             "name"
         ]
     fks = {tuple(fk["fields"]): fk["reference"] for fk in sch.get("foreignKeys", [])}
-    if name not in ("reports", "indicators", "rejects"):  # a rejected file has no report
+    # a rejected file has no report; a review names its report by the sha256 of its bytes
+    if name not in ("issuers", "reports", "indicators", "rejects", "review"):
         assert fks[("report_id",)] == {"resource": "reports", "fields": ["report_id"]}
     types = {f["name"]: f["type"] for f in res["fields"]}
     for code in ("report_id", "section_id", "indicator", "code", "check", "subject", "area_code"):
@@ -137,13 +155,14 @@ def test_summary_columns_are_exactly_the_contract() -> None:
     summary = next(r for r in resources if r["name"] == "summary")
     granted = next(f for f in summary["schema"]["fields"] if f["name"] == "granted")
     assert (
-        "Generation 1, provincial table: g1.answers_granted (同意公开答复数), year column." in granted["description"]
+        "Generation 1, provincial table: g1.answers_granted (同意公开答复数), year column."
+        in granted["description"]
     )
 
 
 def test_summary_csv_leaves_unstated_figures_empty() -> None:
     with open(ROOT / "data" / "summary.csv", encoding="utf-8") as f:
-        (row,) = list(csv.DictReader(f))
+        (row,) = [r for r in csv.DictReader(f) if r["report_id"] == SEED_ID]
     assert (
         row["requests_carried_in"] == ""
         and row["unable_to_provide"] == ""
@@ -189,7 +208,9 @@ def test_database_tables_counts_and_keys(built: Path) -> None:
         for r in db.execute("pragma index_list(statistics)")
     }
     assert {"report_id", "indicator"} <= leading
-    assert "idx_statistics_report_id" not in {r[1] for r in db.execute("pragma index_list(statistics)")}
+    assert "idx_statistics_report_id" not in {
+        r[1] for r in db.execute("pragma index_list(statistics)")
+    }
     assert db.execute("pragma foreign_key_check").fetchall() == []
 
 
@@ -231,3 +252,26 @@ def test_database_search_finds_two_character_words(built: Path) -> None:
 
     for q in ("舆情", "双随机", "12345热线", "不予公开"):
         assert search(q) == expected(q) != []
+
+
+def test_every_raw_report_has_its_provenance() -> None:
+    """Each file of data/raw is a real report with its provenance beside it: where it was
+    obtained, its sha256, the retrieval date, a licence note, and the original URL and
+    publication date wherever the file's own crawler header states them."""
+    raw = ROOT / "data" / "raw"
+    reports = sorted(p for p in raw.iterdir() if not p.name.endswith(".provenance.json"))
+    assert len(reports) >= 9
+    for path in reports:
+        prov = json.loads((raw / f"{path.name}.provenance.json").read_text(encoding="utf-8"))
+        assert prov["file"] == path.name and prov["path"] == f"data/raw/{path.name}"
+        assert prov["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert prov["origin"] and prov["retrieved"] and "copyright" in prov["licence"]
+        text = path.read_bytes().decode("utf-8", "replace")
+        if "==== 正文 ====" in text:  # a crawler's page: its header names the URL and date
+            header = dict(
+                line.split(":", 1)
+                for line in text.split("==== 正文 ====")[0].splitlines()
+                if ":" in line
+            )
+            assert prov["url"] == header["原文链接"].strip()
+            assert prov["published"] == header["发布时间"].strip()[:10]

@@ -11,6 +11,9 @@ from ogi.parse import Parsed
 from ogi.parse.lines import is_chrome
 from ogi.summarise import summarise
 
+# sha256("福州市晋安区人民政府|350111")[:16]: the body's name and division code
+ISSUER_ID = "255a9465bb69775b"
+
 
 def test_report_metadata(seed: Parsed) -> None:
     r = seed.report
@@ -21,13 +24,21 @@ def test_report_metadata(seed: Parsed) -> None:
         "bytes": 32504,
         "encoding": "utf-8",
         "form": "text",
+        "ocr_engine": None,
+        "ocr_pages": None,
         "title": None,
         "issuer": "福州市晋安区人民政府",
+        "issuer_printed": None,
         "issuer_source": "text",
+        "issuer_kind": "government",
+        "issuer_level": "county",
         "province": "福建省",
         "city": "福州市",
         "county": "晋安区",
         "area_code": "350111",
+        "area_code_today": "350111",
+        "place_source": "name",
+        "issuer_id": ISSUER_ID,
         "year": 2018,
         "generation": 1,
         "table_family": "g1_provincial",

@@ -16,7 +16,7 @@ from ogi.parse import Parsed, parse
 from ogi.summarise import summarise
 from ogi.synth import FORMS, GENERATIONS, Synthetic, corpus
 
-N = 320
+N = 360  # ten reports of every generation × form
 
 
 def parse_synthetic(syn: Synthetic) -> Parsed:
@@ -83,6 +83,14 @@ def test_metadata_and_summary_follow_the_text(results) -> None:
             syn.year,
             syn.generation,
         ), syn.name
+        # the title carries the full name: the place columns follow it (as of the year)
+        assert (rep["issuer_kind"], rep["issuer_level"], rep["place_source"]) == (
+            "government",
+            "county",
+            "name",
+        ), syn.name
+        assert rep["city"] + rep["county"] + "人民政府" == syn.issuer, syn.name
+        assert rep["area_code"] and rep["issuer_id"], syn.name
         row = summarise(parsed)
         if syn.generation == 1:
             key = (
@@ -113,3 +121,17 @@ def test_a_package_built_from_the_corpus_is_valid(tmp_path) -> None:
     assert validate(out / "datapackage.json") == []
     with open(out / "data" / "reports.csv", encoding="utf-8") as f:
         assert sum(1 for _ in f) - 1 == len(reports)
+
+
+def test_crawled_pages_give_their_header_and_lose_their_chrome(results) -> None:
+    crawled = [(syn, parsed) for syn, parsed, _ in results if syn.form == "crawled"]
+    assert len(crawled) >= 30
+    for syn, parsed in crawled:
+        header = dict(line.split(": ", 1) for line in syn.text.splitlines()[:6] if ": " in line)
+        assert parsed.report["url"] == header["原文链接"], syn.name
+        assert parsed.report["published"] == header["发布时间"][:10], syn.name
+        assert parsed.report["title"] == header["标题"], syn.name
+        bodies = " ".join(s["body"] for s in parsed.sections)
+        for chrome in ("当前位置", "微信 微博", "附件下载", "相关链接"):
+            assert chrome not in bodies, (syn.name, chrome)
+        assert [s["marker"] for s in parsed.sections if s["level"] == 1][:2] == ["一、", "二、"]

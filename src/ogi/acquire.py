@@ -9,19 +9,23 @@ Raw sources are never edited. Each may carry a ``<file>.provenance.json`` beside
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 
 PROVENANCE_SUFFIX = ".provenance.json"
-_SKIP_NAMES = {"README", "README.md", "LICENSE", "SOURCES.md"}
+# not inputs: notes beside the reports, and a person's review of them (ogi.parse.review)
+_SKIP_NAMES = {"README", "README.md", "LICENSE", "SOURCES.md", "review.csv"}
 
 
 @dataclass(frozen=True)
@@ -99,13 +103,54 @@ def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(entry.path)
-                elif entry.is_file() and _is_input_name(entry.name):
+                elif _is_input_name(entry.name) and not _links_to_folder(entry):
+                    # not only regular files: a pipe, a socket, a device, a dangling link
+                    # or a link loop is an input that read_source rejects with its reason
                     real = os.path.realpath(entry.path) if entry.is_symlink() else None
                     yield Path(entry.path), real or os.path.join(real_top, entry.name)
         except OSError as e:
             raise InputError(
                 str(e.filename or top), f"cannot be read ({e.strerror})", "check its permissions"
             ) from None
+
+
+def _links_to_folder(entry: os.DirEntry[str]) -> bool:
+    """True for a symbolic link to a folder (not followed: it could lead back up)."""
+    try:
+        return entry.is_symlink() and entry.is_dir()
+    except OSError:  # a link loop: not a folder
+        return False
+
+
+def _not_a_file(path: Path) -> InputError | None:
+    """Why ``path`` is not a regular file to read (a link loop, a dangling link, a pipe, a
+    socket, a device), or None when it is one (or a folder, which the caller tells)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return InputError(
+                str(path),
+                "is a symbolic link that leads back to itself (a link loop)",
+                "point the link at the report file, or remove it",
+            )
+        if os.path.islink(path):
+            return InputError(
+                str(path),
+                f"is a symbolic link to nothing ({os.readlink(path)} does not exist)",
+                "point the link at the report file, or remove it",
+            )
+        return None  # told by the caller
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+    )
+    return InputError(str(path), f"is not a regular file ({kind})", "give the report as a file")
 
 
 @dataclass(frozen=True)
@@ -168,15 +213,57 @@ def identify(path: Path, seen: Input | None = None) -> Input:
     return Input(path, src.sha256, len(src.data), src.provenance, None, fp)
 
 
+# What a provenance file may hold: each known field is text or null; dates are real dates.
+PROVENANCE_TEXT = ("file", "path", "title", "origin", "url", "licence", "sha256")
+PROVENANCE_DATES = ("retrieved", "published")
+
+
+def provenance_problem(provenance: Any) -> str | None:
+    """What is wrong with a provenance record as read from its JSON file, in a few words
+    naming the field; None when it is a record the package can publish.
+
+    >>> provenance_problem({"url": 42})
+    'field "url" is 42, not text'
+    >>> provenance_problem({"retrieved": "2020-13-45"})
+    'field "retrieved" is "2020-13-45", not a date (YYYY-MM-DD)'
+    >>> provenance_problem(["a"]), provenance_problem({"title": "t", "url": None})
+    ('is a list, not a JSON object of fields', None)
+    """
+    if not isinstance(provenance, dict):
+        kind = {list: "a list", str: "a string", type(None): "null", bool: "true or false"}.get(
+            type(provenance), "a number"
+        )
+        return f"is {kind}, not a JSON object of fields"
+    for key in PROVENANCE_TEXT + PROVENANCE_DATES:
+        value = provenance.get(key)
+        if value is None:
+            continue
+        shown = json.dumps(value, ensure_ascii=False)[:40]
+        if not isinstance(value, str):
+            return f'field "{key}" is {shown}, not text'
+        if key in PROVENANCE_DATES and value and not _is_date(value):
+            return f'field "{key}" is {shown}, not a date (YYYY-MM-DD)'
+        if key == "sha256" and value and not re.fullmatch(r"[0-9a-f]{64}", value):
+            return f'field "{key}" is {shown}, not a sha256 (64 hex digits)'
+    return None
+
+
+def _is_date(text: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_source(path: Path) -> Source:
     """Read one file as a Source (bytes, sha256, provenance if recorded beside it)."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode) and not path.is_dir():
-            raise InputError(
-                str(path),
-                "is not a regular file (a pipe, a socket or a device)",
-                "give the report as a file",
-            )
+        problem = _not_a_file(path)
+        if problem is not None:
+            raise problem
         data = path.read_bytes()
     except IsADirectoryError:
         raise InputError(str(path), "is a folder, not a file", "pass the files in it") from None
@@ -199,6 +286,9 @@ def read_source(path: Path) -> Source:
             raise InputError(
                 str(prov_path), f"is not valid JSON ({e})", "fix or remove it"
             ) from None
+        wrong = provenance_problem(provenance)
+        if wrong:
+            raise InputError(str(prov_path), wrong, "fix or remove it")
     sha256 = hashlib.sha256(data).hexdigest()
     recorded = provenance.get("sha256")
     if recorded and recorded != sha256:

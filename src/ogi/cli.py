@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PARTIAL, OgiError
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PARTIAL, OgiError, one_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +31,7 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except OgiError as e:
-            click.echo(f"ogi: error: {e}", err=True)
+            click.echo(f"ogi: error: {one_line(str(e))}", err=True)
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo(
@@ -90,9 +90,22 @@ def main() -> None:
     show_default=True,
     help="Seconds one file may take to parse before it is stopped and rejected.",
 )
+@click.option(
+    "--review",
+    "review_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A person's review of cells the reports leave unsettled (CSV) [default: review.csv "
+    "in an input folder, or beside an input folder named raw: data/review.csv].",
+)
 @friendly
 def build(
-    inputs: tuple[Path, ...], out: Path, jobs: int | None, full: bool, time_limit: float
+    inputs: tuple[Path, ...],
+    out: Path,
+    jobs: int | None,
+    full: bool,
+    time_limit: float,
+    review_file: Path | None,
 ) -> None:
     """Parse INPUT files or folders (default: data/raw) and build the package, database and
     site metadata. Output is written aside and moved into place only when complete and valid;
@@ -111,25 +124,49 @@ def build(
                 full=full,
                 time_limit=time_limit,
                 progress=progress,
+                review_file=review_file,
             )
     except BuildFailed as e:
         for rejected in e.rejected:
-            click.echo(f"ogi: rejected: {rejected}", err=True)
+            click.echo(f"ogi: rejected: {one_line(str(rejected))}", err=True)
         raise
     for rejected in result.rejected:
-        click.echo(f"ogi: rejected: {rejected}", err=True)
-    counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
-    line = (
-        f"built {result.reports} report(s) into {out}: {counts}; "
-        f"{result.failing_checks} failing check(s) (see the checks table)"
-    )
-    if result.rejected:
-        line += f"; {len(result.rejected)} file(s) rejected (see the rejects table)"
-    if result.incremental:
-        line += f"; {result.parsed} parsed, {result.reused} unchanged"
-    click.echo(line)
+        click.echo(f"ogi: rejected: {one_line(str(rejected))}", err=True)
+    click.echo(build_summary(result, out))
     if result.partial:
         sys.exit(EXIT_PARTIAL)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def build_summary(result: Any, out: Path) -> str:
+    """The one line a build ends with: the reports built and where, the rows of each table
+    (the reports and their one summary row each are not counted twice; no review rows are not
+    mentioned), failing checks and rejected files.
+
+    >>> from types import SimpleNamespace as R
+    >>> build_summary(R(reports=1, counts={"reports": 1, "sections": 81, "checks": 57,
+    ...     "summary": 1, "rejects": 0}, failing_checks=1, rejected=[], incremental=False), Path("."))
+    'built 1 report into .: 81 sections, 57 checks (1 failing: see the checks table)'
+    """
+    counts = ", ".join(
+        f"{n:,} {name}"
+        for name, n in result.counts.items()
+        if name not in ("reports", "summary", "rejects") and (n or name != "review")
+    )
+    line = f"built {_count(result.reports, 'report', 'reports')} into {out}: {counts}"
+    if result.failing_checks:
+        line += f" ({result.failing_checks:,} failing: see the checks table)"
+    else:
+        line += " (none failing)"
+    if result.rejected:
+        rejected = _count(len(result.rejected), "file", "files")
+        line += f"; {rejected} rejected (see the rejects table)"
+    if result.incremental:
+        line += f"; {result.parsed:,} parsed, {result.reused:,} unchanged"
+    return line
 
 
 @main.command()
@@ -138,15 +175,45 @@ def build(
 def parse(file: Path) -> None:
     """Parse one report FILE and print it as JSON (report, sections, statistics, figures,
     citations, checks, summary)."""
+    from .build.workers import Aside
+
+    # parsed in a process of its own, with the memory limit of a build's workers: a file
+    # that eats the memory (a PDF bomb) is stopped there, not by the machine running dry
+    parsing = Aside(_parse_limited, file)
+    try:
+        ok, text = parsing.result()
+    except OgiError:
+        raise OgiError(f"{file}: stopped the parser (out of memory?); {_REMEDY}") from None
+    if not ok:
+        raise OgiError(text)
+    click.echo(text)
+
+
+_REMEDY = "check that it is an OGI annual report; if it is, please report this as a bug"
+
+
+def _parse_limited(file: Path) -> tuple[bool, str]:
+    """(True, the report as JSON) or (False, why it cannot be read), parsed under the memory
+    limit of a build's workers."""
     from .build.chunk import parse_file
+    from .build.workers import MEMORY_LIMIT, limit_memory
     from .check import run_checks
     from .summarise import summarise
 
-    _, parsed = parse_file(file)
-    out = parsed.as_dict()
-    out["checks"] = run_checks(parsed)
-    out["summary"] = summarise(parsed)
-    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    limit_memory(MEMORY_LIMIT)
+    try:
+        _, parsed = parse_file(file)
+        out = parsed.as_dict()
+        out["checks"] = run_checks(parsed)
+        out["summary"] = summarise(parsed)
+        return True, json.dumps(out, ensure_ascii=False, indent=2)
+    except OgiError as e:
+        return False, str(e)
+    except MemoryError:
+        return False, (
+            f"{file}: needs more than {MEMORY_LIMIT >> 20} MB of memory to parse, the limit "
+            f"of a build's parsing processes; {_REMEDY}"
+        )
 
 
 @main.command()
@@ -197,13 +264,20 @@ def validate(datapackage: Path) -> None:
     default=None,
     help="Server processes [default: $OGI_SERVE_WORKERS, else one per CPU].",
 )
+@click.option(
+    "--verbose", is_flag=True, help="Log every request (default: errors and slow requests)."
+)
 @friendly
-def serve(out: Path, host: str, port: int, workers: int | None) -> None:
+def serve(out: Path, host: str, port: int, workers: int | None, verbose: bool) -> None:
     """Serve the built database with Datasette (read-only)."""
     from .build.publish import recover_if_needed
+    from .serve.app import make_datasette
     from .serve.app import serve as run
+    from .serve.processes import check_port
 
     if out.is_dir():  # a build killed while it published: finish or undo it
         recover_if_needed(out)
+    make_datasette(out)  # no database, no metadata: say so before anything else
+    check_port(host, port)  # and a port taken, before saying "serving"
     click.echo(f"serving {out / 'build' / 'ogi.db'} on http://{host}:{port}/ (Ctrl-C to stop)")
-    run(out, host, port, workers=workers)
+    run(out, host, port, workers=workers, verbose=verbose)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 
 class OgiError(Exception):
     """An expected failure: bad input, a missing build, an invalid package.
@@ -19,6 +21,24 @@ class InputError(OgiError):
     def __init__(self, path: str, problem: str, remedy: str) -> None:
         self.path, self.problem, self.remedy = path, problem, remedy
         super().__init__(f"{path}: {problem}; {remedy}")
+
+
+def one_line(text: str) -> str:
+    """``text`` safe to print as one line: line ends and other control characters (which a
+    file name may hold) written as escapes.
+
+    >>> one_line("a\\rb\\u2028c\\x1fd\\te")
+    'a\\\\rb\\\\u2028c\\\\x1fd\\te'
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for c in text:
+        if c == "\t" or c.isprintable() or unicodedata.category(c) not in ("Cc", "Zl", "Zp"):
+            out.append(c)
+        else:
+            out.append(repr(c)[1:-1] if ord(c) < 0x80 else f"\\u{ord(c):04x}")
+    return "".join(out)
 
 
 # Exit statuses of the ``ogi`` command.

@@ -43,7 +43,7 @@ def mappings() -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = dict(formats.gen1()["summary"])
     spec = formats.gen23()
     for gen in spec["generations"]:
-        codes = [i["code"] for i in formats.indicators() if i["generation"] == gen]
+        codes = [f"g{gen}.{table}.{row['code']}" for table, row in formats.template_rows(gen)]
         fields = {}
         for name, entries in spec["summary"]["fields"].items():
             expanded: list[str] = []
@@ -59,10 +59,25 @@ def mappings() -> dict[str, dict[str, Any]]:
     return out
 
 
+def _as_printed(mapping: dict[str, Any], printed: set[str], gen: int) -> dict[str, Any]:
+    """A row printed in place of its group's sub-rows (``formats.stand_ins``: （六）其他处理 as
+    one row in generation 3) is added instead of them."""
+    fields = mapping["fields"]
+    for row in formats.stand_ins(gen):
+        full = f"g{gen}.s3.{row['code']}"
+        if full in printed:
+            fields = {
+                name: [c for c in codes if not c.startswith(full + ".")]
+                + ([full] if any(c.startswith(full + ".") for c in codes) else [])
+                for name, codes in fields.items()
+            }
+    return {**mapping, "fields": fields}
+
+
 def mapping_for(generation: int, codes: Iterable[str]) -> dict[str, Any] | None:
     """The summary mapping of a report of ``generation`` whose tables hold ``codes``."""
     if generation in (2, 3):
-        return mappings().get(f"gen{generation}")
+        return _as_printed(mappings()[f"gen{generation}"], set(codes), generation)
     if generation == 1:
         national = any(c.startswith("g1n.") for c in codes)
         return mappings()["g1_national" if national else "g1_provincial"]

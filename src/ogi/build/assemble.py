@@ -17,12 +17,16 @@ import orjson
 
 from .. import package
 from ..package import schema
+from ..package.contents import describe
+from ..package.issuers import issuer_rows
+from ..parse import review
 from ..serve.metadata import write_metadata
 from . import manifest, publish
 from .chunk import Chunk
 from .plan import Item
 
-WHOLE = ("indicators", "rejects")  # resources written whole (not from the reports)
+# resources written whole (not from the reports' rows; issuers from their manifest records)
+WHOLE = ("issuers", "indicators", "rejects", "review")
 CODE_ONLY = ("indicators",)  # resources only the code decides
 
 
@@ -149,9 +153,13 @@ def _copy_range(src: BinaryIO, dst: BinaryIO, offset: int, length: int) -> None:
         dst.flush()
 
 
-def _whole_rows(name: str, m: manifest.Manifest) -> list[list[str]]:
+def _whole_rows(name: str, m: manifest.Manifest, items: list[Item]) -> list[list[str]]:
     if name == "indicators":
         return package.texts(name, package.indicator_rows())
+    if name == "review":
+        return review.cells(r for it in items if it.reject is None for r in it.reviews)
+    if name == "issuers":
+        return package.texts(name, issuer_rows(r.body for r in m.reports))
     rows = [
         {
             "reject_no": no,
@@ -193,7 +201,8 @@ def write_package(
             continue
         head = package.header_text(name).encode("utf-8")
         if name in WHOLE:
-            (root / rel).write_bytes(head + package.csv_text(_whole_rows(name, m)).encode("utf-8"))
+            rows = _whole_rows(name, m, items)
+            (root / rel).write_bytes(head + package.csv_text(rows).encode("utf-8"))
             m.files[str(rel)] = (root / rel).stat().st_size
         else:  # the reports' rows, then the checks across reports
             tail = package.csv_text(m.across).encode("utf-8") if name == "checks" else b""
@@ -203,7 +212,9 @@ def write_package(
     sources = [r.source for r in m.reports]
     when = package.created(d for r in m.reports for d in r.dates)
     # the same bytes as json.dumps(..., ensure_ascii=False, indent=2), faster
-    text = orjson.dumps(package.descriptor(sources, when), option=orjson.OPT_INDENT_2) + b"\n"
+    contents = describe(len(m.reports), issuer_rows(r.body for r in m.reports))
+    desc = package.descriptor(sources, when, contents)
+    text = orjson.dumps(desc, option=orjson.OPT_INDENT_2) + b"\n"
     (root / "datapackage.json").write_bytes(text)
     if old is None:
         write_metadata(root / "metadata.yml")

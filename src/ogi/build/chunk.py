@@ -36,11 +36,12 @@ from typing import Any
 from .. import acquire, package
 from ..check import run_checks
 from ..check.cross_year import carried
-from ..errors import InputError
+from ..errors import InputError, OgiError
 from ..extract import extract
 from ..package import schema
+from ..package.issuers import issuer_record
 from ..package.report_check import check_report, compiled_tables
-from ..parse import Parsed, parse
+from ..parse import Parsed, parse, review
 from ..store.tables import create_shard, insert_shard_rows
 from ..summarise import summarise
 
@@ -61,6 +62,7 @@ class Task:
     index: int
     items: list[tuple[int, str]]
     scratch: str
+    reviews: dict[int, list[review.Review]] = field(default_factory=dict)  # by position
 
 
 @dataclass
@@ -76,7 +78,9 @@ class Outcome:
     failing: int = 0
     dates: list[str] = field(default_factory=list)
     carried: dict[str, Any] | None = None  # what the cross-year rule needs of it
+    body: dict[str, Any] | None = None  # its issuer, for the issuers resource
     reject: tuple[str, str] | None = None  # (problem, remedy)
+    review_error: str | None = None  # a review row that does not fit the report
 
 
 @dataclass
@@ -120,10 +124,17 @@ def report_rows(parsed: Parsed) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def _outcome(pos: int, path: str) -> tuple[Outcome, dict[str, list[list[str]]] | None]:
+def _outcome(
+    pos: int, path: str, reviews: list[review.Review] | None = None
+) -> tuple[Outcome, dict[str, list[list[str]]] | None]:
     out = Outcome(pos, path)
     try:
         source, parsed = parse_file(Path(path))
+        try:
+            parsed = review.apply(parsed, reviews or [])
+        except OgiError as e:
+            out.review_error = str(e)
+            return out, None
         cells = {name: package.texts(name, rows) for name, rows in report_rows(parsed).items()}
     except InputError as e:
         out.reject = (e.problem, e.remedy)
@@ -145,6 +156,7 @@ def _outcome(pos: int, path: str) -> tuple[Outcome, dict[str, list[list[str]]] |
     out.failing = sum(1 for row in cells["checks"] if row[status] == "fail")
     out.dates = [d for d in (source.provenance.get("retrieved"), report.get("published")) if d]
     out.carried = carried(parsed)
+    out.body = issuer_record(report)
     return out, cells
 
 
@@ -167,7 +179,7 @@ def parse_chunk(task: Task, starting: Callable[[int], None] | None = None) -> Ch
     for pos, path in task.items:
         if starting is not None:
             starting(pos)
-        out, cells = _outcome(pos, path)
+        out, cells = _outcome(pos, path, task.reviews.get(pos))
         outcomes.append(out)
         if cells is None:
             continue

@@ -46,7 +46,7 @@ PATH = Path("build") / "manifest.json"
 def parser_version() -> str:
     """A digest of every code and data file of the package (and of the Python and SQLite
     versions): any change to how rows are made, checked or loaded makes every key new."""
-    root = Path(__file__).parent
+    root = Path(__file__).parent.parent  # src/ogi, not just src/ogi/build
     h = hashlib.sha256(f"{sys.version}\0{sqlite3.sqlite_version}\0".encode())
     for path in sorted(root.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
@@ -73,6 +73,7 @@ class Report:
     sizes: dict[str, int]
     dates: list[str] = field(default_factory=list)
     carried: dict[str, Any] | None = None  # what the cross-year rule compares
+    body: dict[str, Any] | None = None  # its issuer, for the issuers resource
 
 
 @dataclass

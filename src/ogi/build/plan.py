@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import acquire, package
 from ..check.cross_year import check_cross_year
+from ..errors import OgiError
+from ..parse import review
 from ..store.tables import create_shard, typed
 from . import manifest, workers
 from .chunk import Chunk, Outcome, Task, warm
@@ -37,6 +39,8 @@ class Item:
     outcome: Outcome | None = None  # parsed by this build
     chunk: int | None = None
     said: str | None = None  # the problem as the build's output says it, when it differs
+    reviews: list[review.Review] = field(default_factory=list)  # a person's review of it
+    base: str | None = None  # its key without the review (what the next build remembers)
 
     def rejected(self) -> Rejected:
         assert self.reject is not None
@@ -44,8 +48,13 @@ class Item:
         return Rejected(path, self.said or self.reject.problem, self.reject.remedy)
 
 
-def plan(paths: list[Path], previous: manifest.Manifest | None) -> list[Item]:
+def plan(
+    paths: list[Path],
+    previous: manifest.Manifest | None,
+    reviews: list[review.Review] | None = None,
+) -> list[Item]:
     version = manifest.parser_version()
+    reviews = reviews or []
     old_reports = {r.key: r for r in previous.reports} if previous else {}
     old_rejects = {r.key: r for r in previous.rejects if r.key} if previous else {}
     seen = previous.seen if previous else {}
@@ -80,9 +89,15 @@ def plan(paths: list[Path], previous: manifest.Manifest | None) -> list[Item]:
                 if unchanged and record is not None and record.key
                 else manifest.key(inp.sha256, inp.name, inp.provenance, version)
             )
+            item.reviews = [r for r in reviews if r.sha256 == inp.sha256]
+            if item.reviews:  # a report is parsed again when its review rows change
+                item.base = item.key
+                rows = [r.cells() for r in item.reviews]
+                item.key = manifest.key(item.key, "review", {"rows": rows}, version)
             item.reuse = old_reports.get(item.key)
             item.reject = old_rejects.get(item.key)
         items.append(item)
+    review.check_reports(reviews, {it.input.sha256 for it in items if it.key})
     return items
 
 
@@ -98,7 +113,9 @@ def tasks(items: list[Item], scratch: Path) -> list[Task]:
         group = todo[first : first + size]
         for it in group:
             it.chunk = index
-        tasks.append(Task(index, [(it.pos, str(it.input.path)) for it in group], str(scratch)))
+        items_of = [(it.pos, str(it.input.path)) for it in group]
+        reviews = {it.pos: it.reviews for it in group if it.reviews}
+        tasks.append(Task(index, items_of, str(scratch), reviews))
     return tasks
 
 
@@ -110,7 +127,7 @@ def parse_chunks(
     if not tasks:
         return []
     warm()  # once here rather than once in each worker
-    return workers.parse(tasks, jobs, time_limit, progress.advance)
+    return workers.parse(tasks, jobs, time_limit, progress.advance, pages=progress.page)
 
 
 def settle(items: list[Item], chunks: list[Chunk]) -> None:
@@ -121,9 +138,12 @@ def settle(items: list[Item], chunks: list[Chunk]) -> None:
         if o is None:
             continue
         it.outcome = o
+        if o.review_error is not None:
+            raise OgiError(o.review_error)
         if o.reject is not None:
             inp = it.input
             it.reject = manifest.Reject(it.key, inp.name, inp.sha256, inp.size, *o.reject)
+    review.check_rejected([(it.reviews, it.reject.problem) for it in items if it.reject])
 
 
 def make_manifest(items: list[Item]) -> manifest.Manifest:
@@ -147,11 +167,16 @@ def make_manifest(items: list[Item]) -> manifest.Manifest:
                     o.sizes,
                     o.dates,
                     o.carried,
+                    o.body,
                 )
             )
     seen = {
         it.where: manifest.Seen(
-            it.input.fingerprint, it.input.sha256, it.input.size, it.input.provenance, it.key
+            it.input.fingerprint,
+            it.input.sha256,
+            it.input.size,
+            it.input.provenance,
+            it.base or it.key,
         )
         for it in items
         if it.input.fingerprint is not None

@@ -1,4 +1,5 @@
-"""Progress: a bar with reports/s and the time left while a build runs, on a terminal only.
+"""Progress: a bar with reports/s and the time left while a build runs, on a terminal only;
+under it, once a scanned page is read, a bar of the pages read by OCR (seconds a page).
 
 When standard error is not a terminal (a pipe, a log file, CI) nothing is drawn, so logs hold
 only the build's result. The bar is redrawn as the build advances, not by a thread of its own:
@@ -34,11 +35,15 @@ class Bar(Progress):
     def __init__(self, rich_progress: Any) -> None:
         self.bar = rich_progress
         self.task: Any = None
+        self.pages: Any = None  # the bar of pages read by OCR, once there is one
         self.drawn = 0.0
 
     def stage(self, name: str, total: int | None = None) -> None:
         if self.task is not None:
             self.bar.remove_task(self.task)
+        if self.pages is not None:
+            self.bar.remove_task(self.pages)
+            self.pages = None
         self.task = self.bar.add_task(STAGES.get(name, name), total=total, rate="")
         self._draw(force=True)
 
@@ -46,9 +51,20 @@ class Bar(Progress):
         if self.task is None:
             return
         self.bar.advance(self.task, n)
-        speed = self.bar.tasks[-1].speed
+        speed = self._speed(self.task)
         self.bar.update(self.task, rate=f"{speed:,.0f} reports/s" if speed else "")
         self._draw()
+
+    def page(self, n: int = 1) -> None:
+        if self.pages is None:
+            self.pages = self.bar.add_task("reading scanned pages (OCR)", total=None, rate="")
+        self.bar.advance(self.pages, n)
+        speed = self._speed(self.pages)
+        self.bar.update(self.pages, rate=f"{1 / speed:,.1f} s/page" if speed else "")
+        self._draw(force=True)
+
+    def _speed(self, task: Any) -> float | None:
+        return next((t.speed for t in self.bar.tasks if t.id == task), None)
 
     def _draw(self, force: bool = False) -> None:
         now = time.monotonic()

@@ -72,6 +72,9 @@ class Progress:
     def advance(self, n: int = 1) -> None:
         pass
 
+    def page(self, n: int = 1) -> None:
+        """``n`` more pages read by OCR."""
+
 
 @contextmanager
 def timed(seconds: dict[str, float], name: str) -> Iterator[None]:

@@ -13,11 +13,13 @@ from pathlib import Path
 from .. import acquire, package
 from ..errors import OgiError
 from ..package import schema
+from ..package.issuers import issuer_rows
+from ..parse import review
 from ..store import load
 from . import manifest, plan, publish, update, workers
 from .assemble import copy_all, write_package
 from .result import BuildFailed, BuildResult, Progress, default_jobs, timed
-from .verify import check_counts, raise_errors, timed_check
+from .verify import check_counts, check_descriptor, raise_errors, timed_check
 
 
 def build(
@@ -28,17 +30,22 @@ def build(
     full: bool = False,
     time_limit: float = workers.TIME_LIMIT,
     progress: Progress | None = None,
+    review_file: Path | None = None,
 ) -> BuildResult:
     """Build the package, database and metadata from ``inputs`` into ``out``.
 
     ``jobs``: worker processes for parsing (default: one per core). ``full``: parse every
     input again, ignoring the previous build. ``time_limit``: seconds one input may take to
-    parse before it is stopped and rejected. Raises OgiError when nothing could be built;
-    a build with rejected inputs returns normally (``result.partial``)."""
+    parse before it is stopped and rejected. ``review_file``: the review rows to apply
+    (:mod:`ogi.parse.review`; default: ``review.csv`` in an input folder, or beside an input
+    folder named ``raw``). Raises OgiError when nothing could be built or a review row does
+    not fit its report; a build with rejected inputs returns normally (``result.partial``)."""
     t0 = time.perf_counter()
     progress = progress or Progress()
     jobs = jobs or default_jobs()
     paths = acquire.discover(inputs)
+    files = [review_file] if review_file is not None else review.found(inputs)
+    reviews = sorted((r for f in files for r in review.read(f)), key=review.Review.cells)
     if out.exists() and not out.is_dir():
         raise OgiError(f"{out}: is a file, not a folder; give --out a folder to build into")
     try:
@@ -47,7 +54,7 @@ def build(
             publish.recover(out)
             staging = publish.stage(out)
             try:
-                result = _build(paths, out, staging, jobs, full, time_limit, progress)
+                result = _build(paths, out, staging, jobs, full, time_limit, progress, reviews)
             except OSError as e:  # the output folder filled up or became unwritable mid-build
                 raise OgiError(
                     f"{out}: cannot write the build into it ({e.strerror}); check that you may "
@@ -70,6 +77,7 @@ def _build(
     full: bool,
     time_limit: float,
     progress: Progress,
+    reviews: list[review.Review],
 ) -> BuildResult:
     seconds: dict[str, float] = {}
     previous = None if full else manifest.trusted(out, publish.db_stamp(out / publish.DB))
@@ -84,7 +92,7 @@ def _build(
         scratch = staging / "scratch"
         scratch.mkdir()
         with timed(seconds, "parse"):
-            items = plan.plan(paths, previous)
+            items = plan.plan(paths, previous, reviews)
             tasks = plan.tasks(items, scratch)
             chunks = plan.parse_chunks(tasks, jobs, time_limit, progress)
             plan.settle(items, chunks)
@@ -102,7 +110,7 @@ def _build(
             incremental=previous is not None,
             seconds=seconds,
         )
-        result.counts = expected = row_counts(m)
+        result.counts = expected = row_counts(m, sum(len(it.reviews) for it in items))
         if previous is not None and same(m, previous):
             return result  # nothing changed: the published build is this one already
         progress.stage("package")
@@ -110,6 +118,7 @@ def _build(
             files, stamp, csvs = write_package(staging, items, chunks, m, previous, out)
         dp = staging / "datapackage.json"
         try:
+            check_descriptor(dp)
             if previous is None:  # validation and loading at once, on the two cores
                 with timed(seconds, "package"):
                     copy_all(csvs)
@@ -181,7 +190,7 @@ def failing(rows: list[list[str]]) -> int:
     return sum(1 for row in rows if row[status] == "fail")
 
 
-def row_counts(m: manifest.Manifest) -> dict[str, int]:
+def row_counts(m: manifest.Manifest, reviewed: int = 0) -> dict[str, int]:
     """The rows of each resource of the package the manifest describes."""
     counts = dict.fromkeys(package.PER_REPORT, 0)
     for r in m.reports:
@@ -190,4 +199,6 @@ def row_counts(m: manifest.Manifest) -> dict[str, int]:
     counts["checks"] += len(m.across)
     counts["indicators"] = len(package.indicator_rows())
     counts["rejects"] = len(m.rejects)
+    counts["review"] = reviewed
+    counts["issuers"] = len(issuer_rows(r.body for r in m.reports))
     return {res["name"]: counts[res["name"]] for res in schema.resources()}

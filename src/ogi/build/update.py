@@ -77,7 +77,7 @@ def update_published(
             dp,
             old_ids - kept,
             shards,
-            ["rejects"],
+            ["issuers", "rejects", "review"],
             stamp,
             scratch,
             replaced=[("checks", "check", ACROSS_RULE)],

@@ -29,6 +29,19 @@ def raise_errors(dp: Path) -> None:
         raise load.InvalidPackage(problems)
 
 
+def check_descriptor(dp: Path) -> None:
+    """Raise InvalidPackage with the errors frictionless finds in the descriptor itself (its
+    sources, titles, schemas): the rows are checked by :mod:`ogi.package.fastcheck`, the
+    descriptor here, so that no package frictionless rejects is published."""
+    import frictionless
+    import orjson
+
+    descriptor = orjson.loads(dp.read_bytes())
+    problems = [e.message for e in frictionless.Package.metadata_validate(descriptor)]
+    if problems:
+        raise load.InvalidPackage(problems)
+
+
 def timed_check(root: Path) -> tuple[bool, float]:
     """(no error in the rows of the staged package, seconds it took to tell): run aside
     while a full build loads the database."""

@@ -28,9 +28,10 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from ..errors import OgiError
+from ..extract import ocr
 from .chunk import Chunk, Outcome, Task, parse_chunk
 
-TIME_LIMIT = 120.0  # seconds one input may take, by default (a report takes milliseconds)
+TIME_LIMIT = 120.0  # seconds one input (or one page read by OCR) may take, by default
 MEMORY_LIMIT = 4 << 30  # bytes of address space of a worker
 REMEDY = "check that it is an OGI annual report; if it is, please report this as a bug"
 
@@ -42,6 +43,11 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def limit_memory(limit: int) -> None:
+    """Limit this process's address space to ``limit`` bytes (unless it is lower already)."""
+    _limit_memory(limit)
 
 
 def _limit_memory(limit: int) -> None:
@@ -64,6 +70,7 @@ def _serve(conn: Connection, memory_limit: int, work: Work) -> None:
     _die_with_parent()
     _limit_memory(memory_limit)
     gc.disable()  # the garbage is collected once per chunk instead
+    ocr.on_page(lambda: conn.send(("page", None)))
     while True:
         task = conn.recv()
         if task is None:
@@ -131,11 +138,13 @@ def parse(
     advance: Callable[[int], None] | None = None,
     memory_limit: int = MEMORY_LIMIT,
     work: Work = parse_chunk,
+    pages: Callable[[int], None] | None = None,
 ) -> list[Chunk]:
     """Parse ``tasks`` in ``jobs`` worker processes; the chunks, in task order.
 
     ``work(task, starting)``: what a worker does with a task (:func:`ogi.build.chunk.parse_chunk`);
-    it calls ``starting(pos)`` before each input."""
+    it calls ``starting(pos)`` before each input. A page read by OCR is told to ``pages``
+    and starts the input's time again: for a scan the time limit is counted per page."""
     run = _Run(deque(tasks))
     workers = [_start(memory_limit, work) for _ in range(max(1, min(jobs, len(tasks))))]
     try:
@@ -151,7 +160,7 @@ def parse(
             ready = wait([w.conn for w in busy], timeout=min(1.0, time_limit / 4))
             for w in busy:
                 if w.conn in ready:
-                    _receive(w, run, advance)
+                    _receive(w, run, advance, pages)
                 elif w.current is not None and time.monotonic() - w.since > time_limit:
                     _stop(w)
                     run.lose(w, f"took more than {time_limit:g} s to parse, so it was stopped")
@@ -169,7 +178,12 @@ def parse(
     return [_with_lost(run.done[t.index], run.lost.get(t.index, [])) for t in tasks]
 
 
-def _receive(w: _Worker, run: _Run, advance: Callable[[int], None] | None) -> None:
+def _receive(
+    w: _Worker,
+    run: _Run,
+    advance: Callable[[int], None] | None,
+    pages: Callable[[int], None] | None = None,
+) -> None:
     try:
         kind, body = w.conn.recv()
     except (EOFError, OSError):  # the process died: a crash, or out of memory
@@ -179,6 +193,11 @@ def _receive(w: _Worker, run: _Run, advance: Callable[[int], None] | None) -> No
         how = f"signal {-code}" if code is not None and code < 0 else f"status {code}"
         run.lose(w, f"stopped the parser (its process ended with {how}, out of memory?)")
         w.task = None
+        return
+    if kind == "page":
+        w.since = time.monotonic()
+        if pages:
+            pages(1)
         return
     if kind == "start":
         if w.current is not None and advance:

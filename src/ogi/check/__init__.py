@@ -18,4 +18,12 @@ def run_checks(parsed: Parsed) -> list[dict[str, Any]]:
         arithmetic.check_tables(parsed) + template.check_tables(parsed) + prose.check_prose(parsed)
     )
     rid = parsed.report["report_id"]
+    engine = parsed.report.get("ocr_engine")
+    if engine:  # a report read by OCR: what fails may be misread rather than misprinted
+        rows = [
+            {**row, "message": f"{row['message']} (read by OCR, {engine}: a cell may be misread)"}
+            if row["status"] == "fail"
+            else row
+            for row in rows
+        ]
     return [*parsed.notes, *({"report_id": rid, **row} for row in rows)]

@@ -33,6 +33,7 @@ def carried(parsed: Parsed) -> dict[str, Any] | None:
     return {
         "report_id": rep["report_id"],
         "issuer": rep["issuer"],
+        "body": rep.get("issuer_id") or rep["issuer"],  # the same name in two places: two bodies
         "year": rep["year"],
         "carried_in": cin["value"] if cin else None,
         "carried_over": cout["value"] if cout else None,
@@ -41,7 +42,8 @@ def carried(parsed: Parsed) -> dict[str, Any] | None:
 
 
 def check_cross_year(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One check row for each report whose issuer also reported the year before.
+    """One check row for each report whose issuer also reported the year before (the same
+    body: its ``issuer_id`` when it was placed, else its name).
 
     When an issuer has several reports for one year (a revised report next to the first),
     the build cannot tell which to compare: those years' checks are ``not_assessable`` and
@@ -49,12 +51,13 @@ def check_cross_year(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rule = formats.gen23()["cross_year"]
     by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for r in sorted(records, key=lambda r: r["report_id"]):
-        by_key.setdefault((r["issuer"], r["year"]), []).append(r)
+        by_key.setdefault((r.get("body") or r["issuer"], r["year"]), []).append(r)
     out = []
-    for (issuer, year), these in sorted(by_key.items()):
-        lasts = by_key.get((issuer, year - 1))
+    for (body, year), these in sorted(by_key.items()):
+        lasts = by_key.get((body, year - 1))
         if lasts is None:
             continue
+        issuer = these[0]["issuer"]
         subject = f"{year - 1}→{year}"
         for this in these:
             last = lasts[0]

@@ -32,7 +32,7 @@ def check_tables(parsed: Parsed) -> list[dict[str, Any]]:
     code = lambda r: f"g{gen}.s3.{r}"  # noqa: E731
     out: list[dict[str, Any]] = []
     present = {c["indicator"] for c in parsed.statistics if c["table"] == "s3"}
-    for r in rows:
+    for r in [*rows, *formats.stand_ins(gen)]:
         if code(r["code"]) in present:
             out.append(
                 _sum(
@@ -45,6 +45,10 @@ def check_tables(parsed: Parsed) -> list[dict[str, Any]]:
     if present:
         bal = ident["balance"]
         results = [code(r["code"]) for r in rows if r.get("result")]
+        for r in formats.stand_ins(gen):  # printed as one row in place of its sub-rows
+            if code(r["code"]) in present:
+                results = [x for x in results if not x.startswith(code(r["code"]) + ".")]
+                results.append(code(r["code"]))
         for c in cols:
             out.append(
                 _balance(

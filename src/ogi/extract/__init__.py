@@ -1,7 +1,8 @@
 """Extract: source bytes → decoded text, ready for parsing.
 
-Only text inputs (scraped web pages saved as text) are read in this version; HTML and PDF
-are recognised and rejected with a clear message.
+Text (scraped web pages saved as text, in any Chinese encoding), web pages (html.py), PDFs
+with a text layer (pdf*.py) and scans — PDF pages without text and PNG, JPEG or TIFF files —
+read by OCR (ocr.py, scan_tables.py, image.py).
 """
 
 from .text import Document, extract

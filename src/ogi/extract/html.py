@@ -11,13 +11,15 @@ read like any pipe-flattened table; offsets index the text made here.
 from __future__ import annotations
 
 import re
+import sys
 
 import lxml.html
 from lxml import etree
 
 _DROP = "//script|//style|//noscript|//iframe|//nav|//footer|//header|//form|//button|//select"
 _CHROME_ATTR = re.compile(
-    r"share|breadcrumb|crumb|(^|[-_ ])nav|footer|copyright|sidebar|toolbar|print", re.I
+    r"share|breadcrumb|crumb|position|location|(^|[-_ ])nav|footer|copyright|sidebar|toolbar|print",
+    re.I,
 )
 _BLOCK = {
     "p",
@@ -75,10 +77,33 @@ def _is_chrome(el: etree._Element) -> bool:
     return bool(attrs.strip()) and bool(_CHROME_ATTR.search(attrs))
 
 
+class TooDeep(ValueError):
+    """A page nested deeper than the HTML parser reads (it would be read in part)."""
+
+
+# libxml2's limit with huge_tree (XML_PARSE_HUGE); its default, 256, cut real-looking pages
+MAX_DEPTH = 2048
+
+
 def html_to_text(html: str) -> str:
-    """The readable text of a page, one block per line, tables as pipe rows."""
+    """The readable text of a page, one block per line, tables as pipe rows. Raises TooDeep
+    for a page nested more than MAX_DEPTH elements deep, never reads a page in part."""
     # lxml refuses text that declares its own encoding (<?xml … encoding="gbk"?>): it is decoded already
-    root = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", html.lstrip("\ufeff")))
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    root = lxml.html.document_fromstring(
+        re.sub(r"^\s*<\?xml[^>]*>", "", html.lstrip("\ufeff")), parser=parser
+    )
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        raise TooDeep(f"nests its elements more than {MAX_DEPTH} deep")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, MAX_DEPTH + 1000))  # _walk goes one call per level
+    try:
+        return _page_text(root)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _page_text(root: etree._Element) -> str:
     for el in root.xpath(_DROP):
         el.drop_tree()
     for el in [e for e in root.iter() if isinstance(e.tag, str) and _is_chrome(e)]:

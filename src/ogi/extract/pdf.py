@@ -1,8 +1,9 @@
 """PDF with a text layer → text: page text outside tables as lines (lines of a wrapped
 paragraph joined again), every table row as one pipe row, tables that continue over pages
 kept in order (a repeated header is just another row, which the table readers skip). A cell's
-text wrapped over lines — even one character per line — is joined. A PDF without text (a
-scan) is rejected: it needs OCR.
+text wrapped over lines — even one character per line — is joined. A page without text (a
+scan) is rendered at ``OCR_DPI`` and read by OCR (``scan_tables``), page by page: a PDF may
+mix pages with text and scanned pages.
 
 The page is read by pdfium (``pdf_page``), its tables found and its text laid out by
 pdfplumber's rules (``pdf_tables``, ``pdf_lines``)."""
@@ -10,14 +11,19 @@ pdfplumber's rules (``pdf_tables``, ``pdf_lines``)."""
 from __future__ import annotations
 
 import re
+from typing import Any, NamedTuple
 
 import pypdfium2
 
 from ..acquire import Source
 from ..errors import InputError
+from .ocr import page_done
 from .pdf_lines import cell_lines, text_lines
-from .pdf_page import PageReader
-from .pdf_tables import find_tables
+from .pdf_page import Char, PageReader
+from .pdf_tables import Table, find_tables
+from .scan_tables import ImagePage
+
+OCR_DPI = 150  # a page without text is rendered at this resolution for OCR
 
 _END = re.compile(r"[。：:！？；!?]$")
 _OPENS = re.compile(
@@ -43,7 +49,8 @@ def _unwrap(lines: list[tuple[str, bool]]) -> list[str]:
     carry = False
     for line, full in lines:
         line = line.strip()
-        if not line:
+        if not line:  # a break between blocks: the paragraph ends
+            carry = False
             continue
         if out and carry and not _OPENS.match(line) and not line.startswith("|"):
             out[-1] += line if (_CJK.match(out[-1][-1]) or _CJK.match(line[0])) else " " + line
@@ -56,7 +63,7 @@ def _unwrap(lines: list[tuple[str, bool]]) -> list[str]:
 Block = tuple[int, float, list[tuple[str, bool]]]  # page, top, lines (text, runs to margin)
 
 
-def _page_blocks(page: PageReader, n: int) -> tuple[int, list[Block]]:
+def page_blocks(page: PageReader | ImagePage, n: int) -> tuple[int, list[Block]]:
     """Page ``n``'s characters counted, its lines of text outside tables and its tables."""
     chars = page.chars()
     tables = find_tables(page.edges())
@@ -76,14 +83,65 @@ def _page_blocks(page: PageReader, n: int) -> tuple[int, list[Block]]:
         (n, line.top, [(line.text, line.x1 >= right - 1.5 * em)]) for line in lines
     ]
     for table in tables:
-        cells = [[_cell(cell_lines(c)) for c in row] for row in table.cell_chars(chars)]
+        inside = table.cell_chars(chars)
+        cells = [[_cell(cell_lines(c)) for c in row] for row in inside]
+        if isinstance(page, ImagePage):
+            cells = page.fill_blanks(table.rows, cells)
+        if all(len(row) == 1 for row in cells):  # a frame drawn round text, not a table
+            blocks.append((n, table.bbox[1], _framed(table, inside, cells)))
+            continue
         rows = [("| " + " | ".join(row) + " |", False) for row in cells if any(row)]
         blocks.append((n, table.bbox[1], rows))
     return len(chars), blocks
 
 
-def pdf_to_text(data: bytes, path: str) -> str:
-    """The text of a PDF, tables as pipe rows; InputError when it has no text layer."""
+def _framed(
+    table: Table, inside: list[list[list[Char]]], cells: list[list[str]]
+) -> list[tuple[str, bool]]:
+    """Lines of text in a one-column frame (a page border, or boxes drawn round lines, as
+    office suites print them): (text, runs to the frame's right margin), after a break."""
+    out = [("", False)]  # the frame's first line does not go on from the text before it
+    for box, row_chars, row in zip(table.rows, inside, cells, strict=True):
+        if not row[0]:
+            continue
+        ink = [c for c in row_chars[0] if c.text.strip()]
+        em = max((c.bottom - c.top for c in ink), default=10.0)
+        right = max((c.x1 for c in ink), default=0.0)
+        out.append((row[0], right >= box[0][2] - 2.5 * em))
+    return out
+
+
+def page_image(page: pypdfium2.PdfPage, dpi: float = OCR_DPI) -> Any:
+    """A page rendered in grey at ``dpi``: a numpy array, one byte a pixel."""
+    bitmap = page.render(scale=dpi / 72, grayscale=True)
+    try:
+        pixels = bitmap.to_numpy()
+        return (pixels[:, :, 0] if pixels.ndim == 3 else pixels).copy()
+    finally:
+        bitmap.close()
+
+
+def blocks_text(blocks: list[Block]) -> str:
+    """The page blocks in reading order as text, wrapped paragraphs joined."""
+    blocks.sort(key=lambda b: (b[0], b[1]))
+    lines: list[tuple[str, bool]] = []
+    for _, _, block in blocks:
+        lines.extend(block)
+    return "\n".join(_unwrap(lines))
+
+
+class PdfRead(NamedTuple):
+    """A PDF read: its text, its pages, those read by OCR, and their characters left unread."""
+
+    text: str
+    pages: int
+    ocr_pages: int
+    unread: int
+
+
+def read_pdf(data: bytes, path: str) -> PdfRead:
+    """The text of a PDF, tables as pipe rows; pages without text read by OCR (each one
+    told to ``ocr.page_done``)."""
     damaged = InputError(
         path,
         "is a PDF that cannot be read (damaged or cut short)",
@@ -91,19 +149,34 @@ def pdf_to_text(data: bytes, path: str) -> str:
     )
     try:
         pdf = pypdfium2.PdfDocument(data)
-    except pypdfium2.PdfiumError:
+    except pypdfium2.PdfiumError as e:
+        if getattr(e, "err_code", None) == pypdfium2.raw.FPDF_ERR_PASSWORD:
+            raise InputError(
+                path,
+                "is an encrypted PDF that opens only with a password",
+                "get a copy without a password (or remove it with the password: qpdf "
+                "--decrypt), then build again",
+            ) from None
         raise damaged from None
     blocks: list[Block] = []
-    chars = 0
+    chars = ocr_pages = unread = 0
     try:
-        for n in range(len(pdf)):
+        pages = len(pdf)
+        for n in range(pages):
             page = pdf[n]
             try:
-                count, on_page = _page_blocks(PageReader(page), n)
+                reader: PageReader | ImagePage = PageReader(page)
+                if not any(not c.text.isspace() for c in reader.chars()):
+                    reader = ImagePage(page_image(page), OCR_DPI)
+                    ocr_pages += 1 if reader.glyphs else 0  # a blank page is not read
+                count, found = page_blocks(reader, n)
+                if isinstance(reader, ImagePage):
+                    unread += reader.unread()
+                    page_done()
             finally:
                 page.close()
             chars += count
-            blocks.extend(on_page)
+            blocks.extend(found)
     except pypdfium2.PdfiumError:
         raise damaged from None
     finally:
@@ -111,14 +184,15 @@ def pdf_to_text(data: bytes, path: str) -> str:
     if chars == 0:
         raise InputError(
             path,
-            "is a scanned PDF without a text layer: it needs OCR, which ogi does not do",
-            "run OCR on it (for example with ocrmypdf) and build from the result",
+            "is a PDF with neither a text layer nor any text OCR could read",
+            "get a legible copy of the report",
         )
-    blocks.sort(key=lambda b: (b[0], b[1]))
-    lines: list[tuple[str, bool]] = []
-    for _, _, block in blocks:
-        lines.extend(block)
-    return "\n".join(_unwrap(lines))
+    return PdfRead(blocks_text(blocks), pages, ocr_pages, unread)
+
+
+def pdf_to_text(data: bytes, path: str) -> str:
+    """The text of a PDF, tables as pipe rows; InputError when it has no text at all."""
+    return read_pdf(data, path).text
 
 
 def extract_pdf_text(source: Source) -> str:

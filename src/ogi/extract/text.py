@@ -23,8 +23,9 @@ from ..errors import InputError
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "hz_gb_2312", "cp936", "euc_cn"}
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8
-# the magic bytes of image files: PNG, JPEG, GIF, TIFF (both byte orders), BMP, WebP
-_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM", b"RIFF")
+# the magic bytes of image files OCR does not read: GIF, BMP, WebP (PNG, JPEG and TIFF are read)
+_IMAGES = (b"GIF8", b"BM", b"RIFF")
+READ = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # as image.READ
 _CONTROL = re.compile("[\x01-\x08\x0b\x0e-\x1f]")  # control characters no text report holds
 
 
@@ -38,6 +39,9 @@ class Document:
     form: str = "text"
     header: dict[str, str] = field(default_factory=dict)
     body_start: int = 0
+    notes: list[dict[str, object]] = field(default_factory=list)  # check rows of the reading
+    ocr_engine: str | None = None  # the OCR engine, its version and models, when any page was OCR'd
+    ocr_pages: int | None = None  # how many pages were read by OCR
 
 
 def decode(source: Source) -> tuple[str, str]:
@@ -59,15 +63,21 @@ def decode(source: Source) -> tuple[str, str]:
     if head.startswith(_IMAGES):
         raise InputError(
             source.path,
-            "is an image (a scan) without text: it needs OCR, which ogi does not do",
-            "run OCR on it and build from the text it gives",
+            "is an image (GIF, BMP or WebP) that ogi does not read",
+            "convert it to PNG, JPEG or TIFF (OCR reads those) or give the report as text",
         )
     if b"\x00" in data:
-        raise InputError(
-            source.path,
-            "is a binary file, not a text report",
-            "give the report as text (UTF-8 or GBK)",
-        )
+        utf16 = _utf16_without_bom(data)
+        if utf16 is not None:
+            return _not_empty(source, utf16[0]), utf16[1]
+        text = _text_with_nuls(data)
+        if text is None:
+            raise InputError(
+                source.path,
+                "is a binary file, not a text report",
+                "give the report as text (UTF-8 or GBK)",
+            )
+        return _not_empty(source, text[0]), text[1]
     try:
         return _not_empty(source, data.decode("utf-8-sig")), "utf-8"
     except UnicodeDecodeError as e:
@@ -104,6 +114,67 @@ def decode(source: Source) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     return _not_empty(source, str(best)), encoding
+
+
+# What a text report is made of: printable ASCII and white space, Han characters, CJK and
+# general punctuation, full-width forms. Bytes that are not UTF-16 text decode, as UTF-16,
+# into characters of every block, a third of them in these.
+_TEXT_CHARS = re.compile(
+    "[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+)
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) when ``data`` is UTF-16 text without a byte-order mark (little- or
+    big-endian): it decodes cleanly, and nearly every character is one a text report holds."""
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:20000]
+        if sample and len(_TEXT_CHARS.findall(sample)) >= 0.99 * len(sample):
+            return text, encoding.replace("-", "_")
+    return None
+
+
+# NUL bytes a text may hold (a stray byte, a padded end) and still be read as text
+_MAX_NULS = 16
+
+
+def _text_with_nuls(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) of UTF-8 or GB18030 text holding a few NUL bytes, the NULs left out
+    (:func:`extract` notes them); None when the bytes are not such a text."""
+    rest = data.replace(b"\x00", b"")
+    if len(data) - len(rest) > max(_MAX_NULS, len(data) // 1000):
+        return None
+    try:
+        return rest.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if _looks_gb(rest):
+        return rest.decode("gb18030"), "gb18030"
+    return None
+
+
+def nul_note(data: bytes) -> dict[str, object]:
+    """The check row saying that NUL bytes were left out of a text."""
+    n, first = data.count(b"\x00"), data.find(b"\x00")
+    return {
+        "check": "nul_bytes",
+        "subject": "text",
+        "status": "fail",
+        "severity": "warning",
+        "expected": 0,
+        "observed": n,
+        "message": (
+            f"The file holds {n} NUL byte(s), which no text holds (the first at byte offset "
+            f"{first}); they were left out and the rest read as text."
+        ),
+        "start": None,
+    }
 
 
 def _not_empty(source: Source, text: str) -> str:
@@ -158,19 +229,37 @@ _HTML = re.compile(
 
 
 def extract(source: Source) -> Document:
-    """Read a source as text (a PDF's text layer, a web page's text, or the text itself),
-    check it is an OGI report, and read its crawler header."""
-    if source.data[:1024].lstrip().startswith(b"%PDF"):
-        from .pdf import extract_pdf_text
+    """Read a source as text (a PDF's text layer or its pages read by OCR, an image read by
+    OCR, a web page's text, or the text itself), check it is an OGI report, and read its
+    crawler header."""
+    ocr_engine, ocr_pages = None, None
+    if source.data[:1024].lstrip().startswith(b"%PDF") or source.data.startswith(READ):
+        from .image import read_image
+        from .ocr import engine_id
+        from .pdf import read_pdf
 
-        text, encoding, form = extract_pdf_text(source), "pdf", "pdf"
+        if source.data.startswith(READ):
+            read, encoding, form = read_image(source.data, source.path), "image", "image"
+        else:
+            read, encoding, form = read_pdf(source.data, source.path), "pdf", "pdf"
+            form = "pdf-ocr" if read.ocr_pages else "pdf"
+        text = read.text
+        if read.ocr_pages:
+            ocr_engine, ocr_pages = engine_id(), read.ocr_pages
     else:
         text, encoding = decode(source)
         form = "text"
         if _HTML.match(text[:4096]):
-            from .html import html_to_text
+            from .html import TooDeep, html_to_text
 
-            text, form = html_to_text(text), "html"
+            try:
+                text, form = html_to_text(text), "html"
+            except TooDeep as e:
+                raise InputError(
+                    source.path,
+                    f"is a web page that {e}, more than can be read whole",
+                    "save the report's page again, or give it as text",
+                ) from None
     if len(_CONTROL.findall(text)) > 8:
         raise InputError(
             source.path,
@@ -187,7 +276,13 @@ def extract(source: Source) -> Document:
             "remove it from the inputs",
         )
     header, body_start = read_header(text)
-    return Document(source, text, encoding, form, header, body_start)
+    binary = form in ("pdf", "pdf-ocr", "image")  # NUL bytes belong to such files
+    notes = [nul_note(source.data)] if not binary and _nuls_left_out(source, encoding) else []
+    return Document(source, text, encoding, form, header, body_start, notes, ocr_engine, ocr_pages)
+
+
+def _nuls_left_out(source: Source, encoding: str) -> bool:
+    return not encoding.startswith("utf_16") and encoding != "utf-16" and b"\x00" in source.data
 
 
 def read_header(text: str) -> tuple[dict[str, str], int]:

@@ -92,7 +92,7 @@ def indicators() -> list[dict[str, Any]]:
         out.append({"generation": g1["generation"], "family": "g1_national", **ind})
     spec = gen23()
     for gen in spec["generations"]:
-        for table, row in template_rows(gen):
+        for table, row in template_rows(gen) + [("s3", r) for r in stand_ins(gen)]:
             out.append(
                 {
                     "code": f"g{gen}.{table}.{row['code']}",
@@ -101,7 +101,8 @@ def indicators() -> list[dict[str, Any]]:
                     "label_zh": row["label"],
                     "label_en": row["label_en"],
                     "unit": row.get("unit", "件"),
-                    "variants": [row["anchor"]] if row.get("anchor") else [],
+                    "variants": ([row["anchor"]] if row.get("anchor") else [])
+                    + list(row.get("variants", [])),
                 }
             )
         for d in spec["derived"]:
@@ -151,6 +152,13 @@ def template_rows(gen: int) -> list[tuple[str, dict[str, Any]]]:
     return rows
 
 
+def stand_ins(gen: int) -> list[dict[str, Any]]:
+    """Rows of section 三 that generation ``gen`` splits into their group's sub-rows but a
+    report may print as one row (（六）其他处理 in generation 3): read in place of the
+    sub-rows when none of them is printed."""
+    return [r for r in gen23()["tables"]["s3"]["rows"] if gen in r.get("stands_in", [])]
+
+
 # --- text folding -----------------------------------------------------------------------
 
 # Full-width ASCII (U+FF01–U+FF5E) to ASCII, ideographic space to space, and a few
@@ -158,12 +166,17 @@ def template_rows(gen: int) -> list[tuple[str, dict[str, Any]]]:
 # into the source.
 _FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FOLD.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20})
-_FOLD.update({ord("﹪"): ord("%"), ord("．"): ord(".")})
+_FOLD.update({ord("﹪"): ord("%"), ord("．"): ord("."), ord("−"): ord("-"), ord("﹣"): ord("-")})
 
 
 def fold(text: str) -> str:
     """Fold full-width digits, letters, punctuation and odd spaces to ASCII, length-preserving."""
+    if not _FOLDABLE.search(text):  # nothing to fold: told at once, even of ten megabytes
+        return text
     return text.translate(_FOLD)
+
+
+_FOLDABLE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_FOLD)) + "]")
 
 
 _LABEL_PREFIX = re.compile(
@@ -181,3 +194,52 @@ def normalise_label(label: str) -> str:
     s = re.sub(r"\s+", "", fold(label))
     s = _LABEL_PREFIX.sub("", s, count=1)
     return _LABEL_DROP.sub("", s)
+
+
+@cache
+def numerals() -> dict[str, Any]:
+    """How numbers are written: Chinese digits and units, signs, zero-width characters,
+    list separators."""
+    return _load("numerals.yml")  # type: ignore[no-any-return]
+
+
+def labels() -> dict[str, Any]:
+    """labels.yml: the bilingual labels of check ids and coded column values."""
+    return dict(_load("labels.yml"))
+
+
+def code_label(column: str, code: Any) -> tuple[str, str] | None:
+    """(zh, en) label of ``code`` in ``column`` (``check`` for check ids), or None.
+
+    >>> code_label("status", "fail"), code_label("check", "g23.s3_results_sum")[1]
+    (('不通过', 'fail'), 'results total = sum of the results')
+    """
+    if not isinstance(code, str):
+        return None
+    table = labels()["checks"] if column == "check" else labels()["values"].get(column, {})
+    found = table.get(code)
+    return (found["zh"], found["en"]) if found else None
+
+
+@cache
+def _provinces() -> dict[str, str]:
+    """Full and short names of every province-level division → its full name."""
+    endings = labels()["province_endings"]
+    out: dict[str, str] = {}
+    for code, name in adcodes().items():
+        if code.endswith("0000"):
+            out[name] = name
+            short = next((name[: -len(e)] for e in endings if name.endswith(e)), name)
+            out.setdefault(short, name)
+    return out
+
+
+def province_name(text: Any) -> Any:
+    """The full name of a province given by its full or short name; anything else unchanged.
+
+    >>> province_name("山东"), province_name(" 广西 "), province_name("山东省"), province_name("x")
+    ('山东省', '广西壮族自治区', '山东省', 'x')
+    """
+    if not isinstance(text, str):
+        return text
+    return _provinces().get(text.strip(), text.strip())

@@ -51,8 +51,20 @@ def texts(name: str, rows: Iterable[Mapping[str, Any]]) -> list[list[str]]:
 
 def csv_text(rows: Iterable[list[str]]) -> str:
     """Rows of cells as CSV text (the package's dialect)."""
+    rows = list(rows)
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\n").writerows(rows)
+    text = buf.getvalue()
+    if "\r" not in text:
+        return text
+    # Python 3.11's writer quotes a cell holding "\n" but not one holding a bare "\r", which
+    # a reader then takes for a line end: such rows are written with every cell quoted
+    buf = io.StringIO(newline="")
+    plain, quoted = csv.writer(buf, lineterminator="\n"), csv.writer(
+        buf, lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
+    for row in rows:
+        (quoted if any("\r" in c for c in row) else plain).writerow(row)
     return buf.getvalue()
 
 
@@ -105,14 +117,22 @@ def created(dates: Iterable[str | None]) -> str | None:
     return f"{max(valid)}T00:00:00Z" if valid else None
 
 
-def descriptor(sources: list[dict[str, Any]], when: str | None = None) -> dict[str, Any]:
-    """The ``datapackage.json`` descriptor (``when``: its ``created`` timestamp)."""
+def descriptor(
+    sources: list[dict[str, Any]],
+    when: str | None = None,
+    contents: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``datapackage.json`` descriptor (``when``: its ``created`` timestamp;
+    ``contents``: what this build holds, in English and Chinese, to end the description)."""
     pkg = schema.contract()["package"]
+    en, zh = pkg["description_en"], pkg["description_zh"]
+    if contents:
+        en, zh = f"{en}\n\n{contents[0]}", f"{zh}\n\n{contents[1]}"
     desc: dict[str, Any] = {
         "profile": "tabular-data-package",
         "name": pkg["name"],
         "title": schema.bilingual(pkg["title_zh"], pkg["title_en"]),
-        "description": f"{pkg['description_en']}\n\n{pkg['description_zh']}",
+        "description": f"{en}\n\n{zh}",
         "version": pkg["version"],
     }
     if when:

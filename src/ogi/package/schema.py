@@ -1,7 +1,7 @@
 """The data contract (``resources.yml``) and the descriptors generated from it.
 
 >>> [r["name"] for r in resources()][:3]
-['reports', 'sections', 'indicators']
+['issuers', 'reports', 'sections']
 >>> table_schema("checks")["primaryKey"]
 ['report_id', 'check', 'subject']
 """

@@ -8,6 +8,7 @@ computed from it by ``ogi.check`` and ``ogi.summarise``.
 from __future__ import annotations
 
 import bisect
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from . import (
     tables,
     template,
 )
+from .issuers import issuer_columns, issuer_note
 from .lines import (
     LineNumbers,
     Sentences,
@@ -81,17 +83,27 @@ def _parse(doc: Document) -> Parsed:
     body = text[doc.body_start :]
     found = tables.read_tables(text, rid, doc.body_start)
     notes: list[dict[str, Any]] = [c for t in found for c in t.checks]
+    streamed = False  # the table was read from a flattened stream (it may be read again)
     if not found:
         found, notes = stream.read_stream_tables(text, rid, doc.body_start)
+        streamed = bool(found)
     if not found:
         found, notes = national_stream.read_national_stream(text, rid, doc.body_start)
     generation = 1 if found else template.detect_generation(fold_text(body))
+    if generation is None:  # section 二's header words not printed: the wording and year tell
+        early = metadata.year_of(metadata.title_of(text, doc.header, doc.body_start), [], body)
+        guess = metadata.generation_of(body, early) if early is not None else 1
+        generation = guess if guess in (2, 3) else None
     if generation in (2, 3):
         found, notes = template.read_template_tables(text, rid, generation, doc.body_start)
+    notes = [*doc.notes, *notes]  # what reading the file found (NUL bytes left out)
     blocks = [
         (b[0].start, b[-1].end) for b in tables.pipe_blocks(split_lines(text, doc.body_start))
     ] + [(t.start, t.end) for t in found]
     sections = outline.outline(text, rid, doc.body_start, blocks)
+    if not sections:  # nothing of the outline found: the text is kept whole, and said so
+        sections, unread = outline.whole(text, rid, doc.body_start)
+        notes.append(unread)
 
     title = metadata.title_of(text, doc.header, doc.body_start)
     year = metadata.year_of(title, found, body)
@@ -101,10 +113,12 @@ def _parse(doc: Document) -> Parsed:
             "names no report year (no 2016年度 in a title, table header or text)",
             "check that it is an annual report; add the year to its title line",
         )
-    issuer, issuer_source, place_name = metadata.issuer_of(title, doc.header, body)
-    where = metadata.place(place_name) if place_name else metadata.place("")
+    who, issuer_source = metadata.issuer_of(title, doc.header, body, src.provenance, year)
     if generation is None:
         generation = metadata.generation_of(body, year)
+    printed_date = doc.header.get("published") or src.provenance.get("published")
+    if _date_like(printed_date) and _date(printed_date) is None:
+        notes.append(_no_such_date(str(printed_date)))
     report = {
         "report_id": rid,
         "source_file": src.name,
@@ -112,14 +126,14 @@ def _parse(doc: Document) -> Parsed:
         "bytes": len(src.data),
         "encoding": doc.encoding,
         "form": doc.form,
+        "ocr_engine": doc.ocr_engine,
+        "ocr_pages": doc.ocr_pages,
         "title": title,
-        "issuer": issuer,
-        "issuer_source": issuer_source,
-        **where,
+        **issuer_columns(who, issuer_source),
         "year": year,
         "generation": generation,
         "table_family": found[0].family if found else None,
-        "published": _date(doc.header.get("published") or src.provenance.get("published")),
+        "published": _date(printed_date),
         "url": doc.header.get("url") or src.provenance.get("url"),
         "chars": len(text),
     }
@@ -132,7 +146,7 @@ def _parse(doc: Document) -> Parsed:
     cites = [c for c in cites if not not_prose.contains(c["start"])]
     cite_spans = [(c["start"], c["end"]) for c in cites]
     figs = figures.find_figures(
-        text, doc.body_start, len(text), blocks + markers + chrome + cite_spans
+        text, doc.body_start, len(text), blocks + markers + chrome + cite_spans, notes
     )
 
     locate = _section_locator(sections)
@@ -150,6 +164,14 @@ def _parse(doc: Document) -> Parsed:
         )
     present = {c["indicator"] for t in found for c in t.cells if c["indicator"]}
     cues.link_figures(text, figs, present, generation)
+    evidence = _prose_evidence(figs)
+    if (
+        streamed
+        and evidence
+        and any(c["value_status"] == "ambiguous" for t in found for c in t.cells)
+    ):
+        # the prose names values of cells whose digits split several ways: read again with it
+        found, notes = stream.read_stream_tables(text, rid, doc.body_start, evidence)
     for no, cite in enumerate(cites, start=1):
         s, e = sentences.at(cite["start"])
         cite.update(
@@ -159,7 +181,12 @@ def _parse(doc: Document) -> Parsed:
             sentence=text[s:e].strip(),
         )
 
+    if (note := issuer_note(who)) is not None:
+        notes.append(note)
     statistics = [cell for t in found for cell in t.cells]
+    for cell in statistics:  # how the value was settled (a review may settle more: .review)
+        by = cell.get("settled_by") or _SETTLED.get(cell["value_status"])
+        cell["settled_by"] = by if cell["value"] is not None else None
     if any(c["line"] is None for c in statistics):
         numbers = LineNumbers(text)
         for cell in statistics:
@@ -176,6 +203,26 @@ def _parse(doc: Document) -> Parsed:
     )
 
 
+# How a value was settled, by its status, where the reader did not say otherwise: as printed,
+# or (a run of digits split) by the table's own arithmetic.
+_SETTLED = {"printed": "printed", "inferred": "identity"}
+
+
+def _prose_evidence(figs: list[dict[str, Any]]) -> stream.Evidence:
+    """What the prose states of table cells: (indicator, column) → the values stated (exact
+    figures only, not 约 / 余 / 以上)."""
+    out: stream.Evidence = {}
+    for f in figs:
+        if (
+            f.get("indicator")
+            and f.get("column")
+            and not f.get("approx")
+            and f["value"] is not None
+        ):
+            out.setdefault((f["indicator"], f["column"]), set()).add(f["value"])
+    return out
+
+
 def _section_locator(sections: list[dict[str, Any]]) -> Any:
     starts = [s["start"] for s in sections]
 
@@ -186,9 +233,40 @@ def _section_locator(sections: list[dict[str, Any]]) -> Any:
     return locate
 
 
+def _date_like(value: str | None) -> bool:
+    """True for a header value printed as a date (2020-01-20, perhaps with a time after)."""
+    head = (value or "").strip()[:10]
+    return len(head) == 10 and head[4] == "-" and head[7] == "-"
+
+
 def _date(value: str | None) -> str | None:
-    """ISO date from a header value such as '2020-01-20 15:22'."""
-    if not value:
+    """ISO date from a header value such as '2020-01-20 15:22'; None when there is none, or
+    when the date printed does not exist (2024-02-30).
+
+    >>> _date("2020-01-20 15:22"), _date("2024-02-30"), _date("2024-02-29")
+    ('2020-01-20', None, '2024-02-29')
+    """
+    if not _date_like(value):
         return None
-    head = value.strip()[:10]
-    return head if len(head) == 10 and head[4] == "-" and head[7] == "-" else None
+    head = (value or "").strip()[:10]
+    try:
+        return datetime.date.fromisoformat(head).isoformat()
+    except ValueError:
+        return None
+
+
+def _no_such_date(printed: str) -> dict[str, Any]:
+    """The check row for a publication date printed in the header that does not exist."""
+    return {
+        "check": "published_date",
+        "subject": "published",
+        "status": "fail",
+        "severity": "warning",
+        "expected": None,
+        "observed": None,
+        "message": (
+            f"The publication date printed in the header, “{printed.strip()[:40]}”, is not a "
+            "date that exists; the report's published date is left empty."
+        ),
+        "start": None,
+    }

@@ -24,7 +24,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], tupl
     closes = "".join(re.escape(b[1]) for b in dn["brackets"])
     doc = re.compile(
         rf"(?P<code>{dn['code_chars']})\s*[{opens}]\s*(?P<year>(?:19|20)\d\d)\s*[{closes}]"
-        r"\s*第?\s*(?P<serial>\d+)\s*号"
+        r"\s*第?\s*(?P<serial>\d{1,9})\s*号"
     )
     decree = re.compile(dn["decree"])
     marks = spec["title_marks"][0]

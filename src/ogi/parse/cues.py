@@ -15,18 +15,19 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from .lines import fold_text, sentences
-
-_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+from . import numerals
+from .lines import fold_numbers, sentences
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
+    zw = numerals.spec()["zw_class"]  # a zero-width character inside a number is no separator
+    number = rf"\d(?:{zw}*\d)*(?:,\d{{3}})*(?:\.\d+)?"
     count = 0
 
     def group(_: re.Match[str]) -> str:
         nonlocal count
         count += 1
-        return f"(?P<n{count - 1}>{_NUM})"
+        return f"(?P<n{count - 1}>{number})"
 
     return re.compile(re.sub(r"\{n\}", group, pattern))
 
@@ -63,11 +64,12 @@ def link_figures(
     )
     if not figures:
         return
-    folded = fold_text(text)
+    folded = fold_numbers(text)
     by_start = {f["start"]: f for f in figures}
-    # a figure's number may start after an approximation marker: index by number start too
+    # a figure's number may start after an approximation marker or a sign: index by the
+    # number's start too
     for f in figures:
-        lead = len(f["value_text"]) - len(f["value_text"].lstrip("约近超过逾大将接"))
+        lead = len(f["value_text"]) - len(f["value_text"].lstrip("约近超过逾大将接-−﹣－"))
         by_start.setdefault(f["start"] + lead, f)
     cues = _cues()
     restatements = [  # (cue, the first of its indicators present)

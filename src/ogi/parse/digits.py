@@ -18,13 +18,23 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from . import numerals
+
 BLANKS = {"", "-", "—", "——", "–", "/", "／", "－"}
+_ZW = numerals.spec()["zw_class"]  # zero-width characters: inside a number, no separator
 _CHUNK = re.compile(
     # a unit may follow its number after a space (76 元: a layout that pads the cell)
-    r"(?P<num>-?\d[\d,]*(?:\.\d+)?)(?:[ \t]*(?P<unit>万元|亿元|元))?|(?P<blank>——|—|–|－|-|/|／)"
+    rf"(?P<num>[-+]?\d(?:{_ZW}*[\d,])*(?:\.\d+)?)(?:[ \t]*(?P<unit>万元|亿元|元))?"
+    r"|(?P<blank>——|—|–|－|-|/|／)"
+    rf"|(?P<chinese>[{numerals.spec()['chars']}]+)"  # a value written in Chinese: 二
 )
-_SEPARATORS = re.compile(r"[\s|]+")
+_ZW_CHARS = set(numerals.spec()["zero_width"])
+_SEPARATORS = re.compile(rf"[\s|{_ZW[1:-1]}]+")
 LIMIT = 100_000  # splits enumerated per row before the row is called too ambiguous to read
+# Digits of the whole part of the largest number read as a value: no count of a report comes
+# near a thousand trillion, and beyond it neither a float nor SQLite's integer holds a number
+# exactly (a 20-digit number once stopped the build's worker). Longer is no value.
+MAX_DIGITS = 15
 
 
 @dataclass(frozen=True)
@@ -34,10 +44,16 @@ class Chunk:
     text: str
     start: int
     unit: str = ""
+    chinese: bool = False  # a Chinese numeral: one cell, never cut
 
     @property
     def blank(self) -> bool:
         return self.text in BLANKS
+
+    @property
+    def whole(self) -> bool:
+        """A chunk that is one cell whatever the split: a blank mark or a Chinese numeral."""
+        return self.chinese or self.text in BLANKS
 
     @property
     def end(self) -> int:
@@ -63,11 +79,24 @@ def tokens(text: str, start: int) -> list[Chunk] | None:
 
     >>> [c.text for c in tokens("| 5 |  | 3 |", 0)], [c.text for c in tokens("5\\t\\t3", 0)]
     (['5', '', '3'], ['5', '', '3'])
+
+    A markdown rule line inside the text separates rows; it holds no cells:
+
+    >>> [(c.text, c.start) for c in tokens("|---|---|\\n| 4 | 0 |\\n|---|---|", 10)]
+    [('4', 22), ('0', 26)]
     """
-    for sep in ("|", "\t"):
-        if sep in text:
-            return _strict(text, start, sep)
+    if "|" in text:
+        return _strict(_RULES.sub(lambda m: " " * len(m.group()), text), start, "|")
+    if "\t" in text:
+        return _strict(text, start, "\t")
     return _loose(text, start)
+
+
+# a line printed as a row of pipes (| 4 | 0 |), not one cell a line (4 |)
+_PIPE_ROW = re.compile(r"(?m)^[ \t]*\|[^|\n]*\S[^|\n]*\|")
+# a markdown table's rule line (|---|---|), which a row's value text may run over when a
+# converter cut the table up: it separates rows, it is not cells
+_RULES = re.compile(r"(?m)^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?[ \t]*)?$")
 
 
 def _strict(text: str, start: int, sep: str) -> list[Chunk] | None:
@@ -81,10 +110,13 @@ def _strict(text: str, start: int, sep: str) -> list[Chunk] | None:
     out: list[Chunk] = []
     merged = False  # a cell holding two numbers (a converter ran two columns together)
     pos = 0
+    rows = sep == "|" and _PIPE_ROW.search(body) is not None  # whole rows of pipes, one a line
     for piece in body.split(sep):
         inner = piece.strip()
         at = offset + pos + (piece.index(inner) if inner else 0)
         pos += len(piece) + 1
+        if not inner and rows and "\n" in piece:
+            continue  # the break between two printed rows of pipes, not a cell
         if not inner:
             out.append(Chunk("", at))
             continue
@@ -118,6 +150,8 @@ def _loose(text: str, start: int) -> list[Chunk] | None:
             return None
         if m.group("blank"):
             out.append(Chunk(m.group("blank"), start + pos))
+        elif m.group("chinese"):
+            out.append(Chunk(m.group("chinese"), start + pos, chinese=True))
         else:
             out.append(Chunk(m.group("num"), start + pos, m.group("unit") or ""))
         pos = m.end()
@@ -127,10 +161,19 @@ def _loose(text: str, start: int) -> list[Chunk] | None:
 def _valid(part: str, kind: str) -> int | float | None:
     """The value of one cell's digits, or None when they cannot be one cell of this kind."""
     if part.isdigit():  # the common case, quickly
-        return int(part) if len(part) == 1 or part[0] != "0" else None
+        ok = len(part) == 1 or (part[0] != "0" and len(part) <= MAX_DIGITS)
+        return int(part) if ok else None
+    part = numerals.strip_zero_width(part)
+    if part and not part[0].isdigit() and part[0] not in "-+":
+        value = numerals.read(part)  # a Chinese numeral (二): a whole number
+        return None if value is None or (value < 0 and kind != "signed") else value
+    if part.isdigit():
+        ok = len(part) == 1 or (part[0] != "0" and len(part) <= MAX_DIGITS)
+        return int(part) if ok else None
     neg = part.startswith("-")
-    body = part[1:] if neg else part
-    if not body or body.startswith(".") or body.endswith(".") or (neg and kind != "signed"):
+    signed = neg or part.startswith("+")  # a sign is printed only where a change may be
+    body = part[1:] if signed else part
+    if not body or body.startswith(".") or body.endswith(".") or (signed and kind != "signed"):
         return None
     if "," in body:
         head, *groups = body.split(".")[0].split(",")
@@ -138,7 +181,7 @@ def _valid(part: str, kind: str) -> int | float | None:
             return None
         body = body.replace(",", "")
     whole = body.split(".")[0]
-    if len(whole) > 1 and whole.startswith("0"):
+    if (len(whole) > 1 and whole.startswith("0")) or len(whole) > MAX_DIGITS:
         return None
     if "." in body:
         if kind != "decimal":
@@ -156,7 +199,7 @@ def _cuts(
     """Every way to cut one chunk into ``parts`` cells of the given kinds, following the
     cells already chosen (``prefix``); ``ok`` rejects a prefix early."""
     text = chunk.text
-    if chunk.blank:
+    if chunk.whole and not chunk.chinese:
         if parts == 1:
             cell = Cell(None, text, chunk.start, chunk.end)
             if ok([*prefix, cell]):
@@ -169,8 +212,12 @@ def _cuts(
             if ok([*prefix, cell]):
                 yield [cell]
         return
-    first_min = 2 if text.startswith("-") else 1
+    if chunk.chinese:
+        return
+    first_min = 2 if text.startswith(("-", "+")) else 1
     for cut in range(first_min, len(text) - parts + 2):
+        if text[cut - 1] in _ZW_CHARS:
+            continue  # a cut after a zero-width character is the cut before it
         v = _valid(text[:cut], kinds[0])
         if v is None:
             continue
@@ -187,18 +234,24 @@ def _cuts(
 def fit(chunks: list[Chunk], n: int) -> list[Chunk]:
     """The chunks without empty cells past the row's ``n``-th (a grid wider than the row);
     when more cells than ``n`` remain and exactly ``n`` of them are printed, the empty ones
-    are the grid's padding (a converter that splits every column in two), not blank cells.
+    are the grid's padding (a converter that splits every column in two), not blank cells;
+    else without empty cells before its first (a label cell spanning columns), while they are
+    more than ``n``.
 
     >>> [c.text for c in fit(tokens("| | 5 | | 3 | |", 0), 2)]
     ['5', '3']
     >>> [c.text for c in fit(tokens("| | 5 | | |", 0), 2)]
     ['', '5']
+    >>> [c.text for c in fit([Chunk("", 0), Chunk("95", 3), Chunk("", 6)], 1)]
+    ['95']
     """
     while len(chunks) > n and chunks[-1].text == "":
         chunks = chunks[:-1]
     printed = [c for c in chunks if c.text != ""]
     if len(chunks) > n and len(printed) == n:
         return printed
+    while len(chunks) > n and chunks[0].text == "":
+        chunks = chunks[1:]  # a label cell merged across columns, printed empty before the values
     return chunks
 
 
@@ -229,7 +282,7 @@ def _sum_runs(chunk: Chunk, n: int, width: int) -> Iterator[list[Cell]]:
             return
         for end in range(p + 1, len(text) - left + 2):
             part = text[p:end]
-            if len(part) > 1 and part[0] == "0":
+            if (len(part) > 1 and part[0] == "0") or len(part) > MAX_DIGITS:
                 break
             v = int(part)
             yield from rec(
@@ -269,8 +322,8 @@ def splits(
                 yield []
             return
         remaining = len(chunks) - i - 1  # every later chunk takes at least one cell
-        digits = len(chunks[i].text.replace("-", "").replace(".", "").replace(",", ""))
-        most = 1 if chunks[i].blank else min(digits, n - used - remaining)
+        digits = len(chunks[i].text.strip("-+").replace(".", "").replace(",", ""))
+        most = 1 if chunks[i].whole else min(digits, n - used - remaining)
         for parts in range(1, most + 1):
             for head in _cuts(chunks[i], parts, kinds[used : used + parts], prefix, ok):
                 for tail in walk(i + 1, used + parts, prefix + head):

@@ -94,6 +94,26 @@ def fold_text(text: str) -> str:
     return "".join(formats.fold(p) if foldable.search(p) else p for p in parts)
 
 
+_KEEP_COMMA = {cp: to for cp, to in formats._FOLD.items() if cp != ord("，")}
+
+
+@lru_cache(maxsize=4)
+def fold_numbers(text: str) -> str:
+    """:func:`fold_text`, but with the full-width comma kept: where numbers are read, ，
+    separates figures (152，216，307) and only the ASCII comma may group thousands (1,234).
+
+    >>> fold_numbers("１５２，２１６,000")
+    '152，216,000'
+    """
+    folded = fold_text(text)
+    if "，" not in text:
+        return folded
+    parts = ((i, text[i : i + _FOLD_CHUNK]) for i in range(0, len(text), _FOLD_CHUNK))
+    return "".join(
+        p.translate(_KEEP_COMMA) if "，" in p else folded[i : i + len(p)] for i, p in parts
+    )
+
+
 @dataclass(frozen=True)
 class Line:
     """One line of the source, without its line break; ``start``/``end`` are offsets."""
@@ -157,14 +177,60 @@ def chrome_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
     return list(_chrome_spans(text, start))
 
 
+@cache
+def _chrome_inline() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in formats.layout()["chrome_inline"]))
+
+
 @lru_cache(maxsize=2)
 def _chrome_spans(text: str, start: int) -> tuple[tuple[int, int], ...]:
-    folded, chrome = fold_text(text), _chrome()
-    return tuple(
-        (ln.start, ln.end)
-        for ln in _split_lines(text, start)
-        if chrome.match(folded[ln.start : ln.end].strip())
-    )
+    """Whole lines of chrome (no longer than ``chrome_line_max``), and the chrome inside the
+    other lines (a page flattened onto one line), in text order."""
+    folded, chrome, inline = fold_text(text), _chrome(), _chrome_inline()
+    longest = int(formats.layout()["chrome_line_max"])
+    out: list[tuple[int, int]] = []
+    for ln in _split_lines(text, start):
+        if ln.end - ln.start <= longest and chrome.match(folded[ln.start : ln.end].strip()):
+            out.append((ln.start, ln.end))
+        elif ln.end - ln.start > longest:
+            out += [m.span() for m in inline.finditer(folded, ln.start, ln.end)]
+    return tuple(out)
+
+
+def unchromed(line: Line, spans: list[tuple[int, int]]) -> list[Line]:
+    """The parts of ``line`` outside the chrome ``spans`` (sorted, not overlapping), each
+    with its blanks trimmed; a line of chrome has none.
+
+    >>> [p.text for p in unchromed(Line(1, 10, 20, "ab 当前位置 cd"), [(13, 17)])]
+    ['ab', 'cd']
+    """
+    parts: list[Line] = []
+    pos = line.start
+    for a, b in [*spans, (line.end, line.end)]:
+        if b <= line.start or a > line.end:
+            continue
+        piece = line.text[pos - line.start : max(pos, a) - line.start]
+        lead = len(piece) - len(piece.lstrip())
+        if piece.strip():
+            begin = pos + lead
+            parts.append(Line(line.no, begin, begin + len(piece.strip()), piece.strip()))
+        pos = max(pos, b)
+    return parts
+
+
+def text_lines(text: str, start: int = 0) -> Iterator[Line]:
+    """The lines of ``text[start:]`` without their chrome: whole lines of chrome dropped,
+    lines with chrome inside cut into the parts around it."""
+    spans, i = chrome_spans(text, start), 0
+    for line in _split_lines(text, start):
+        j = i
+        while j < len(spans) and spans[j][0] < line.end:
+            j += 1
+        if j == i:
+            yield line
+        else:
+            yield from unchromed(line, spans[i:j])
+        i = j
 
 
 _SENTENCE_END = "。！？!?\n"

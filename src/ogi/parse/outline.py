@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import formats
 from .headings import flex, section_re
-from .lines import Budget, Line, chrome_spans, fold_text, skip_blanks, split_lines
+from .lines import Budget, Line, fold_text, skip_blanks, text_lines
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -191,10 +191,7 @@ def outline(
             (heads[-1][3] if heads else preamble).append(piece)
 
     folded = fold_text(text)
-    chrome = {a for a, _ in chrome_spans(text, start)}
-    for line in split_lines(text, start):
-        if line.start in chrome:
-            continue
+    for line in text_lines(text, start):
         if any(a <= line.start < b for a, b in skip):
             add_body(_Piece(line.start, line.end, line.no))
             continue
@@ -222,6 +219,30 @@ def outline(
                 pos = skip_blanks(text, rest_start + body_at, seg_end)
                 first = False
     return _tree(text, report_id, heads, preamble)
+
+
+def whole(text: str, report_id: str, start: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The text after ``start`` as one section, when no outline was read (every line chrome,
+    or a text without numbered headings), and the ``not_assessable`` check saying so."""
+    body = text[start:].strip()
+    begin = start + len(text[start:]) - len(text[start:].lstrip())
+    mapped = (body, f"0:{begin}" if body else "")  # one run, copied unchanged
+    section = _section(
+        report_id, f"{report_id}:0", None, 0, None, None, "", None, mapped, begin, begin
+    )
+    section.update(seq=1, end=begin + len(body))
+    check = {
+        "check": "outline",
+        "subject": "sections",
+        "status": "not_assessable",
+        "severity": "warning",
+        "expected": None,
+        "observed": None,
+        "message": "no section of the report's outline was found (no numbered heading outside "
+        "its tables and page chrome); its whole text is kept as one section.",
+        "start": begin,
+    }
+    return [section], check
 
 
 def _line_heading(rest: str, length: int, printed: int) -> tuple[str, int]:
@@ -257,6 +278,7 @@ def _tree(
                 None,
                 None,
                 "",
+                None,
                 _join(text, preamble),
                 preamble[0].start,
                 preamble[-1].end,
@@ -281,6 +303,7 @@ def _tree(
             marker.marker,
             marker.ordinal,
             heading,
+            _heading_start(text, begin, marker, heading),
             _join(text, pieces),
             begin,
             end,
@@ -292,6 +315,12 @@ def _tree(
     return sections
 
 
+def _heading_start(text: str, begin: int, marker: Marker, heading: str) -> int | None:
+    """Offset of the heading's first character as printed (None without a heading)."""
+    pos = text.find(heading, begin + len(marker.marker)) if heading else -1
+    return pos if pos >= 0 else None
+
+
 def _heading_end(text: str, begin: int, marker: Marker, heading: str) -> int:
     """Offset just past the heading text (and its 。 or colon) as printed."""
     pos = text.find(heading, begin) if heading else begin + len(marker.marker)
@@ -301,17 +330,64 @@ def _heading_end(text: str, begin: int, marker: Marker, heading: str) -> int:
     return end
 
 
-def _join(text: str, pieces: list[_Piece]) -> str:
-    """Body text: pieces of one line joined as they stand, lines joined by a line break."""
+def _join(text: str, pieces: list[_Piece]) -> tuple[str, str]:
+    """Body text: pieces of one line joined as they stand (by a space where chrome was cut out
+    between them), lines joined by a line break; and
+    its map to the source (:func:`body_map`).
+
+    >>> _join("ab \\n\\n cd  ", [_Piece(0, 3, 1), _Piece(5, 10, 3)])
+    ('ab \\n cd', '0:0 4:5')
+    """
     out: list[str] = []
-    last_line = None
+    runs: list[tuple[int, int]] = []  # (offset in the body, offset in the source)
+    size, last_line, last_end = 0, None, -1
     for p in pieces:
         part = text[p.start : p.end]
         if last_line is not None and p.line != last_line:
             out.append("\n")
+            size += 1
+        elif last_line is not None and text[last_end : p.start].strip():
+            out.append(" ")  # page chrome cut out between them
+            size += 1
+        if p.start != last_end or not runs:
+            runs.append((size, p.start))
         out.append(part)
-        last_line = p.line
-    return "".join(out).strip()
+        size += len(part)
+        last_line, last_end = p.line, p.end
+    joined = "".join(out)
+    body = joined.strip()
+    if not runs:
+        return body, ""
+    # pieces hold printed text, so what strip() removes lies in the first and last pieces
+    lead = len(joined) - len(joined.lstrip())
+    kept = [(0, runs[0][1] + lead)] + [(b - lead, s) for b, s in runs[1:]]
+    return body, " ".join(f"{b}:{s}" for b, s in kept)
+
+
+def body_map(mapping: str) -> list[tuple[int, int]]:
+    """A section's ``body_map`` read: (offset in the body, offset in the source) where each
+    run of the body copied unchanged from the source begins.
+
+    >>> body_map("0:12 40:60"), body_map("")
+    ([(0, 12), (40, 60)], [])
+    """
+    return [(int(b), int(s)) for b, _, s in (run.partition(":") for run in mapping.split())]
+
+
+def body_offset(body: str, mapping: str, pos: int) -> int | None:
+    """Where source offset ``pos`` is in the body (None if the body does not hold it).
+
+    >>> body_offset("ab\\ncd", "0:0 3:5", 6), body_offset("ab\\ncd", "0:0 3:5", 3)
+    (4, None)
+    """
+    runs = body_map(mapping)
+    for i, (b, s) in enumerate(runs):
+        stop = runs[i + 1][0] - 1 if i + 1 < len(runs) else len(body)
+        if i + 1 < len(runs) and body[stop] not in "\n ":
+            stop += 1  # the next run follows on the same line (no break, no chrome cut out)
+        if s <= pos < s + (stop - b):
+            return b + pos - s
+    return None
 
 
 def _section(
@@ -322,7 +398,8 @@ def _section(
     marker: str | None,
     ordinal: int | None,
     heading: str,
-    body: str,
+    heading_start: int | None,
+    body: tuple[str, str],
     start: int,
     end: int,
 ) -> dict[str, Any]:
@@ -335,7 +412,9 @@ def _section(
         "marker": marker,
         "ordinal": ordinal,
         "heading": heading,
-        "body": body,
+        "heading_start": heading_start,
+        "body": body[0],
+        "body_map": body[1],
         "start": start,
         "end": end,
     }

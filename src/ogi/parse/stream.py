@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
+from . import numerals
 from .digits import LIMIT, Cell
 from .lines import fold_text
 from .tables import Table, match_indicator, printed_twice
@@ -48,10 +49,11 @@ _UNITS = [
     "家",
     "户",
 ]
-_NUM = re.compile(r"\d+(?:[.,]\d+)*")
+_ZW = numerals.spec()["zw_class"][1:-1]  # zero-width: inside a number, no separator
+_NUM = re.compile(rf"\d+(?:[{_ZW}]+\d+|[.,]\d+)*")
 _BLANK = re.compile(r"——|—|–|－|-|/|／")
-_SEP = re.compile(r"[\s|]+")
-_WORDS = re.compile(r"[.．]?[^\d\s|.,—–－\-/／]+(?:[.,](?!\d)[^\d\s|.,—–－\-/／]*)*")
+_SEP = re.compile(rf"[\s|{_ZW}]+")
+_WORDS = re.compile(rf"[.．]?[^\d\s|.,—–－\-/／{_ZW}]+(?:[.,](?!\d)[^\d\s|.,—–－\-/／{_ZW}]*)*")
 _CHILD = re.compile(r"^(?:其中[:：]?)?\s*(\d{1,2})\s*[、.．]")
 
 
@@ -193,10 +195,15 @@ def _extend(row: _Row, text: str, start: int, end: int) -> None:
         row.values = text[row.values_start : end]
 
 
+Evidence = dict[tuple[str, str], set[float]]  # (indicator, column) → values the prose states
+
+
 def read_stream_tables(
-    text: str, report_id: str, start: int
+    text: str, report_id: str, start: int, evidence: Evidence | None = None
 ) -> tuple[list[Table], list[dict[str, Any]]]:
-    """The provincial table, when it is flattened without one cell per line."""
+    """The provincial table, when it is flattened without one cell per line. ``evidence``:
+    values the report's own prose states for cells (``ogi.parse`` links them); a row whose
+    digits split several ways keeps the splits that agree with it (``settled_by`` prose)."""
     folded = fold_text(text)
     header_re, family = _header()
     m = header_re.search(folded, start)
@@ -240,7 +247,7 @@ def read_stream_tables(
         if row.values and row.again is None:
             read.read(formats.fold(row.values), _year_within(keys))
         reads.append(read)
-    survivors = _solve(reads, rows, keys)
+    survivors, by_prose = _solve(reads, rows, keys, evidence or {})
     result = TemplateResult()
     table = Table(
         "g1_provincial",
@@ -280,7 +287,10 @@ def read_stream_tables(
             )
             chosen, status = None, "ambiguous"
         else:
+            if n - 1 in by_prose:
+                why = f"the report's prose ({by_prose[n - 1]}) and {why}"
             chosen, status = decide(result, read, survivors[n - 1], why)
+        settled = "prose" if n - 1 in by_prose and status == "inferred" else None
         for i, (key, header) in enumerate(columns):
             cell = chosen[i] if chosen else None
             value = cell.value if cell and status in ("printed", "inferred") else None
@@ -297,6 +307,7 @@ def read_stream_tables(
                     "value": value,
                     "value_text": cell.text if cell else read.text,
                     "value_status": "blank" if cell and cell.value is None else status,
+                    "settled_by": settled if value is not None else None,
                     "unit": row.unit,
                     "line": None,  # numbered in ogi.parse
                     "start": cell.start if cell else read.start,
@@ -322,8 +333,33 @@ def _year_within(keys: list[str]) -> Callable[[list[Cell]], bool]:
     return ok
 
 
-def _solve(reads: list[RowRead], rows: list[_Row], keys: list[str]) -> list[list[list[Cell]]]:
-    """Candidates per row that satisfy 历年累计 ≥ year, then the identities across rows."""
+def _by_evidence(
+    per_row: list[list[list[Cell]]], codes: list[str], keys: list[str], evidence: Evidence
+) -> dict[int, str]:
+    """Narrow, in place, the rows left with several splits to the splits whose cells agree
+    with what the prose states; where none agrees the row stays as it was (the prose and the
+    table disagree: prose_vs_table says so). Returns, per narrowed row, what the prose said."""
+    said: dict[int, str] = {}
+    for i, cands in enumerate(per_row):
+        if len(cands) < 2 or not codes[i]:
+            continue
+        stated = [(j, key, evidence.get((codes[i], key), set())) for j, key in enumerate(keys)]
+        stated = [(j, key, vals) for j, key, vals in stated if vals]
+        agree = [c for c in cands if all(c[j].value in vals for j, _, vals in stated)]
+        if stated and agree and len(agree) < len(cands):
+            per_row[i] = agree
+            said[i] = ", ".join(
+                f"{key} " + " or ".join(f"{v:g}" for v in sorted(vals)) for _, key, vals in stated
+            )
+    return said
+
+
+def _solve(
+    reads: list[RowRead], rows: list[_Row], keys: list[str], evidence: Evidence
+) -> tuple[list[list[list[Cell]]], dict[int, str]]:
+    """Candidates per row that satisfy 历年累计 ≥ year and the identities across rows; of rows
+    still left with several, those agreeing with the prose (with what it said, per row), and
+    then the identities again (a row the prose settled may settle its parts)."""
     year = keys.index("year") if "year" in keys else None
     cum = keys.index("cumulative") if "cumulative" in keys else None
 
@@ -334,10 +370,6 @@ def _solve(reads: list[RowRead], rows: list[_Row], keys: list[str]) -> list[list
         return y is None or c is None or c >= y
 
     per_row = [[c for c in r.candidates if row_ok(c)] for r in reads]
-    open_rows = [i for i, cands in enumerate(per_row) if len(cands) > 1]
-    if not open_rows:
-        return per_row
-    spec = formats.gen1()
     codes = [r.code for r in reads]
     parents = {
         i: next(
@@ -350,6 +382,25 @@ def _solve(reads: list[RowRead], rows: list[_Row], keys: list[str]) -> list[list
         )
         for i in range(len(rows))
     }
+    _by_identities(per_row, codes, parents, len(keys))
+    by_prose = _by_evidence(per_row, codes, keys, evidence)
+    if by_prose:
+        _by_identities(per_row, codes, parents, len(keys))
+    return per_row, by_prose
+
+
+def _by_identities(
+    per_row: list[list[list[Cell]]],
+    codes: list[str],
+    parents: dict[int, int | None],
+    ncols: int,
+) -> None:
+    """Narrow, in place, the rows left with several splits to those the identities allow
+    together with the other rows' candidates."""
+    open_rows = [i for i, cands in enumerate(per_row) if len(cands) > 1]
+    if not open_rows:
+        return
+    spec = formats.gen1()
     fixed = {i: c[0] for i, c in enumerate(per_row) if len(c) == 1}
     for component in _components(open_rows, codes, parents, spec):
         space = 1
@@ -360,14 +411,13 @@ def _solve(reads: list[RowRead], rows: list[_Row], keys: list[str]) -> list[list
         keep: dict[int, list[list[Cell]]] = {i: [] for i in component}
         for combo in itertools.product(*(per_row[i] for i in component)):
             cells = {**fixed, **dict(zip(component, combo, strict=True))}
-            if _consistent(cells, codes, parents, spec, len(keys)):
+            if _consistent(cells, codes, parents, spec, ncols):
                 for i, cand in zip(component, combo, strict=True):
                     if cand not in keep[i]:
                         keep[i].append(cand)
         if any(keep.values()):  # else the report breaks its arithmetic: nothing to narrow by
             for i in component:
                 per_row[i] = keep[i]
-    return per_row
 
 
 def _components(

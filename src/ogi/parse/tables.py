@@ -22,6 +22,8 @@ from functools import cache
 from typing import Any
 
 from .. import formats
+from . import numerals
+from .digits import MAX_DIGITS
 from .lines import Line, split_lines
 
 
@@ -70,15 +72,25 @@ def _line_cells(line: Line) -> list[RawCell]:
     return cells
 
 
+@cache
+def _footer() -> re.Pattern[str]:
+    return re.compile(formats.layout()["page_footer"])
+
+
 def pipe_blocks(lines: list[Line]) -> list[list[Line]]:
     """Runs of consecutive lines that end with a pipe (markdown rules included); a blank
-    line (a gap in the line numbers) ends a run."""
+    line (a gap in the line numbers) ends a run, a page footer (— 4 —) between two rows of a
+    table that goes on over the page does not."""
     blocks: list[list[Line]] = []
     current: list[Line] = []
+    last = -2
     for line in lines:
-        if current and line.no != current[-1].no + 1:
+        if current and line.no != last + 1:
             blocks.append(current)
             current = []
+        last = line.no
+        if current and _footer().fullmatch(line.text.strip()):
+            continue
         if _PIPE_LINE.search(line.text):
             current.append(line)
         elif current:
@@ -108,22 +120,27 @@ def read_number(printed: str) -> tuple[int | float | None, str, str]:
 
     >>> read_number("1,630"), read_number("—"), read_number("12.5万元")
     ((1630, 'printed', ''), (None, 'blank', ''), (12.5, 'printed', '万元'))
+    >>> read_number("−1"), read_number("二"), read_number("20\u200b080")
+    ((-1, 'printed', ''), (2, 'printed', ''), (20080, 'printed', ''))
     """
-    s = formats.fold(printed).strip().replace(" ", "")
+    s = numerals.strip_zero_width(formats.fold(printed)).strip().replace(" ", "")
     if s in _BLANK:
         return None, "blank", ""
     m = _number_re().match(s)
     if not m:
-        return None, "blank", ""
+        chinese = numerals.read(s)  # 二, 一百二十: a value written in Chinese
+        return (None, "blank", "") if chinese is None else (chinese, "printed", "")
     digits = m.group(1).replace(",", "")
+    if len(digits.split(".")[0].lstrip("-")) > MAX_DIGITS:
+        return None, "ambiguous", ""  # more digits than any value: not read
     value: int | float = float(digits) if "." in digits else int(digits)
     return value, "printed", m.group(2) or ""
 
 
 def is_number_cell(printed: str) -> bool:
     """True for a cell that holds a number, a blank or a dash (a value cell)."""
-    s = formats.fold(printed).strip().replace(" ", "")
-    return s in _BLANK or bool(_number_re().match(s))
+    s = numerals.strip_zero_width(formats.fold(printed)).strip().replace(" ", "")
+    return s in _BLANK or bool(_number_re().match(s)) or numerals.read(s) is not None
 
 
 # --- generation-1 families -------------------------------------------------------------

@@ -28,6 +28,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
+from . import numerals
 from .digits import LIMIT, Cell, Prune, _always, block_totals, fit, splits, tokens
 from .headings import QUOTES as _QUOTES
 from .headings import flex, section_re
@@ -41,8 +42,14 @@ _ORDINAL = re.compile(
 
 
 def anchor_of(row: dict[str, Any]) -> str:
-    """The text a row is found by: its ``anchor``, else its label without the ordinal."""
-    return str(row.get("anchor") or _ORDINAL.sub("", row["label"]))
+    """The text a row is found by: its ``anchor``, else its label without the ordinal; and
+    its ``variants`` as printed in the wild (typos), without their ordinals, after a ``|``.
+
+    >>> anchor_of({"label": "2.其他", "variants": ["2.其它"]})
+    '其他|其它'
+    """
+    first = str(row.get("anchor") or _ORDINAL.sub("", row["label"]))
+    return "|".join([first, *(_ORDINAL.sub("", v) for v in row.get("variants", []))])
 
 
 @cache
@@ -73,9 +80,14 @@ def detect_generation(folded: str) -> int | None:
 
 # an empty line, then text: the label's block has ended before any number (a converter that
 # prints a table column by column puts headers and other rows' labels there)
-_PAST_BLOCK = re.compile(r"\n[ \t]*\n\s*[^\s\d|\-—–－/／]")
-_VALUE_CHARS = re.compile(r"(?:[\d\s|.,\-—–－/／]|万元|亿元|元)*+")
-_LEAD_JUNK = re.compile(r"^[^\d\-—–－/／|\t]*")
+_PAST_BLOCK = re.compile(r"\n[ \t]*\n\s*[^\s\d|\-+—–－/／]")
+# the characters a row's printed numbers are made of; a value written in Chinese (二) only
+# as a cell of its own between pipes (elsewhere it would be the next row's numbering)
+_VALUE_CHARS = re.compile(
+    rf"(?:\|[ \t]*[{numerals.spec()['chars']}]+[ \t]*(?=\|)"
+    rf"|[\d\s|.,\-+—–－/／{numerals.spec()['zw_class'][1:-1]}]|万元|亿元|元)*+"
+)
+_LEAD_JUNK = re.compile(r"^[^\d\-+—–－/／|\t]*")
 
 
 def _value_text(folded: str, start: int, end: int) -> tuple[int, int]:
@@ -112,11 +124,12 @@ class RowRead:
     unreadable: bool = False
     label_end: int = 0
     stacked: bool = False  # its table is printed column by column: its numbers are not known
+    placed: str = ""  # its label was not found: where the row was placed by its position
 
     def read(self, raw: str, prune: Prune = _always, sum_width: int | None = None) -> RowRead:
         """Take the row's candidate splits from its printed value text (folded; ``self.start``
         is where it stands in the source)."""
-        chunks = tokens(raw, self.start)
+        chunks = tokens(_no_footers(raw), self.start)
         if chunks is None or sum(len(c.text) for c in chunks) > MAX_DIGITS * len(self.kinds):
             self.unreadable = True  # not numbers, or far more digits than its cells can hold
             return self
@@ -128,6 +141,23 @@ class RowRead:
                 break
             self.candidates.append(cand)
         return self
+
+
+@cache
+def _footer_line() -> re.Pattern[str]:
+    return re.compile(rf"(?m)^[ \t]*(?:{formats.layout()['page_footer']})[ \t]*$")
+
+
+def _no_footers(raw: str) -> str:
+    """A row's value text with the page footers left inside it (— 4 — on a line of its own)
+    blanked, offsets kept.
+
+    >>> _no_footers("| 1 | 2 |\\n— 4 —\\n| 3 |")
+    '| 1 | 2 |\\n     \\n| 3 |'
+    """
+    if "\n" not in raw:
+        return raw
+    return _footer_line().sub(lambda m: " " * len(m.group()), raw)
 
 
 def _read_row(
@@ -201,7 +231,7 @@ def _wrapped_re(anchor: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 @cache
 def _anchor_re(anchor: str) -> re.Pattern[str]:
-    return re.compile(flex(anchor) + f"[{_QUOTES}]*")
+    return re.compile("(?:" + "|".join(flex(a) for a in anchor.split("|")) + f")[{_QUOTES}]*")
 
 
 def _ordinal_text(label: str) -> str | None:
@@ -249,7 +279,122 @@ def _rows_in(
         stop = nxt[0] if nxt else end
         next_ord = next((rows[k][3] for k in range(i + 1, len(rows)) if spans[k]), None)
         out.append(_read_row(text, folded, code, span, stop, kinds, next_ord, prune))
+    _out_of_order(text, folded, rows, spans, out, start, end, prune)
+    _by_position(text, folded, rows, spans, out, prune)
     return out
+
+
+# what may stand before a row's label on its line: a pipe, an ordinal (not a sentence)
+_LINE_LEAD = re.compile(r"[ \t|]*(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十]+[)）])?[ \t]*")
+# a row's values right after its label: a number standing alone (not a list number: 1.申请人…)
+_VALUES_NEXT = re.compile(r"[ \t|]*(?:[-+]?\d[\d,]*(?:\.\d+)?|——|—|–|－|/|／)(?=[ \t|]|\n|$)")
+
+
+def _out_of_order(
+    text: str,
+    folded: str,
+    rows: list[tuple[str, str, list[str], str | None]],
+    spans: list[tuple[int, int] | None],
+    out: list[RowRead | None],
+    start: int,
+    end: int,
+    prune: Prune | None,
+) -> None:
+    """Rows not found in template order (a converter printed a block of the table after
+    the next one): the one place in the table where the row's label opens a line, outside the
+    rows found, with its values right after it on the same line."""
+    taken = [(r.label_start, r.start + len(r.text)) for r in out if r is not None]
+    labels = sorted(sp[0] for sp in spans if sp)
+    for i, (code, anchor, kinds, _) in enumerate(rows):
+        if out[i] is not None:
+            continue
+        hits = [
+            m
+            for m in _anchor_re(anchor).finditer(folded, start, end)
+            if not any(a <= m.start() < b for a, b in taken)
+            and _VALUES_NEXT.match(folded, m.end(), end)
+            and _LINE_LEAD.fullmatch(folded, folded.rfind("\n", 0, m.start()) + 1, m.start())
+        ]
+        if len(hits) != 1:
+            continue
+        span = (hits[0].start(), hits[0].end())
+        stop = next((a for a in labels if a > span[1]), end)
+        line_end = folded.find("\n", span[1])
+        stop = min(stop, line_end if line_end >= 0 else end)
+        spans[i] = span
+        read = _read_row(text, folded, code, span, stop, kinds, None, prune)
+        out[i] = read
+        taken.append((span[0], read.start + len(read.text)))
+
+
+_PIPE_LINE = re.compile(r"(?m)^[ \t]*\|.*$")
+_NUMBER_CELL = re.compile(r"-?\d[\d,]*(?:\.\d+)?|——|—|–|－|-|/|／|")
+
+
+def _by_position(
+    text: str,
+    folded: str,
+    rows: list[tuple[str, str, list[str], str | None]],
+    spans: list[tuple[int, int] | None],
+    out: list[RowRead | None],
+    prune: Prune | None,
+) -> None:
+    """Rows whose label was not found (a converter cut it up, moved it, or left it out),
+    placed by position: between two rows that were found, markdown pipe rows holding exactly a
+    row's cells and nothing but a label before them, as many as the rows missing there, are
+    those rows in template order (their cells as printed; ``placed`` says how)."""
+    found = [i for i, r in enumerate(out) if r is not None]
+    for a, b in zip(found, found[1:], strict=False):
+        missing = list(range(a + 1, b))
+        before, after = out[a], spans[b]
+        if not missing or before is None or after is None:
+            continue
+        n = len(rows[missing[0]][2])
+        if any(len(rows[i][2]) != n for i in missing):
+            continue
+        gap_start = before.start + len(before.text)
+        gap_end = folded.rfind("\n", 0, after[0]) + 1
+        lines = [m for m in _PIPE_LINE.finditer(folded, gap_start, gap_end)]
+        value_rows = [v for v in (_value_cells(m.group(), m.start(), n) for m in lines) if v]
+        if len(value_rows) != len(missing):
+            continue
+        for k, (i, (label, at, values)) in enumerate(zip(missing, value_rows, strict=True)):
+            code, anchor, kinds, _ = rows[i]
+            raw = folded[values[0] : values[1]]
+            read = RowRead(
+                code,
+                label or anchor.split("|")[0],
+                at,
+                kinds,
+                text=text[values[0] : values[1]],
+                start=values[0],
+                label_end=values[0],
+                placed=f"value row {k + 1} of the {len(missing)} printed between "
+                f"“{before.label}” and “{text[after[0] : after[1]]}”, where {len(missing)} "
+                "rows are missing",
+            )
+            out[i] = read.read(raw, prune or _always, len(kinds) if prune else None)
+
+
+def _value_cells(line: str, at: int, n: int) -> tuple[str, int, tuple[int, int]] | None:
+    """(printed label, where it starts, span of the values) of a pipe row whose last ``n``
+    cells are numbers (or blank) and whose cells before them are not; None for another line
+    (a rule line, a header, a row of another width)."""
+    cells = [(m.start(1), m.group(1)) for m in re.finditer(r"\|([^|]*)", line)]
+    if cells and not cells[-1][1].strip():
+        cells = cells[:-1]  # the pipe that closes the row
+    if len(cells) < n:
+        return None
+    head, tail = cells[:-n], cells[-n:]
+    if not all(_NUMBER_CELL.fullmatch(c.strip()) for _, c in tail):
+        return None
+    if any(_NUMBER_CELL.fullmatch(c.strip()) for _, c in head):
+        return None
+    if all(not c.strip() for _, c in tail):
+        return None
+    label = " ".join(c.strip() for _, c in head if c.strip())
+    label_at = at + (head[0][0] if head else tail[0][0])
+    return label, label_at, (at + tail[0][0] - 1, at + len(line.rstrip()))
 
 
 @dataclass
@@ -400,7 +545,23 @@ def decide(
     survivors: list[list[Cell]],
     why: str,
 ) -> tuple[list[Cell] | None, str]:
-    """The cells to publish for a row and their status, recording a digit_split check."""
+    """The cells to publish for a row and their status, recording a digit_split check (and,
+    for a row placed by its position, a row_by_position check saying where)."""
+    if row.placed:
+        result.checks.append(
+            {
+                "check": "row_by_position",
+                "subject": row.subject,
+                "status": "pass",
+                "severity": "warning",
+                "expected": None,
+                "observed": None,
+                "message": f"{row.label} printed as “{row.text}” (offset {row.start}): its "
+                f"label is not printed whole before it; the row is placed by its position: "
+                f"{row.placed}.",
+                "start": row.start,
+            }
+        )
     if row.stacked:
         why = (
             "the table is printed column by column (row labels stand one after another, the"
@@ -508,13 +669,24 @@ def _read_s3(
     cols = spec["columns"]
     kinds = ["int"] * len(cols)
     rows = _s3_rows(gen)
-    reads = _rows_in(
-        text,
-        folded,
-        [(r["code"], anchor_of(r), kinds, _ordinal_text(r["label"])) for r in rows],
-        *bounds,
-        block_totals(len(cols)),
-    )
+
+    def read_rows(rows: list[dict[str, Any]]) -> list[RowRead | None]:
+        return _rows_in(
+            text,
+            folded,
+            [(r["code"], anchor_of(r), kinds, _ordinal_text(r["label"])) for r in rows],
+            *bounds,
+            block_totals(len(cols)),
+        )
+
+    reads = read_rows(rows)
+    for stand_in in formats.stand_ins(gen):  # its sub-rows not printed: read it in their place
+        subs = [i for i, r in enumerate(rows) if r.get("group") == stand_in["code"]]
+        if subs and all(reads[i] is None for i in subs):
+            again = [*rows[: subs[0]], stand_in, *rows[subs[-1] + 1 :]]
+            again_reads = read_rows(again)
+            if again_reads[subs[0]] is not None:
+                rows, reads = again, again_reads
     mark_stacked(folded, reads)
     # Row totals first, then the column identities across rows for what is still open.
     per_row: dict[str, list[list[Cell]]] = {}

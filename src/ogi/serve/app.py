@@ -27,7 +27,7 @@ from ..build import publish
 from ..errors import OgiError
 from ..package import schema
 from ..store.views import views
-from . import cache, processes
+from . import cache, guard, pages, processes, requestlog
 from .metadata import site
 
 # The site's templates (they override Datasette's and datasette-dashboards' of the same name)
@@ -68,6 +68,23 @@ class _GuardedRich:
         return _GuardedConsole(self._rich.get_console())
 
 
+class _GuardedTraceback:
+    """Stands in for the ``traceback`` module in :mod:`datasette.handle_exception`, whose
+    default hook prints every exception it does not know for the request's with
+    ``traceback.print_exc()``: not those :func:`ogi.serve.guard.client_error` answers."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def print_exc(self, *args: Any, **kwargs: Any) -> None:
+        exception = sys.exc_info()[1]
+        if exception is None or getattr(exception, "status", 500) >= 500:
+            self._module.print_exc(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
 def _guard_rich_tracebacks() -> None:
     # Imported here, not at the top: datasette.plugins must be imported first (it is, by
     # datasette.app), or it registers a half-imported datasette.handle_exception without its
@@ -77,6 +94,8 @@ def _guard_rich_tracebacks() -> None:
     rich = getattr(handle_exception, "rich", None)
     if rich is not None and not isinstance(rich, _GuardedRich):
         handle_exception.rich = _GuardedRich(rich)
+    if not isinstance(handle_exception.traceback, _GuardedTraceback):
+        handle_exception.traceback = _GuardedTraceback(handle_exception.traceback)  # type: ignore[assignment]
 
 
 def make_datasette(out: Path, cache_file: Path | None = None) -> Datasette:
@@ -112,7 +131,8 @@ def _open_now(ds: Datasette, db: Path) -> None:
     leaves it alone and publishes a new file (:func:`ogi.build.publish.unused`). Datasette opens
     its connection lazily, by path; opened here, under :func:`ogi.build.publish.db_lock`, it is
     never opened halfway through an update in place. With ``num_sql_threads: 0`` (site.yml)
-    this one connection is the only one."""
+    this one connection serves the site's own queries; a second one, opened here too, the
+    SQL clients write (:class:`ogi.serve.guard.Aside`)."""
     (database,) = (d for d in ds.databases.values() if d.path == str(db))
 
     def run() -> None:
@@ -121,6 +141,8 @@ def _open_now(ds: Datasette, db: Path) -> None:
     thread = threading.Thread(target=run)  # a thread: the caller may be in an event loop
     thread.start()
     thread.join()
+    guard.open_aside(database)  # and the connection for the SQL clients write
+    pages.open_package_files(ds)  # and the package's files of the same build
 
 
 # How :func:`serve` tells its worker processes what to serve (uvicorn starts each worker
@@ -133,9 +155,10 @@ def worker_app() -> Any:
     """The ASGI app of one worker process of :func:`serve` (a uvicorn app factory): the site
     of ``$OGI_SERVE_OUT`` with the response cache that all workers share in
     ``$OGI_SERVE_CACHE``."""
-    return make_datasette(
+    app = make_datasette(
         Path(os.environ[OUT_VARIABLE]), cache_file=Path(os.environ[CACHE_VARIABLE])
     ).app()
+    return app if os.environ.get(requestlog.VERBOSE_VARIABLE) else requestlog.logged(app)
 
 
 def _encode_uri_component(text: str) -> str:
@@ -207,8 +230,10 @@ def serve(
     port: int = 8001,
     warm_up: bool = True,
     workers: int | None = None,
+    verbose: bool = False,
 ) -> None:
-    """Serve the site until interrupted, with ``workers`` processes (default:
+    """Serve the site until interrupted (logging every request when ``verbose``, else errors
+    and slow requests alone: :mod:`ogi.serve.requestlog`), with ``workers`` processes (default:
     :func:`default_workers`; see :mod:`ogi.serve.processes`) sharing one response cache;
     once it answers, open the pages of :func:`warm_paths` in the background so that their
     first visitors find them cached."""
@@ -221,9 +246,13 @@ def serve(
         base = f"http://{local}:{port}"
         threading.Thread(target=warm, args=(base, warm_paths()), daemon=True).start()
     if workers == 1:
-        uvicorn.run(ds.app(), host=host, port=port, log_level="info")
+        guard.limit_memory()
+        app = ds.app() if verbose else requestlog.logged(ds.app())
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=verbose)
         return
     with tempfile.TemporaryDirectory(prefix="ogi-serve-") as tmp:
         os.environ[OUT_VARIABLE] = str(out.resolve())
         os.environ[CACHE_VARIABLE] = str(Path(tmp) / "cache.db")
-        processes.run(f"{__name__}:worker_app", host, port, workers)
+        if verbose:
+            os.environ[requestlog.VERBOSE_VARIABLE] = "1"
+        processes.run(f"{__name__}:worker_app", host, port, workers, access_log=verbose)

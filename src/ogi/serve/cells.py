@@ -8,10 +8,14 @@ cell's HTML:
   the report reader (``/-/report/<id>``) with the printed text marked in its section;
 * ``source_file`` of ``reports``, and a ``report_id`` / ``prev_report_id`` that Datasette
   does not already link (views, query results) → the report reader;
-* ``section_id`` in query results → the reader at that section;
+* ``section_id`` in query results → the reader at that section; a section without a heading,
+  which Datasette would label ``None``, says so;
 * ``issuer`` → the *One body over the years* query for that body;
+* ``unit`` of a count of figures (*Figures by unit*) → the figures in that unit;
 * ``indicator`` (a foreign key Datasette labels with ``label_zh``) → the indicator, labelled
-  in both languages.
+  in both languages;
+* codes (``check``, ``status``, ``severity``, ``value_status``, ``kind``) → their label in
+  both languages (``formats/labels.yml``), the code beside it.
 
 Values are escaped; links are built from ids only.
 """
@@ -24,6 +28,8 @@ from urllib.parse import quote, urlencode
 
 from datasette.utils import tilde_encode
 from markupsafe import Markup
+
+from ..formats import code_label
 
 REPORT_ID = re.compile(r"[0-9a-f]{16}")
 LOCATED = {"statistics", "figures", "citations", "checks", "sections"}
@@ -56,7 +62,20 @@ def _link(href: str, text: str, title: str | None = None) -> Markup:
 
 # the only columns render() may change: every other cell returns at once
 COLUMNS = frozenset({"start", "source_file", "report_id", "prev_report_id", "section_id"})
-COLUMNS |= {"issuer", "indicator"}
+COLUMNS |= {"issuer", "indicator", "parent_id", "unit"}
+# columns holding codes, shown with their bilingual label (formats/labels.yml)
+CODED = frozenset({"check", "status", "severity", "value_status", "kind"})
+COLUMNS |= CODED
+
+
+def coded(column: str, value: Any) -> Markup | None:
+    """A code with its label in both languages, the code itself kept visible and in the title."""
+    label = code_label(column, value)
+    if label is None:
+        return None
+    return Markup('<span class="ogi-code" title="{}">{} / {} <code>{}</code></span>').format(
+        value, label[0], label[1], value
+    )
 
 
 def render(
@@ -103,6 +122,21 @@ def render(
     if column == "issuer" and table in ISSUER_LINKED and isinstance(value, str) and value:
         href = f"/{database_name}/body_over_years?issuer={quote(value)}"
         return _link(href, value, "历年情况 / over the years")
+    if column in ("section_id", "parent_id") and isinstance(value, dict) and value.get("value"):
+        if value.get("label"):
+            return None  # Datasette's own: the heading, then the id
+        section = str(value["value"])
+        href = f"/{database_name}/sections/{tilde_encode(section)}"
+        return Markup('<a href="{}">（无标题 / no heading）</a>&nbsp;<em>{}</em>').format(href, section)
+    if column == "unit" and table is None and isinstance(value, str) and _raw(row, "figures"):
+        # a count of figures by unit (figures_by_unit): the unit lists them
+        args = {"unit__isnull": "1"} if value == "(none)" else {"unit": value}
+        kind = _raw(row, "kind")
+        if isinstance(kind, str):
+            args["kind"] = kind
+        return _link(f"/{database_name}/figures?{urlencode(args)}", value, "列出这些数字 / list them")
+    if column in CODED:
+        return coded(column, value.get("value") if isinstance(value, dict) else value)
     if column == "indicator" and isinstance(value, dict) and value.get("value"):
         code = str(value["value"])
         label = indicator_labels.get(code)

@@ -13,6 +13,7 @@ units, and licence and source are repeated on every table so that they show on e
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -44,8 +45,34 @@ def _provenance() -> dict[str, str]:
     }
 
 
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _plain(text: str) -> str:
+    """Text without Markdown's backticks (Datasette shows descriptions as text).
+
+    >>> _plain("in `unit`; see `checks`")
+    'in unit; see checks'
+    """
+    return _CODE.sub(r"\1", text)
+
+
+def _html(text: str) -> str:
+    """Text as HTML, Markdown's `code` as <code>.
+
+    >>> _html("in `unit` <b>")
+    'in <code>unit</code> &lt;b&gt;'
+    """
+    out, pos = [], 0
+    for m in _CODE.finditer(text):
+        out.append(Markup("{}<code>{}</code>").format(text[pos : m.start()], m.group(1)))
+        pos = m.end()
+    out.append(Markup("{}").format(text[pos:]))
+    return str(Markup("").join(out))
+
+
 def _column_description(title_zh: str, title_en: str, description: str) -> str:
-    return f"{schema.bilingual(title_zh, title_en)}: {description}"
+    return _plain(f"{schema.bilingual(title_zh, title_en)}: {description}")
 
 
 def _tables(prov: dict[str, str]) -> dict[str, Any]:
@@ -55,7 +82,7 @@ def _tables(prov: dict[str, str]) -> dict[str, Any]:
         name = res["name"]
         table: dict[str, Any] = {
             "title": schema.bilingual(res["title_zh"], res["title_en"]),
-            "description": f"{res['description_zh']} {res['description_en']}",
+            "description_html": _html(f"{res['description_zh']} {res['description_en']}"),
             **prov,
             "columns": {
                 f["name"]: _column_description(
@@ -71,7 +98,7 @@ def _tables(prov: dict[str, str]) -> dict[str, Any]:
     for name, view in views().items():
         tables[name] = {
             "title": schema.bilingual(view["title_zh"], view["title_en"]),
-            "description": f"{view['description_zh']} {view['description_en']}",
+            "description_html": _html(f"{view['description_zh']} {view['description_en']}"),
             **prov,
             "columns": {
                 col: _column_description(
@@ -87,7 +114,11 @@ def _tables(prov: dict[str, str]) -> dict[str, Any]:
 def _query_html(q: dict[str, Any]) -> str:
     """The description shown on a canned query's page: both languages, what each parameter
     means, and a link to the complete list the query is drawn from."""
-    parts = [Markup("<p>{}</p><p>{}</p>").format(q["description_zh"], q["description_en"])]
+    parts = [
+        Markup("<p>{}</p><p>{}</p>").format(
+            Markup(_html(q["description_zh"])), Markup(_html(q["description_en"]))
+        )
+    ]
     if q.get("params"):
         items = Markup(", ").join(
             Markup("<code>{}</code> {}").format(

@@ -28,8 +28,11 @@ Report text is escaped everywhere: a report containing HTML or script shows it a
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import re
 import sqlite3
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,10 +40,11 @@ from urllib.parse import urlencode
 
 from datasette.database import QueryInterrupted
 from datasette.utils import path_from_row_pks
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup
 
 from ..package import schema
+from ..parse.outline import body_offset
 from ..store.search import fts_query
 from ..store.views import search_columns
 from . import highlight
@@ -177,23 +181,64 @@ def _title(table: str, column: str) -> tuple[str, str]:
 CHUNK = 1 << 20
 
 
-def package_file(datasette: Any, name: str) -> Path | None:
-    """The published CSV file of resource ``name`` beside the served database, if any."""
+_OPENED: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
+
+
+def _package_path(datasette: Any, name: str) -> Path | None:
     if name not in {r["name"] for r in schema.resources()}:
         return None
     db = datasette.databases.get(site()["database"])
     if db is None or not db.path:
         return None
-    path = Path(db.path).parent.parent / "data" / f"{name}.csv"
-    return path if path.is_file() else None
+    return Path(db.path).parent.parent / "data" / f"{name}.csv"
+
+
+def open_package_files(datasette: Any) -> None:
+    """Open the package's CSV files now, with the database (under the same lock): the site
+    then serves the files of the build whose database it serves, also after a rebuild has
+    published new ones in their place (it renames new files in, so the opened ones stay)."""
+    opened: dict[str, int] = {}
+    for res in schema.resources():
+        path = _package_path(datasette, res["name"])
+        if path is not None:
+            with contextlib.suppress(OSError):  # no such file: none served
+                opened[res["name"]] = os.open(path, os.O_RDONLY)
+    _OPENED[datasette] = opened
+    weakref.finalize(datasette, _close_all, list(opened.values()))
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
+def package_file(datasette: Any, name: str) -> int | Path | None:
+    """The published CSV file of resource ``name`` of the build the site serves: the file
+    opened at start (a descriptor), or, for a site that opened none, the file beside the
+    served database; None when there is none."""
+    opened = _OPENED.get(datasette)
+    if opened is not None:
+        return opened.get(name)
+    path = _package_path(datasette, name)
+    return path if path is not None and path.is_file() else None
 
 
 async def package_csv(datasette: Any, request: Any, send: Any) -> None:
     """``/-/package/<resource>.csv``: the file, streamed in large chunks."""
-    path = package_file(datasette, request.url_vars["name"])
-    if path is None:
+    name = request.url_vars["name"]
+    found = package_file(datasette, name)
+    if found is None:
         raise NotFound("没有该文件 / no such file in the package")
-    size = path.stat().st_size
+    fd = found if isinstance(found, int) else os.open(found, os.O_RDONLY)
+    try:
+        await _send_file(send, fd, f"{name}.csv")
+    finally:
+        if not isinstance(found, int):
+            os.close(fd)
+
+
+async def _send_file(send: Any, fd: int, filename: str) -> None:
+    size = os.fstat(fd).st_size
     await send(
         {
             "type": "http.response.start",
@@ -201,18 +246,19 @@ async def package_csv(datasette: Any, request: Any, send: Any) -> None:
             "headers": [
                 (b"content-type", b"text/csv; charset=utf-8"),
                 (b"content-length", str(size).encode()),
-                (b"content-disposition", f'attachment; filename="{path.name}"'.encode()),
+                (b"content-disposition", f'attachment; filename="{filename}"'.encode()),
                 (b"cache-control", b"max-age=3600"),
             ],
         }
     )
-    with path.open("rb") as f:
-        while True:
-            chunk = await asyncio.to_thread(f.read, CHUNK)
-            more = len(chunk) == CHUNK
-            await send({"type": "http.response.body", "body": chunk, "more_body": more})
-            if not more:
-                break
+    offset = 0
+    while True:
+        chunk = await asyncio.to_thread(os.pread, fd, min(CHUNK, size - offset), offset)
+        offset += len(chunk)
+        more = bool(chunk) and offset < size
+        await send({"type": "http.response.body", "body": chunk, "more_body": more})
+        if not more:
+            break
 
 
 # --- the report reader --------------------------------------------------------------------
@@ -230,6 +276,8 @@ class Section:
     start: int
     end: int
     parent_id: str | None
+    heading_start: int | None = None
+    body_map: str = ""
     heading_marks: list[tuple[int, int, str]] = field(default_factory=list)
     body_marks: list[tuple[int, int, str]] = field(default_factory=list)
     is_hit: bool = False
@@ -238,26 +286,19 @@ class Section:
     def anchor(self) -> str:
         return "s-" + self.section_id.split(":", 1)[-1]
 
-    @property
-    def heading_start(self) -> int:
-        return self.start + len(self.marker)
-
-    @property
-    def body_start(self) -> int:
-        return self.end - len(self.body)
-
     def locate(self, start: int, end: int) -> bool:
-        """Mark [start, end) of the source in this section's heading or body."""
-        if self.body and self.body_start <= start < self.end:
-            lo = start - self.body_start
-            self.body_marks.append(
-                (lo, max(lo + 1, min(end - self.body_start, len(self.body))), "hit")
-            )
+        """Mark [start, end) of the source in this section's body or heading, through the
+        body's map to the source (``body_map``) and the heading's offset."""
+        lo = body_offset(self.body, self.body_map, start) if self.body else None
+        if lo is not None:
+            hi = body_offset(self.body, self.body_map, end - 1)
+            hi = hi + 1 if hi is not None and hi >= lo else min(lo + end - start, len(self.body))
+            self.body_marks.append((lo, max(hi, lo + 1), "hit"))
             return True
-        if self.heading and self.heading_start <= start < self.heading_start + len(self.heading):
-            lo = start - self.heading_start
-            hi = max(lo + 1, min(end - self.heading_start, len(self.heading)))
-            self.heading_marks.append((lo, hi, "hit"))
+        at = self.heading_start
+        if self.heading and at is not None and at <= start < at + len(self.heading):
+            lo = start - at
+            self.heading_marks.append((lo, max(lo + 1, min(end - at, len(self.heading))), "hit"))
             return True
         return False
 
@@ -278,11 +319,19 @@ def _render_marked(text: str, marks: list[tuple[int, int, str]]) -> Markup:
     return Markup("").join(out)
 
 
+MAX_OFFSET = 2**63 - 1  # SQLite's largest integer
+
+
 def _int(value: str | None) -> int | None:
+    """An offset given in the query string (None when not given, or not a number); a number
+    that can be no offset (negative, or more than SQLite holds) is the request's mistake."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except ValueError:
         return None
+    if number is not None and not 0 <= number <= MAX_OFFSET:
+        raise BadRequest(f"偏移量超出范围 / no such offset: {value[:40]}")  # type: ignore[index]
+    return number
 
 
 async def _printed_at(db: Any, report_id: str, start: int) -> tuple[int | None, str | None]:
@@ -338,10 +387,13 @@ async def report(datasette: Any, request: Any) -> Response:
             r["start"],
             r["end"],
             r["parent_id"],
+            r["heading_start"],
+            r["body_map"] or "",
         )
         for r in (
             await db.execute(
-                "select section_id, parent_id, level, marker, heading, body, start, [end] "
+                "select section_id, parent_id, level, marker, heading, heading_start, body, "
+                "body_map, start, [end] "
                 "from sections where report_id = :r order by seq",
                 {"r": report_id},
             )

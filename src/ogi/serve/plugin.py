@@ -1,7 +1,7 @@
 """Datasette plugin: Chinese-aware full-text search (see :mod:`ogi.store.search`).
 
 Registered through the ``datasette`` entry point ``ogi = "ogi.serve.plugin"``.
-Its ``prepare_connection`` hook adds three SQL functions to every connection:
+Its ``prepare_connection`` hook adds five SQL functions to every connection:
 
 ``escape_fts(query)``
     Replaces Datasette's own function of that name with
@@ -18,6 +18,12 @@ Its ``prepare_connection`` hook adds three SQL functions to every connection:
     :func:`ogi.store.search.segment` -- puts spaces around every Han character
     (NULL and numbers pass through), e.g. to build your own MATCH expressions
     (``'"' || ogi_segment(:q) || '"'``) or to look at what the index contains.
+``ogi_label(column, code)``
+    The bilingual label of a code (a check id with column ``check``, a ``status``, a
+    ``kind`` …) from ``formats/labels.yml``, as ``zh / en``; the code itself when it has none.
+``ogi_province(name)``
+    The full name of a province given by its full or short name (山东 → 山东省), so that
+    ``r.province = ogi_province(:province)`` takes either; anything else unchanged.
 
 ``?_searchmode=raw`` (or ``searchmode: raw`` in metadata) is left exactly as in
 Datasette: the query goes to ``MATCH`` verbatim, without segmentation, so it must
@@ -53,14 +59,15 @@ import sqlite3
 import weakref
 from typing import Any
 
-from datasette import hookimpl
+from datasette import Response, hookimpl
 from datasette.plugins import pm
 
+from ogi.formats import code_label, province_name
 from ogi.package import schema
 from ogi.store.search import fts_query, segment
 
 from ..store.views import search_columns, views
-from . import bom, cache, cells, highlight, pages, partials, titles
+from . import bom, cache, cells, dictionary, guard, highlight, pages, partials, titles
 from .metadata import site
 
 
@@ -79,14 +86,26 @@ def _sql_fts_query(value: Any) -> Any:
 
 @hookimpl(trylast=True)
 def prepare_connection(conn: sqlite3.Connection) -> None:
+    guard.limit_connection(conn)  # what one statement may allocate (see ogi.serve.guard)
     conn.create_function("escape_fts", 1, _sql_fts_query, deterministic=True)
     conn.create_function("ogi_fts_query", 1, _sql_fts_query, deterministic=True)
     conn.create_function("ogi_segment", 1, _sql_segment, deterministic=True)
+    conn.create_function("ogi_label", 2, _sql_label, deterministic=True)
+    conn.create_function("ogi_province", 1, province_name, deterministic=True)
+
+
+def _sql_label(column: Any, code: Any) -> Any:
+    """``ogi_label(column, code)``: the code's label, ``zh / en``, or the code itself."""
+    label = code_label(str(column), code)
+    return f"{label[0]} / {label[1]}" if label else code
 
 
 # --- the site -----------------------------------------------------------------------------
 
 _INDICATOR_LABELS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+_CHOICES: weakref.WeakKeyDictionary[Any, dict[str, list[str]]] = weakref.WeakKeyDictionary()
+# query parameters offered as a list of the values the reports hold (the columns of reports)
+CHOICE_PARAMS = {"province": "province", "year": "year desc", "generation": "generation"}
 _TABLE_COUNTS: weakref.WeakKeyDictionary[Any, dict[str, int | None]] = weakref.WeakKeyDictionary()
 _MARKDOWN_PLUGIN = "datasette_render_markdown"
 # Query string arguments that change how a table page looks, not which rows it holds.
@@ -124,6 +143,15 @@ def startup(datasette: Any) -> Any:
             except sqlite3.OperationalError:
                 counts[name] = None
         _TABLE_COUNTS[datasette] = counts
+        choices: dict[str, list[str]] = {}
+        for param, order in CHOICE_PARAMS.items():
+            column = order.split()[0]
+            found = await db.execute(
+                f"select distinct [{column}] from reports where [{column}] is not null "
+                f"order by {order}"
+            )
+            choices[param] = [str(r[0]) for r in found.rows]
+        _CHOICES[datasette] = choices
 
     return inner
 
@@ -134,6 +162,8 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/-/search(?P<format>\.json)?$", pages.search),
         (r"^/-/report/(?P<report_id>[^/]+)$", pages.report),
         (r"^/-/package/(?P<name>[a-z_]+)\.csv$", pages.package_csv),
+        (r"^/-/package/datapackage\.json$", dictionary.descriptor),
+        (r"^/-/dictionary$", dictionary.page),
     ]
 
 
@@ -168,6 +198,20 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
     def column_title(table: str | None, column: str) -> str | None:
         title = titles.column_title(table, column)
         return f"{title[0]} / {title[1]}" if title else None
+
+    def code_title(column: str, code: Any) -> str | None:
+        label = code_label(column, code)
+        return f"{label[0]} / {label[1]}" if label else None
+
+    def param_choices(name: str) -> list[str] | None:
+        """The values a query parameter can take, when the site offers them as a list."""
+        return _CHOICES.get(datasette, {}).get(name)
+
+    def missing_params(query: str | None, values: dict[str, Any] | None) -> list[str]:
+        """The parameters a canned query requires (site.yml ``required``) left empty, titled."""
+        required = site()["queries"].get(query or "", {}).get("required", [])
+        empty = [n for n in required if not str((values or {}).get(n) or "").strip()]
+        return [param_title(query, n) or n for n in empty]
 
     def param_title(query: str | None, name: str) -> str | None:
         title = titles.param_titles().get(query or "", {}).get(name)
@@ -207,6 +251,10 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
         "ogi_with_args": with_args,
         "ogi_package_csv": package_csv,
         "ogi_column_title": column_title,
+        "ogi_code_title": code_title,
+        "ogi_param_choices": param_choices,
+        "ogi_missing_params": missing_params,
+        "ogi_resource_names": [r["name"] for r in schema.resources()],
         "ogi_param_title": param_title,
         "ogi_searched_columns": searched_columns,
         "ogi_search_context": search_context,
@@ -267,8 +315,23 @@ def asgi_wrapper(datasette: Any) -> Any:
 
     def wrap(app: Any) -> Any:
         served = [db for name, db in datasette.databases.items() if not name.startswith("_")]
+        app = guard.mark_client_sql(app)
         if served and all(not db.is_mutable for db in served):
             app = cache.with_cache(app, cache.store_for(datasette))
-        return bom.with_bom(app)
+        return guard.with_guard(bom.with_bom(app))
 
     return wrap
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette: Any, request: Any, exception: BaseException) -> Any:
+    """A 400 with one line, not a 500 with a traceback, for the request's own mistakes
+    that Datasette takes for the server's (see :func:`ogi.serve.guard.client_error`)."""
+    found = guard.client_error(exception)
+    if found is None:
+        return None
+    status, line = found
+    exception.status = status  # type: ignore[attr-defined]  # read by app._GuardedConsole
+    if request.path.split("?")[0].endswith(".json"):
+        return Response.json({"ok": False, "error": line, "status": status}, status=status)
+    return Response.text(line + "\n", status=status)

@@ -65,15 +65,27 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _worker(app: str, host: str, port: int, log_level: str) -> None:
-    """One worker process: ``app`` (a uvicorn app factory) on its own socket."""
+def _worker(app: str, host: str, port: int, log_level: str, access_log: bool = True) -> None:
+    """One worker process: ``app`` (a uvicorn app factory) on its own socket; it dies with
+    ``ogi serve`` (by SIGKILL too) and has the memory limit of :mod:`ogi.serve.guard`."""
+    from . import guard
+
+    guard.die_with_parent()
+    guard.limit_memory()
     import uvicorn
 
-    config = uvicorn.Config(app, factory=True, log_level=log_level)
+    config = uvicorn.Config(app, factory=True, log_level=log_level, access_log=access_log)
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 
-def run(app: str, host: str, port: int, workers: int, log_level: str = "info") -> None:
+def run(
+    app: str,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str = "info",
+    access_log: bool = True,
+) -> None:
     """Serve the uvicorn app factory ``app`` (``"module:function"``) on ``host``:``port``
     with ``workers`` processes until SIGINT or SIGTERM."""
     if not hasattr(socket, "SO_REUSEPORT"):
@@ -86,7 +98,7 @@ def run(app: str, host: str, port: int, workers: int, log_level: str = "info") -
     stop = threading.Event()
 
     def start() -> tuple[Any, float]:
-        process = context.Process(target=_worker, args=(app, host, port, log_level))
+        process = context.Process(target=_worker, args=(app, host, port, log_level, access_log))
         process.start()
         return process, time.monotonic()
 

@@ -19,13 +19,30 @@ from dataclasses import dataclass, field
 
 from .. import formats
 from . import gen1, gen23
-from .model import TEXT_FORMS, render_text
+from .model import TEXT_FORMS, render_crawled, render_text
+from .office import to_office_pdf, to_word_html
 from .render import to_html, to_pdf
 from .truth import Value
 
-FORMS = (*TEXT_FORMS, "html", "html_gbk", "pdf")
-SUFFIX = {"html": ".html", "html_gbk": ".html", "pdf": ".pdf"}
-NATIONAL_FORMS = ("cell_lines", "markdown", "html", "html_gbk", "pdf")
+FORMS = (
+    *TEXT_FORMS,
+    "html",
+    "html_gbk",
+    "pdf",
+    "crawled",
+    "converted",
+    "html_word",  # saved from Word: merged cells as the national template, spans, <o:p>, GBK
+    "pdf_office",  # written by WPS/Word: vertical labels, broken headers, typos, page numbers
+)
+FLAT = ("none", "crawled")  # forms whose tables are flattened with no separator at all
+SUFFIX = {
+    "html": ".html",
+    "html_gbk": ".html",
+    "pdf": ".pdf",
+    "html_word": ".html",
+    "pdf_office": ".pdf",
+}
+NATIONAL_FORMS = ("cell_lines", "markdown", "html", "html_gbk", "pdf", "html_word", "pdf_office")
 GENERATIONS = (1, 2, 3)
 # Faults a page flattened without separators cannot carry: a blank cell vanishes, and a row
 # that breaks its own arithmetic (a cumulative value below the year's) leaves a run of
@@ -64,8 +81,9 @@ def _place(rng: random.Random) -> tuple[str, str]:
     return codes[county[:4] + "00"], codes[county]
 
 
-def _cells_of(check: str, subject: str, gen: int) -> list[tuple[str, str]]:
-    """The cells a failing check is about (to tell whether the reader can know them)."""
+def _cells_of(check: str, subject: str, gen: int, printed: set[str]) -> list[tuple[str, str]]:
+    """The cells a failing check is about (to tell whether the reader can know them);
+    ``printed``: the indicators the report prints."""
     g = f"g{gen}"
     if check == "g1.received_sum":
         return [(c, subject) for c in ("g1.requests_received", *gen1.SUMS[0][1])]
@@ -84,6 +102,10 @@ def _cells_of(check: str, subject: str, gen: int) -> list[tuple[str, str]]:
             for r in formats.gen23()["tables"]["s3"]["rows"]
             if gen in r.get("generations", [2, 3]) and (r.get("result") or r["code"] == "total")
         ]
+        for stand_in in formats.stand_ins(gen):  # printed in place of its sub-rows
+            if f"{g}.s3.{stand_in['code']}" in printed:
+                group = stand_in["code"]
+                rows = [r for r in rows if not r.startswith(group + ".")] + [group]
         return [(f"{g}.s3.{r}", subject) for r in rows]
     if check == "g23.s4_block_total":
         return [(subject, c["key"]) for c in formats.gen23()["tables"]["s4"]["columns"]]
@@ -101,21 +123,30 @@ def report(
     """One synthetic report of a generation, printed in a form, with an optional fault
     (``national``: a generation-1 report with the national-style table)."""
     city, county = _place(rng)
+    # a crawled page holds the none flattening; a converter's rendering prints every cell apart
+    layout = {"crawled": "none", "converted": "markdown"}.get(form, form)
+    if form in ("html_word", "pdf_office"):
+        layout = form.split("_")[0]
     if generation == 1 and national:
         year = rng.randint(2014, 2018)
         doc, truth, must_fail = gen1.national_doc(rng, f"{city}{county}", fault, year)
         issuer = f"{city}{county}人民政府"
     elif generation == 1:
         year = rng.randint(2009, 2018)
-        doc, truth, must_fail = gen1.gen1_doc(rng, f"{city}{county}", fault, form, year)
+        doc, truth, must_fail = gen1.gen1_doc(rng, f"{city}{county}", fault, layout, year)
         issuer = f"{city}{county}人民政府"
     else:
         year = rng.choice([2019, 2020]) if generation == 2 else rng.randint(2021, 2025)
         issuer = f"{city}{county}人民政府"
-        doc, truth, must_fail = gen23.gen23_doc(rng, generation, issuer, "我区", year, fault, form)
+        doc, truth, must_fail = gen23.gen23_doc(
+            rng, generation, issuer, "我区", year, fault, layout
+        )
     # a check about cells the reader cannot know is not assessable, not failing
+    printed = {code for code, _ in truth}
     must_fail = {
-        m for m in must_fail if all(truth.get(c) is not None for c in _cells_of(*m, generation))
+        m
+        for m in must_fail
+        if all(truth.get(c) is not None for c in _cells_of(*m, generation, printed))
     }
     if form == "html":
         data = to_html(doc, "utf-8")
@@ -123,9 +154,21 @@ def report(
         data = to_html(doc, "gbk")
     elif form == "pdf":
         data = to_pdf(doc)
+    elif form == "html_word":
+        data = to_word_html(doc, "gbk")
+    elif form == "pdf_office":
+        data = to_office_pdf(doc)
+    elif form == "crawled":
+        title = doc.title or f"{issuer}{year}年政府信息公开工作年度报告"
+        published = (
+            f"{year + 1}-01-{rng.randint(10, 28)} {rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}"
+        )
+        url = f"https://www.example.gov.cn/zwgk/nb/{year + 1}01/t{rng.randint(10**7, 10**8)}.htm"
+        data = render_crawled(doc, title, issuer, published, url).encode("utf-8")
     else:
         data = render_text(doc, form).encode("utf-8")
-    text = data.decode("gbk" if form == "html_gbk" else "utf-8") if form != "pdf" else ""
+    encoding = "gbk" if form in ("html_gbk", "html_word") else "utf-8"
+    text = data.decode(encoding) if not form.startswith("pdf") else ""
     name = name.rsplit(".", 1)[0] + SUFFIX.get(form, ".txt")
     return Synthetic(name, generation, form, issuer, year, text, data, truth, fault, must_fail)
 
@@ -146,7 +189,7 @@ def corpus(
         # the national-style table comes in pipe rows, pages and PDFs (half of those reports)
         national = gen == 1 and form in NATIONAL_FORMS and rng.random() < 0.5
         pool = gen1.NATIONAL_FAULTS if national else gen1.FAULTS if gen == 1 else gen23.FAULTS
-        faults = [f for f in pool if not (form == "none" and f in _NOT_IN_NONE)]
+        faults = [f for f in pool if not (form in FLAT and f in _NOT_IN_NONE)]
         fault = rng.choice(faults) if rng.random() < fault_rate else None
         out.append(report(rng, gen, form, fault, f"synthetic_{i:05d}.txt", national))
     return out

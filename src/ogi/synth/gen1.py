@@ -78,6 +78,8 @@ def gen1_doc(
     if fault == "channels_do_not_add_up":
         year_v["g1.requests_online"] += rng.randint(1, 9)
         must_fail.add(("g1.received_sum", "year"))
+        if year_v["g1.requests_online"] > received:  # the channel now exceeds its parent too
+            must_fail.add(("g1.subrow_le_parent", "g1.requests_online@year"))
     elif fault == "subrow_exceeds_parent":
         year_v["g1.proactive_gazette"] = proactive + rng.randint(1, 50)
         must_fail.add(("g1.subrow_le_parent", "g1.proactive_gazette@year"))
@@ -171,6 +173,15 @@ def gen1_doc(
             lambda k, v: v[1] >= v[0],
             joint,
             groups,
+            # what the prose above states of the table (a reader may settle a split by it)
+            {
+                "g1.proactive_total": {0: proactive, 1: cum_v["g1.proactive_total"]},
+                "g1.requests_received": {0: prose_received},
+                "g1.requests_in_person": {0: year_v["g1.requests_in_person"]},
+                "g1.requests_online": {0: year_v["g1.requests_online"]},
+                "g1.reconsiderations": {0: year_v["g1.reconsiderations"]},
+                "g1.lawsuits": {0: year_v["g1.lawsuits"]},
+            },
         )
         for code, _, _, _ in ROWS:
             got = known[code]
@@ -246,6 +257,8 @@ def national_doc(
     if fault == "channels_do_not_add_up":
         v["g1n.requests_online"] += rng.randint(1, 9)
         must_fail.add(("g1n.received_sum", "value"))
+        if v["g1n.requests_online"] > v["g1n.requests_received"]:  # exceeds its parent too
+            must_fail.add(("g1.subrow_le_parent", "g1n.requests_online@value"))
     elif fault == "subrow_exceeds_parent":
         v["g1n.proactive_normative"] = v["g1n.proactive_total"] + rng.randint(1, 9)
         must_fail.add(("g1.subrow_le_parent", "g1n.proactive_normative@value"))

@@ -81,7 +81,17 @@ def gen23_doc(
     must_fail: set[tuple[str, str]] = set()
     blanks: set[tuple[str, int]] = set()
     g = f"g{gen}"
-    results = [r["code"] for r in _s3_rows(gen) if r.get("result")]
+    rows = _s3_rows(gen)
+    # a row the template splits into sub-rows, printed as one row in their place (a fifth)
+    stand_ins = formats.stand_ins(gen)
+    for stand_in in stand_ins if stand_ins and rng.random() < 0.2 else []:
+        code = stand_in["code"]
+        subs = [r for r in rows if r.get("group") == code]
+        parts = [s3.pop(r["code"]) for r in subs]
+        s3[code] = [sum(p[j] for p in parts) for j in range(7)]
+        at = rows.index(subs[0])
+        rows = [*rows[:at], stand_in, *(r for r in rows[at:] if r not in subs)]
+    results = [r["code"] for r in rows if r.get("result")]
     if fault == "results_do_not_add_up":
         code = rng.choice(results)
         s3[code][0] += 1
@@ -100,7 +110,7 @@ def gen23_doc(
 
     # -- the tables as printed ------------------------------------------------------------
     s2_table = _s2_table(gen, s2)
-    s3_table = _s3_table(gen, s3, blanks)
+    s3_table = _s3_table(rows, s3, blanks)
     s4_table = _s4_table(s4)
     lawsuits = s4[1][4] + s4[2][4]
     doc = Doc(
@@ -230,7 +240,9 @@ def _s2_table(gen: int, values: dict[str, list[str]]) -> Table:
     return Table(header, rows, captions)
 
 
-def _s3_table(gen: int, values: dict[str, list[int]], blanks: set[tuple[str, int]]) -> Table:
+def _s3_table(
+    s3_rows: list[dict[str, Any]], values: dict[str, list[int]], blanks: set[tuple[str, int]]
+) -> Table:
     spec = formats.gen23()["tables"]["s3"]
     header = [
         [
@@ -248,7 +260,7 @@ def _s3_table(gen: int, values: dict[str, list[int]], blanks: set[tuple[str, int
     }
     rows: list[Row] = []
     opened: set[str] = set()
-    for r in _s3_rows(gen):
+    for r in s3_rows:
         if r["code"] == "granted":
             rows.append(Row("三、本年度办理结果"))
         group = r.get("group")

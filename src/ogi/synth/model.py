@@ -3,7 +3,7 @@
 A :class:`Doc` is headings, paragraphs and tables; :func:`render_text` prints it the ways
 scraped reports come: one cell per line ending in `` |`` (``cell_lines``), markdown pipes,
 cells separated by spaces or tabs, or no separator at all (the whole page on one line, the
-digits of a row run together).
+digits of a row run together); and as a PDF→markdown converter renders it (``converted``).
 """
 
 from __future__ import annotations
@@ -91,6 +91,60 @@ def _table_lines(table: Table, form: str) -> list[str]:
     return out
 
 
+def _converted_lines(table: Table) -> list[str]:
+    """A table as a PDF→markdown converter renders it: a generic header row (项目 | 数据1 …)
+    before the printed one, a rule line after each; a long label floating on a line of its
+    own above a bare row of its values; a page footer (— 4 —) every eight rows."""
+    width = max(len(r.values) for r in table.rows)
+    out = [
+        "| 项目 | " + " | ".join(f"数据{i + 1}" for i in range(width)) + " |",
+        "|---" * (width + 1) + "|",
+    ]
+    for hrow in table.header:
+        out.append("| " + " | ".join(h.text for h in hrow) + " |")
+    for i, row in enumerate(table.rows):
+        if i in table.caption_rows:
+            for hrow in table.caption_rows[i]:
+                out.append("| " + " | ".join(h.text for h in hrow) + " |")
+        values = [*([row.unit] if row.unit is not None else []), *row.values]
+        if len(row.label) > 12 and row.values:
+            out.append(row.label)
+            out.append("| " + " | ".join(c or "" for c in values) + " |")
+            out.append("|---" * len(values) + "|")
+        else:
+            out.append("| " + " | ".join(c or "" for c in [row.label, *values]) + " |")
+        if i % 8 == 7:
+            out.append(f"— {i // 8 + 2} —")
+    return out
+
+
+def render_crawled(doc: Doc, title: str, issuer: str, published: str, url: str) -> str:
+    """The document as a crawler saved its page: header lines (标题, 发布时间, 发布机构,
+    原文链接), the separator, then the whole page on one line — the site's breadcrumb, date
+    stamp and share buttons, the report flattened as in the ``none`` form, the source line
+    and 附件下载.
+
+    >>> page = render_crawled(Doc("T", [("p", "正文。")]), "T", "某区", "2020-01-02 10:00", "u")
+    >>> page.splitlines()[-1]
+    '当前位置： 首页政务公开政府信息公开年报 T 来源：某区 时间：2020-01-02 10:00 微信 微博 QQ空间 全真版 文字版 文件下载 相关链接： --> T正文。 来源：某区 附件下载'
+    """
+    header = [
+        f"标题: {title}",
+        f"发布时间: {published}",
+        "文号: ",
+        f"发布机构: {issuer}",
+        "栏目: 政府信息公开年报",
+        f"原文链接: {url}",
+        "=" * 20 + " 正文 " + "=" * 20,
+    ]
+    body = render_text(doc, "none").rstrip("\n")
+    page = (
+        f"当前位置： 首页政务公开政府信息公开年报 {title} 来源：{issuer} 时间：{published} "
+        f"微信 微博 QQ空间 全真版 文字版 文件下载 相关链接： --> {body} 来源：{issuer} 附件下载"
+    )
+    return "\n".join([*header, page]) + "\n"
+
+
 def render_text(doc: Doc, form: str, chrome: bool = True) -> str:
     """The document as a scraped page in one of :data:`TEXT_FORMS`."""
     lines: list[str] = []
@@ -99,7 +153,9 @@ def render_text(doc: Doc, form: str, chrome: bool = True) -> str:
     for kind, payload in doc.blocks:
         if kind == "table":
             assert isinstance(payload, Table)
-            lines.extend(_table_lines(payload, form))
+            lines.extend(
+                _converted_lines(payload) if form == "converted" else _table_lines(payload, form)
+            )
         else:
             lines.append(str(payload))
     if form == "none":

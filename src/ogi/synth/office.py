@@ -1,180 +1,293 @@
-"""A generated report as an office document (``.docx``, python-docx), laid out as offices lay
-them out: a centred title, bold headings, indented body paragraphs, and the statistics tables
-with the national template's merged cells — header cells spanning rows and columns (the five
-法人或其他组织 columns under one header), group rows (三、本年度办理结果) merged across the
-table, two-line header labels (商业 / 企业) — in a CJK font (WenQuanYi Zen Hei, Debian's
-fonts-wqy-zenhei, the font LibreOffice then renders it with).
+"""Printing a generated report as office suites print the national template: its merged
+cells laid out as the template draws them (三、本年度办理结果 one cell spanning the rows of the
+results, each group — （三）不予公开 … — one cell spanning its sub-rows, 法人或其他组织 over five
+columns), then
 
-The file is byte-identical for the same document: the zip's member dates and the document's
-core properties are fixed.
-
->>> from ogi.synth.model import Doc
->>> data = to_docx(Doc("某区2021年政府信息公开工作年度报告", [("p", "正文。")]))
->>> data[:2], data == to_docx(Doc("某区2021年政府信息公开工作年度报告", [("p", "正文。")]))
-(b'PK', True)
+* as a web page saved from Word (``to_word_html``): ``rowspan``/``colspan``, every text in
+  ``<p class=MsoNormal><span …>``, labels split over several spans, ``<o:p> </o:p>`` for an
+  empty cell, numbers of the prose in spans of their own, GBK declared as gb2312, the site's
+  chrome around;
+* as a PDF written by WPS or Word (``to_office_pdf``, printed with reportlab):
+  三、本年度办理结果 one character per line in a narrow column, header cells broken into
+  single characters, labels at the foot of their cells and values at the top (a value row
+  comes before the second line of its label in the text stream), labels printed as their
+  declared variants (typos such as 其他法律行政止公开), the header not repeated on a new page,
+  a page number (``- 3 -``) at the foot of every page.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import html
 import io
-import zipfile
-from typing import Any
+import re
+from dataclasses import dataclass
+from functools import cache
 
-from .model import Doc, Head, Row, Table
+from .. import formats
+from .model import Doc, Row, Table
+from .render import _font
 
-FONT = "WenQuanYi Zen Hei"
-_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-
-
-def _font(run_or_style: Any, size: float | None = None, bold: bool = False) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    font = run_or_style.font
-    font.name = FONT
-    if size:
-        font.size = Pt(size)
-    font.bold = bold or None
-    rpr = run_or_style.element.get_or_add_rPr()
-    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+_TOP = re.compile(r"^[一二三四五六七八九十]+、")
+RESULTS = "三、本年度办理结果"
 
 
-def _grid(table: Table) -> tuple[int, list[list[tuple[str, Head | None]]]]:
-    """The table as rows of cells: ("head", Head) at the top-left of a header cell (spans
-    kept), ("span", None) where a span covers, ("cell", Head) for a body cell, ("group",
-    Head) for a group row's single label."""
-    width = max(
-        max(sum(h.colspan for h in hrow) for hrow in table.header),
-        *(len(_body(r)) for r in table.rows),
-    )
-    rows: list[list[tuple[str, Head | None]]] = []
+@dataclass
+class Cell:
+    """A cell of the drawn grid at (row, col), spanning rows and columns."""
+
+    row: int
+    col: int
+    text: str | None
+    kind: str  # head | label | vertical | value
+    rowspan: int = 1
+    colspan: int = 1
+
+
+def _label_cols(table: Table) -> int:
+    return 3 if any(r.label == RESULTS and not r.values for r in table.rows) else 1
+
+
+def _place_header(rows, cells: list[Cell], top: int, lead: int) -> int:  # type: ignore[no-untyped-def]
     taken: set[tuple[int, int]] = set()
+    for i, hrow in enumerate(rows):
+        r, c = top + i, 0
+        for j, h in enumerate(hrow):
+            while (r, c) in taken:
+                c += 1
+            colspan = h.colspan + (lead - 1 if i == 0 and j == 0 else 0)
+            cells.append(Cell(r, c, h.text, "head", h.rowspan, colspan))
+            for dr in range(h.rowspan):
+                for dc in range(colspan):
+                    taken.add((r + dr, c + dc))
+            c += colspan
+    return top + len(rows)
 
-    def header(hrows: list[list[Head]]) -> None:
-        for hrow in hrows:
-            r = len(rows)
-            line: list[tuple[str, Head | None]] = [("span", None)] * width
-            c = 0
-            for h in hrow:
-                while (r, c) in taken:
-                    c += 1
-                if c >= width:
-                    break
-                line[c] = ("head", h)
-                for dr in range(h.rowspan):
-                    for dc in range(h.colspan):
-                        taken.add((r + dr, c + dc))
-                c += h.colspan
-            rows.append(line)
 
-    header(table.header)
+def _members(rows: list[Row], i: int, ends) -> int:  # type: ignore[no-untyped-def]
+    """How many rows with values follow row ``i`` before ``ends`` says a row is outside."""
+    n = 0
+    for row in rows[i + 1 :]:
+        if ends(row):
+            break
+        n += 1 if row.values else 0
+    return n
+
+
+def grid(table: Table) -> tuple[int, int, list[Cell]]:
+    """The table as drawn: (rows, columns, cells)."""
+    lead = _label_cols(table)
+    cells: list[Cell] = []
+    r = _place_header(table.header, cells, 0, lead)
+    in_results = False
+    group_open = False
+    width = 0
     for i, row in enumerate(table.rows):
         if i in table.caption_rows:
-            header(table.caption_rows[i])
+            r = _place_header(table.caption_rows[i], cells, r, lead)
         if not row.values:
-            rows.append(
-                [("group", Head(row.label, colspan=width))] + [("span", None)] * (width - 1)
-            )
+            if row.label == RESULTS:
+                n = _members(table.rows, i, lambda x: bool(_TOP.match(x.label)))
+                cells.append(Cell(r, 0, row.label, "vertical", n))
+                in_results, group_open = True, False
+            elif in_results:
+                n = _members(table.rows, i, lambda x: not x.label[:1].isdigit())
+                cells.append(Cell(r, 1, row.label, "label", n))
+                group_open = True
+            else:
+                cells.append(Cell(r, 0, row.label, "label", 1, -1))  # spans the table
+                r += 1
             continue
-        cells: list[tuple[str, Head | None]] = [("cell", Head(c or "")) for c in _body(row)]
-        rows.append(cells + [("cell", Head(""))] * (width - len(cells)))
-    return width, rows
+        if _TOP.match(row.label):
+            in_results = group_open = False
+        if group_open and not row.label[:1].isdigit():
+            group_open = False
+        c = 2 if group_open else 1 if in_results else 0
+        labels = ([row.label] if row.label else []) + ([row.unit] if row.unit is not None else [])
+        for j, text in enumerate(labels):
+            span = lead - c if j == 0 else 1
+            cells.append(Cell(r, c, text, "label", 1, span))
+            c += span
+        for v in row.values:
+            cells.append(Cell(r, c, v, "value"))
+            c += 1
+        width = max(width, c)
+        r += 1
+    width = max([width, *(x.col + x.colspan for x in cells if x.colspan > 0)])
+    for cell in cells:
+        if cell.colspan < 0:
+            cell.colspan = width - cell.col
+    return r, width, cells
 
 
-def _body(row: Row) -> list[str | None]:
-    return [
-        *([row.label] if row.label else []),
-        *([row.unit] if row.unit is not None else []),
-        *row.values,
-    ]
+# -- Word's web page --------------------------------------------------------------------------
+
+_P = "<p class=MsoNormal align=center style='text-align:center'>"
+_SPAN = "<span style='font-size:10.5pt;font-family:宋体'>"
+_EMPTY = "<p class=MsoNormal><span lang=EN-US><o:p>&nbsp;</o:p></span></p>"
 
 
-def _write_cell(cell: Any, text: str, head: bool, narrow: bool) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    par = cell.paragraphs[0]
-    if head:
-        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    # a four-character header of a narrow column is set on two lines (商业 / 企业), as the
-    # template does
-    parts = [text[:2], text[2:]] if head and narrow and len(text) == 4 else [text]
-    for k, part in enumerate(parts):
-        run = par.add_run(part)
-        _font(run, 9)
-        if k < len(parts) - 1:
-            run.add_break()
+def _word_text(text: str) -> str:
+    """Text as Word writes it: CJK and digits in spans of their own, a long label in two."""
+    if len(text) > 8 and not text.isdigit():
+        half = len(text) // 2
+        return f"{_SPAN}{html.escape(text[:half])}</span>{_SPAN}{html.escape(text[half:])}</span>"
+    parts = re.split(r"(\d+)", text)
+    return "".join(
+        f"<span lang=EN-US>{html.escape(p)}</span>" if p.isdigit() else html.escape(p)
+        for p in parts
+        if p
+    )
 
 
-def _add_table(document: Any, table: Table) -> None:
-    from docx.shared import Cm
-
-    width, grid = _grid(table)
-    t = document.add_table(rows=len(grid), cols=width)
-    t.style = "Table Grid"
-    t.autofit = False
-    label_w = 5.0 if width > 4 else 7.0
-    if width > 10:  # section 四: fifteen value columns, no label column
-        label_w = 16.0 / width
-    rest = (16.0 - label_w) / max(width - 1, 1)
-    for c, col in enumerate(t.columns):
-        col.width = Cm(label_w if c == 0 else rest)
-    # the cells taken once, before any merge (Table.cell walks the whole table each call);
-    # spans do not overlap, so the corners of each span stay where they were
-    cells = [row.cells for row in t.rows]
-    merges = []
-    for r, line in enumerate(grid):
-        for c, (kind, h) in enumerate(line):
-            cells[r][c].width = Cm(label_w if c == 0 else rest)
-            if h is None:
-                continue
-            _write_cell(cells[r][c], h.text, kind == "head", narrow=width > 4)
-            if h.rowspan > 1 or h.colspan > 1:
-                end = cells[min(r + h.rowspan, len(grid)) - 1][min(c + h.colspan, width) - 1]
-                merges.append((cells[r][c], end))
-    for start, end in merges:
-        start.merge(end)
+def _word_cell(cell: Cell) -> str:
+    span = (f" rowspan={cell.rowspan}" if cell.rowspan > 1 else "") + (
+        f" colspan={cell.colspan}" if cell.colspan > 1 else ""
+    )
+    style = " style='border:solid windowtext 1.0pt;padding:0cm 5.4pt 0cm 5.4pt'"
+    body = _EMPTY if not cell.text else f"{_P}{_word_text(cell.text)}<o:p></o:p></p>"
+    return f"<td valign=middle{span}{style}>{body}</td>"
 
 
-def to_docx(doc: Doc) -> bytes:
-    """The report as a ``.docx`` file."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+def _word_table(table: Table) -> str:
+    rows, _, cells = grid(table)
+    out = ["<table class=MsoNormalTable border=0 cellspacing=0 cellpadding=0>"]
+    for r in range(rows):
+        tds = [_word_cell(c) for c in sorted(cells, key=lambda c: c.col) if c.row == r]
+        out.append(f"<tr style='height:20.0pt'>{''.join(tds)}</tr>")
+    out.append("</table>")
+    return "\n".join(out)
 
-    document = Document()
-    _font(document.styles["Normal"], 10.5)
-    props = document.core_properties
-    props.author = props.last_modified_by = "ogi-reports synthetic corpus"
-    props.title = doc.title or ""
-    props.created = props.modified = _EPOCH.replace(tzinfo=None)
-    props.revision = 1
-    if doc.title:
-        par = document.add_paragraph()
-        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(par.add_run(doc.title), 16, bold=True)
+
+def to_word_html(doc: Doc, charset: str = "gbk") -> bytes:
+    """The report as a page saved from Word and served by a government site."""
+    body = []
     for kind, payload in doc.blocks:
         if kind == "table":
             assert isinstance(payload, Table)
-            _add_table(document, payload)
-            document.add_paragraph()
-        elif kind == "h":
-            _font(document.add_paragraph().add_run(str(payload)), 12, bold=True)
+            body.append(_word_table(payload))
         else:
-            par = document.add_paragraph()
-            par.paragraph_format.first_line_indent = Pt(21)
-            _font(par.add_run(str(payload)), 10.5)
-    out = io.BytesIO()
-    document.save(out)
-    return _fixed_zip(out.getvalue())
+            indent = "" if kind == "h" else " style='text-indent:32.0pt'"
+            body.append(
+                f"<p class=MsoNormal{indent}><span style='font-family:仿宋_GB2312'>"
+                f"{_word_text(str(payload)) if kind == 'p' else html.escape(str(payload))}"
+                "<span lang=EN-US><o:p></o:p></span></span></p>"
+            )
+    title = html.escape(doc.title or "政府信息公开工作年度报告")
+    declared = "gb2312" if charset == "gbk" else charset
+    page = f"""<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">
+<head><meta http-equiv=Content-Type content="text/html; charset={declared}">
+<title>{title}</title><meta name=Generator content="Microsoft Word 15 (filtered)">
+<style><!-- p.MsoNormal {{margin:0cm;text-align:justify;font-size:10.5pt;}} --></style></head>
+<body lang=ZH-CN>
+<div id="top-nav"><a href="/">首页</a> <a href="/zwgk/">政务公开</a> <a href="/hdjl/">互动交流</a></div>
+<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政府信息公开</a> &gt; 年度报告</div>
+<div class="WordSection1">
+<p class=MsoNormal align=center style='text-align:center'><b><span style='font-size:18.0pt'>{title}</span></b></p>
+{chr(10).join(body)}
+</div>
+<div class="share">分享到：微信 微博</div>
+<div id="footer">主办单位：某区人民政府办公室 版权所有 网站标识码：0000000000</div>
+</body></html>
+"""
+    return page.encode(charset)
 
 
-def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every member dated 1980-01-01 (python-docx stamps the time)."""
+# -- the office suite's PDF -------------------------------------------------------------------
+
+
+@cache
+def _variants() -> dict[str, str]:
+    """Printed label → its first declared variant (the typos office suites' users make)."""
+    out = {}
+    for table in formats.gen23()["tables"].values():
+        for row in table.get("rows", []):
+            if isinstance(row, dict) and row.get("variants"):
+                out[str(row["label"])] = str(row["variants"][0])
+    return out
+
+
+def _pdf_text(cell: Cell, width: int, lead: int) -> str:
+    text = html.escape(cell.text or "")
+    if cell.kind == "vertical":
+        return "<br/>".join(text)
+    if cell.kind == "head" and cell.col >= lead and cell.colspan == 1 and len(text) <= 6:
+        return "<br/>".join(text)  # a narrow header column: one character per line
+    if cell.kind == "label":
+        return html.escape(_variants().get(cell.text or "", cell.text or ""))
+    return text
+
+
+def _office_table(table: Table):  # type: ignore[no-untyped-def]
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, TableStyle
+    from reportlab.platypus import Table as RLTable
+
+    rows, width, cells = grid(table)
+    lead = _label_cols(table)
+    style = ParagraphStyle("o", fontName=_font(), fontSize=7.5, leading=9, wordWrap="CJK")
+    matrix: list[list[object]] = [[""] * width for _ in range(rows)]
+    commands: list[tuple[object, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("FONTNAME", (0, 0), (-1, -1), _font()),
+        ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+    for c in cells:
+        if c.kind == "value":
+            matrix[c.row][c.col] = c.text or ""
+        else:
+            matrix[c.row][c.col] = Paragraph(_pdf_text(c, width, lead), style)
+        end = (c.col + c.colspan - 1, c.row + c.rowspan - 1)
+        if c.rowspan > 1 or c.colspan > 1:
+            commands.append(("SPAN", (c.col, c.row), end))
+        if c.kind == "label":
+            commands.append(("VALIGN", (c.col, c.row), end, "BOTTOM"))
+        if c.kind == "vertical":
+            commands.append(("VALIGN", (c.col, c.row), end, "MIDDLE"))
+    widths = [16.0, 70.0, 130.0] if lead == 3 else [120.0 if width > 8 else 150.0]
+    rest = (535 - sum(widths)) / max(width - len(widths), 1)
+    t = RLTable(matrix, colWidths=widths + [rest] * (width - len(widths)), repeatRows=0)
+    t.setStyle(TableStyle(commands))
+    return t
+
+
+def to_office_pdf(doc: Doc) -> bytes:
+    """The report as a PDF an office suite writes."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    font = _font()
+    text = ParagraphStyle("t", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
+    head = ParagraphStyle("h", parent=text, fontSize=11, leading=18)
+    story: list[object] = []
+    if doc.title:
+        title = ParagraphStyle("title", parent=head, fontSize=14, leading=22, alignment=1)
+        story.append(Paragraph(html.escape(doc.title), title))
+    for kind, payload in doc.blocks:
+        if kind == "table":
+            assert isinstance(payload, Table)
+            story.append(_office_table(payload))
+            story.append(Spacer(1, 6))
+        else:
+            story.append(Paragraph(html.escape(str(payload)), head if kind == "h" else text))
+
+    def footer(canvas, d) -> None:  # type: ignore[no-untyped-def]
+        canvas.setFont(font, 9)
+        canvas.drawCentredString(A4[0] / 2, 20, f"- {d.page} -")
+
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
+    SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=30,
+        rightMargin=30,
+        topMargin=40,
+        bottomMargin=40,
+        title=doc.title or "",
+        author="ogi-reports synthetic corpus",
+        creator="WPS 文字",
+        invariant=1,
+    ).build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()

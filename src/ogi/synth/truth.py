@@ -50,15 +50,39 @@ def resolve(
     row_ok: Callable[[str, tuple[Value, ...]], bool],
     joint_ok: Callable[[dict[str, tuple[Value, ...]]], bool],
     groups: list[list[str]] | None = None,
+    stated: dict[str, dict[int, Value]] | None = None,
 ) -> dict[str, tuple[Value, ...] | None]:
     """For each row (printed run, number of cells): its values when the arithmetic leaves one
     split, else None (ambiguous). ``groups`` are sets of rows tied by the arithmetic (rows in
-    no group stand alone); each is searched on its own."""
+    no group stand alone); each is searched on its own. ``stated``: values the report's prose
+    states (row → cell index → value); a row the arithmetic leaves open keeps the splits that
+    agree with them (if any does), and the arithmetic is applied again.
+
+    >>> resolve({"r": ("230", 2)}, lambda r, v: True, lambda a: True, None, {"r": {0: 23}})
+    {'r': (23, 0)}
+    """
     per_row = {
         k: sorted(c for c in splits_of(run, n) if row_ok(k, c)) for k, (run, n) in rows.items()
     }
+    _narrow(per_row, joint_ok, groups if groups is not None else [list(rows)])
+    narrowed = False
+    for k, said in (stated or {}).items():
+        cands = per_row.get(k, [])
+        agree = [c for c in cands if all(c[i] == v for i, v in said.items())]
+        if len(cands) > 1 and agree and len(agree) < len(cands):
+            per_row[k], narrowed = agree, True
+    if narrowed:
+        _narrow(per_row, joint_ok, groups if groups is not None else [list(rows)])
+    return {k: (c[0] if len(c) == 1 else None) for k, c in per_row.items()}
+
+
+def _narrow(
+    per_row: dict[str, list[tuple[Value, ...]]],
+    joint_ok: Callable[[dict[str, tuple[Value, ...]]], bool],
+    groups: list[list[str]],
+) -> None:
     fixed = {k: c[0] for k, c in per_row.items() if len(c) == 1}
-    for group in groups if groups is not None else [list(rows)]:
+    for group in groups:
         open_rows = [k for k in group if len(per_row.get(k, [])) > 1]
         size = 1
         for k in open_rows:
@@ -72,4 +96,3 @@ def resolve(
                     keep[k].add(c)
         if any(keep.values()):
             per_row.update({k: sorted(v) for k, v in keep.items()})
-    return {k: (c[0] if len(c) == 1 else None) for k, c in per_row.items()}

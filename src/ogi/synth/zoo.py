@@ -44,7 +44,7 @@ SUFFIX = {
     "crawler": ".txt",
     "scan": ".pdf",
 }
-SCAN_DPI = 100  # a coarse scan: the zoo's scans are only to be rejected until OCR exists
+SCAN_DPI = 150  # the resolution OCR reads scans at (ogi.synth.scan's default)
 FAMILIES = ("gen1", "gen1_national", "gen2", "gen3")
 # faults a page whose cells run together cannot carry (see ogi.synth._NOT_IN_NONE): such a
 # report is not turned into a crawler page
@@ -120,7 +120,7 @@ def reports(n: int, seed: int = 0, fault_rate: float = 0.3) -> list[ZooReport]:
 def build_forms(items: list[ZooReport], cache: Path) -> dict[str, dict[str, Path]]:
     """Every report through every converter: report name → form → file (cached)."""
     from . import convert
-    from .office import to_docx
+    from .docx import to_docx
 
     cache.mkdir(parents=True, exist_ok=True)
     docx_dir, lo_pdf, lo_html = cache / "docx", cache / "pdf", cache / "html"

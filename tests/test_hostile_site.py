@@ -1,0 +1,259 @@
+"""Hostile clients of a real ``ogi serve`` on 127.0.0.1: SQL that would run for many seconds
+or take gigabytes, requests that are not reads, mistakes Datasette answered with a 500 and a
+traceback, and a kill of the server. Nothing here asserts how fast something is: a cached
+page and the home page must answer while hostile queries are still running, and the hostile
+queries must be refused or interrupted."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from conftest import SEED_ID
+from test_site import _free_port, _ogi_executable, serving
+
+from ogi.serve import guard
+
+# Each runs for seconds inside one call of printf (SQLite's progress handler never fires
+# there), which the length limit does not stop: its string is never made, but the loop runs.
+SLOW = "select length(printf('%.*c', 900000000, 'x')), length(printf('%.*c', 900000000, 'y'))"
+# Each would make strings of hundreds of MB (7.8 GB of memory before the length limit).
+BIG = [
+    "select length(replace(replace(zeroblob(200000000), x'00', 'ab'), 'a', 'cc'))",
+    "select length(group_concat(printf('%.*c', 1000000, 'x'))) from "
+    "(with recursive n(i) as (select 1 union all select i + 1 from n where i < 1000) "
+    "select i from n)",
+]
+
+
+def _get(url: str, timeout: float = 60) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def _sql_url(base: str, sql: str, tag: int = 0) -> str:
+    return f"{base}/ogi.json?sql={quote(sql)}&_tag={tag}"
+
+
+def _warmed(log: Path) -> None:
+    """Wait (up to 60 s) until the server has opened the pages it warms its cache with."""
+    from ogi.serve.app import warm_paths
+
+    last = warm_paths()[-1]
+    for _ in range(600):
+        if f"GET {last} " in log.read_text():
+            return
+        time.sleep(0.1)
+    raise AssertionError("the warm-up did not end")
+
+
+def _workers(pid: int) -> list[int]:
+    """The child processes of ``pid`` that serve (the spawned workers)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmd = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmd:
+                found.append(int(child))
+    return found
+
+
+def _serve_pid(base: str) -> int:
+    port = base.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"serve" in cmd and port.encode() in cmd and b"--port" in cmd:
+                return int(proc.name)
+    raise AssertionError("no ogi serve process")
+
+
+def test_hostile_sql_holds_up_no_page_and_no_worker_exceeds_its_memory(
+    built: Path, tmp_path: Path
+) -> None:
+    with serving(built, tmp_path, "--workers", "2") as base:
+        _warmed(tmp_path / "serve.log")
+        cached = f"{base}/ogi/reports"
+        assert _get(cached)[0] == 200
+        assert _get(cached)[1]["x-ogi-cache"] == "hit"
+        # what one statement may allocate is bounded: refused at once, no memory taken
+        for i, sql in enumerate(BIG):
+            status, _, body = _get(_sql_url(base, sql, i))
+            assert (status, json.loads(body)["error"]) == (400, "string or blob too big"), sql
+        results: dict[int, tuple[int, dict[str, Any]]] = {}
+
+        def hostile(i: int) -> None:
+            status, _, body = _get(_sql_url(base, SLOW, 100 + i), timeout=300)
+            results[i] = (status, json.loads(body))
+
+        threads = [threading.Thread(target=hostile, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)  # let them reach the workers
+        # while they run: a cached page, the home page and a page of the site's own queries
+        # (a generous timeout: the machine may be busy; the point is that they answer at all
+        # while the hostile queries still run, which a worker frozen by them could not)
+        for page in (cached, f"{base}/?fresh=1", f"{base}/ogi/checks?_sort=check"):
+            assert _get(page, timeout=90)[0] == 200, page
+            assert all(t.is_alive() for t in threads), "the hostile queries ended too soon to tell"
+        for t in threads:
+            t.join(300)
+        # each was interrupted, a 400 saying so (not a 500, not a result)
+        assert {i: (s, r["title"]) for i, (s, r) in results.items()} == dict.fromkeys(
+            range(4), (400, "SQL Interrupted")
+        )
+        pid = _serve_pid(base)
+        workers = _workers(pid)
+        assert len(workers) == 2
+        for w in workers:
+            limits = Path(f"/proc/{w}/limits").read_text()
+            line = next(x for x in limits.splitlines() if x.startswith("Max address space"))
+            assert line.split()[3:5] == [str(guard.MEMORY_LIMIT)] * 2 or line.split()[3] == str(
+                guard.MEMORY_LIMIT
+            ), line
+            status = Path(f"/proc/{w}/status").read_text()
+            peak = next(x for x in status.splitlines() if x.startswith("VmPeak:"))
+            assert int(peak.split()[1]) * 1024 <= guard.MEMORY_LIMIT, peak
+    log = (tmp_path / "serve.log").read_text()
+    assert "Traceback" not in log
+
+
+def test_requests_that_are_not_reads_and_mistakes_are_4xx_in_one_line(
+    built: Path, tmp_path: Path
+) -> None:
+    with serving(built, tmp_path, "--workers", "1") as base:
+        host, port = base.removeprefix("http://").split(":")
+        statuses = {}
+        for method, path in [
+            ("POST", "/ogi/reports"),
+            ("POST", "/ogi/failing_checks"),
+            ("TRACE", "/ogi/reports"),
+            ("CONNECT", "/ogi/reports"),
+            ("DELETE", "/ogi/reports"),
+        ]:
+            conn = http.client.HTTPConnection(host, int(port), timeout=30)
+            conn.request(
+                method, path, body=b"sql=delete+from+reports" if method == "POST" else None
+            )
+            response = conn.getresponse()
+            statuses[(method, path)] = (response.status, response.read().decode())
+            conn.close()
+        assert statuses == {
+            key: (405, f"{key[0]} is not allowed: the site is read-only (GET and HEAD)\n")
+            for key in statuses
+        }
+        assert _get(f"{base}/ogi/reports?_sort=nosuch")[::2] == (
+            400,
+            b"Cannot sort table by nosuch\n",
+        )
+        assert json.loads(_get(f"{base}/ogi/reports.json?_sort_desc=nosuch")[2]) == {
+            "ok": False,
+            "error": "Cannot sort table by nosuch",
+            "status": 400,
+        }
+        assert _get(f"{base}/-/report/{SEED_ID}?start={10**30}")[0] == 400
+        assert _get(f"{base}/-/report/{SEED_ID}?start=5&end={-1}")[0] == 400
+        assert _get(f"{base}/-/report/{SEED_ID}?start=5")[0] == 200
+        # every response carries the security headers, errors included
+        for path in ["/", "/ogi/reports.json", "/ogi-static/ogi.css", "/nope", "/-/search"]:
+            headers = {k.lower(): v for k, v in _get(base + path)[1].items()}
+            assert headers["x-content-type-options"] == "nosniff", path
+            assert headers["content-security-policy"] == guard.CSP, path
+            assert headers["x-frame-options"] == "DENY", path
+            assert "referrer-policy" in headers, path
+    log = (tmp_path / "serve.log").read_text()
+    assert "Traceback" not in log and "Exception" not in log
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_stop_with_ogi_serve(built: Path, tmp_path: Path, sig: signal.Signals) -> None:
+    """Killed, by SIGKILL too, ``ogi serve`` takes its workers with it: none is left
+    listening on the port, not even one busy with a long statement."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [_ogi_executable(), "serve", "--out", str(built), "--port", str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if _get(f"{base}/-/versions.json", timeout=1)[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        workers = _workers(proc.pid)
+        assert len(workers) == 2
+
+        def long_statement() -> None:
+            with contextlib.suppress(OSError):  # the server is killed under it
+                _get(_sql_url(base, SLOW), timeout=5)
+
+        busy = threading.Thread(target=long_statement, daemon=True)
+        busy.start()
+        time.sleep(0.5)
+        os.kill(proc.pid, sig)
+        proc.wait(30)
+        for _ in range(300):  # up to 30 s
+            if not any(Path(f"/proc/{w}").exists() and _alive(w) for w in workers):
+                break
+            time.sleep(0.1)
+        assert [w for w in workers if _alive(w)] == []
+        with pytest.raises(OSError):
+            _get(f"{base}/-/versions.json", timeout=2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_the_site_serves_the_package_files_of_the_build_it_serves(tmp_path: Path) -> None:
+    """A rebuild into the folder a site serves publishes new files in place of the old: the
+    site goes on serving the database it opened and the CSV files of that same build (it
+    opened them with the database), not the new CSVs beside an old database."""
+    from conftest import SEED
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / SEED.name).write_bytes(SEED.read_bytes())
+    out = tmp_path / "out"
+    ogi = _ogi_executable()
+    assert subprocess.run([ogi, "build", str(raw), "--out", str(out)]).returncode == 0
+    before = (out / "data" / "reports.csv").read_bytes()
+    with serving(out, tmp_path, "--workers", "1") as base:
+        assert _get(f"{base}/-/package/reports.csv")[2] == before
+        (raw / "second.txt").write_text(SEED.read_text(encoding="utf-8") + "\n附\n")
+        assert subprocess.run([ogi, "build", str(raw), "--out", str(out)]).returncode == 0
+        after = (out / "data" / "reports.csv").read_bytes()
+        assert after != before
+        assert _get(f"{base}/-/package/reports.csv")[2] == before
+        rows = json.loads(_get(f"{base}/ogi/reports.json?_shape=array&_nocache=1")[2])
+        assert len(rows) == 1
