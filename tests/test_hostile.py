@@ -131,7 +131,7 @@ def test_odd_files_in_a_folder_are_rejected_with_their_reason(tmp_path: Path) ->
             "give the report as a file",
         ],
     )
-    assert result.stdout.startswith(f"built 1 report(s) into {tmp_path / 'out'}: ")
+    assert result.stdout.startswith(f"built 1 report into {tmp_path / 'out'}: ")
 
 
 SIDECARS = {
