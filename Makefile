@@ -8,7 +8,7 @@ PORT   ?= 8001
 
 SOURCES := $(shell find src -name '*.py' -o -name '*.yml' -o -name '*.csv') $(wildcard data/raw/*)
 
-.PHONY: all run test build serve validate lint clean browser-deps bench bench-ocr
+.PHONY: all run test build serve validate lint clean browser-deps bench bench-ocr zoo zoo-deps
 
 all: datapackage.json
 
@@ -39,15 +39,35 @@ $(CHROMIUM):
 
 browser-deps: $(CHROMIUM) $(FONT)
 
-# Debian's poppler-utils: pdftoppm rasterises text PDFs into the scans the OCR tests read
-# (ogi.synth.scan; tests/test_ocr.py). The OCR engine itself is a Python dependency (rapidocr).
+# The zoo's converters (src/ogi/synth/convert.py, tests/test_zoo.py): LibreOffice headless
+# renders the generated .docx as PDF and HTML (Debian's libreoffice-writer-nogui).
+SOFFICE := /usr/bin/soffice
+$(SOFFICE):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null; \
+	else \
+	  echo "make: the zoo needs Debian's libreoffice-writer-nogui: sudo apt-get install libreoffice-writer-nogui" >&2; exit 1; \
+	fi
+
+# Debian's poppler-utils, installed once for both: pdftoppm rasterises text PDFs into the scans
+# the OCR tests and the zoo read (ogi.synth.scan; tests/test_ocr.py, tests/test_zoo.py), pdftotext
+# turns the zoo's PDFs into text. The OCR engine itself is a Python dependency (rapidocr).
 PDFTOPPM := /usr/bin/pdftoppm
-$(PDFTOPPM):
+PDFTOTEXT := /usr/bin/pdftotext
+$(PDFTOPPM) $(PDFTOTEXT) &:
 	@if [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null; \
 	else \
-	  echo "make: the OCR tests need Debian's poppler-utils: sudo apt-get install poppler-utils" >&2; exit 1; \
+	  echo "make: the OCR tests and the zoo need Debian's poppler-utils: sudo apt-get install poppler-utils" >&2; exit 1; \
 	fi
+
+zoo-deps: $(SOFFICE) $(PDFTOTEXT) $(PDFTOPPM) $(FONT)
+
+# The zoo (not part of `make test`, which runs a small one): N generated reports through
+# every converter, parsed and judged against their truth; converted files cached in build/zoo.
+ZOO ?= 200
+zoo: $(STAMP) zoo-deps
+	$(BIN)/python scripts/zoo.py --reports $(ZOO)
 
 # The published package, the database and the site metadata are built together.
 datapackage.json build/ogi.db metadata.yml &: $(STAMP) $(SOURCES)
@@ -78,7 +98,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 
-test: $(STAMP) $(FONT) $(CHROMIUM) $(PDFTOPPM)
+test: $(STAMP) $(FONT) $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT) $(PDFTOPPM)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/pytest

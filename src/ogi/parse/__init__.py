@@ -14,7 +14,17 @@ from typing import Any
 
 from ..errors import InputError
 from ..extract import Document
-from . import citations, cues, figures, metadata, outline, stream, tables, template
+from . import (
+    citations,
+    cues,
+    figures,
+    metadata,
+    national_stream,
+    outline,
+    stream,
+    tables,
+    template,
+)
 from .issuers import issuer_columns, issuer_note
 from .lines import (
     LineNumbers,
@@ -77,6 +87,8 @@ def _parse(doc: Document) -> Parsed:
     if not found:
         found, notes = stream.read_stream_tables(text, rid, doc.body_start)
         streamed = bool(found)
+    if not found:
+        found, notes = national_stream.read_national_stream(text, rid, doc.body_start)
     generation = 1 if found else template.detect_generation(fold_text(body))
     if generation is None:  # section 二's header words not printed: the wording and year tell
         early = metadata.year_of(metadata.title_of(text, doc.header, doc.body_start), [], body)

@@ -23,7 +23,8 @@ from . import numerals
 BLANKS = {"", "-", "—", "——", "–", "/", "／", "－"}
 _ZW = numerals.spec()["zw_class"]  # zero-width characters: inside a number, no separator
 _CHUNK = re.compile(
-    rf"(?P<num>[-+]?\d(?:{_ZW}*[\d,])*(?:\.\d+)?)(?P<unit>万元|亿元|元)?"
+    # a unit may follow its number after a space (76 元: a layout that pads the cell)
+    rf"(?P<num>[-+]?\d(?:{_ZW}*[\d,])*(?:\.\d+)?)(?:[ \t]*(?P<unit>万元|亿元|元))?"
     r"|(?P<blank>——|—|–|－|-|/|／)"
     rf"|(?P<chinese>[{numerals.spec()['chars']}]+)"  # a value written in Chinese: 二
 )
@@ -107,6 +108,7 @@ def _strict(text: str, start: int, sep: str) -> list[Chunk] | None:
     if body.endswith(sep) and sep == "|":  # a pipe closes the last cell; a tab opens one
         body = body[:-1]
     out: list[Chunk] = []
+    merged = False  # a cell holding two numbers (a converter ran two columns together)
     pos = 0
     rows = sep == "|" and _PIPE_ROW.search(body) is not None  # whole rows of pipes, one a line
     for piece in body.split(sep):
@@ -119,10 +121,20 @@ def _strict(text: str, start: int, sep: str) -> list[Chunk] | None:
             out.append(Chunk("", at))
             continue
         sub = _loose(inner, at)
-        if sub is None or len(sub) != 1:
-            return None  # a cell holding something else than one number
-        out.append(sub[0])
+        if sub is None:
+            return None  # a cell holding something else than numbers
+        out.extend(sub)
+        merged = merged or len(sub) > 1
+    if merged and any(c.text == "" for c in out[: len(out) - _trailing_empty(out)]):
+        return None  # columns run together and blank cells: which cell is which is lost
     return out
+
+
+def _trailing_empty(chunks: list[Chunk]) -> int:
+    n = 0
+    while n < len(chunks) and chunks[-1 - n].text == "":
+        n += 1
+    return n
 
 
 def _loose(text: str, start: int) -> list[Chunk] | None:
@@ -220,15 +232,24 @@ def _cuts(
 
 
 def fit(chunks: list[Chunk], n: int) -> list[Chunk]:
-    """The chunks without empty cells past the row's ``n``-th (a grid wider than the row), then
-    without empty cells before its first (a label cell spanning columns), while they are more
-    than ``n``.
+    """The chunks without empty cells past the row's ``n``-th (a grid wider than the row);
+    when more cells than ``n`` remain and exactly ``n`` of them are printed, the empty ones
+    are the grid's padding (a converter that splits every column in two), not blank cells;
+    else without empty cells before its first (a label cell spanning columns), while they are
+    more than ``n``.
 
+    >>> [c.text for c in fit(tokens("| | 5 | | 3 | |", 0), 2)]
+    ['5', '3']
+    >>> [c.text for c in fit(tokens("| | 5 | | |", 0), 2)]
+    ['', '5']
     >>> [c.text for c in fit([Chunk("", 0), Chunk("95", 3), Chunk("", 6)], 1)]
     ['95']
     """
     while len(chunks) > n and chunks[-1].text == "":
         chunks = chunks[:-1]
+    printed = [c for c in chunks if c.text != ""]
+    if len(chunks) > n and len(printed) == n:
+        return printed
     while len(chunks) > n and chunks[0].text == "":
         chunks = chunks[1:]  # a label cell merged across columns, printed empty before the values
     return chunks

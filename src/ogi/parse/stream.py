@@ -131,7 +131,7 @@ def _rows(text: str, folded: str, start: int, end: int) -> list[_Row]:
             # a list number before the next label: alone (… 0\n2.政府公报公开数) or stuck to
             # this row's digits (…853762、政府公报公开数)
             expected = (rows[-1].ordinal or 0) + 1
-            alone = num.start() == 0 or folded[num.start() - 1] in " \t\n|"
+            alone = num.start() == 0 or folded[num.start() - 1] in " \t\n\r\f|"
             if pending and pending[1] == -1:  # 其中：1、 — the whole run is the number
                 pending = (pending[0], int(digits))
                 pos = run_end

@@ -377,7 +377,8 @@ def read_tables(text: str, report_id: str, start: int = 0) -> list[Table]:
     best: Table | None = None
     families = formats.gen1()["families"]
     for block in pipe_blocks(split_lines(text, start)):
-        cells = [c for line in block if not _MD_RULE.match(line.text) for c in _line_cells(line)]
+        rows = _realigned([_line_cells(line) for line in block if not _MD_RULE.match(line.text)])
+        cells = [c for row in rows for c in row]
         for name, family in families.items():
             table = _read_g1(report_id, name, family, cells)
             if table is not None:
@@ -385,6 +386,26 @@ def read_tables(text: str, report_id: str, start: int = 0) -> list[Table]:
                     best = table
                 break
     return [best] if best else []
+
+
+def _realigned(rows: list[list[RawCell]]) -> list[list[RawCell]]:
+    """A grid whose header cells stand one column right of their values (markitdown on a
+    PDF: the header row opens with an empty cell, and the column under the label's header
+    is empty in every row) has the two half-empty columns made one.
+
+    >>> cell = lambda t: RawCell(t, 0, 0, 0)
+    >>> grid = [[cell(t) for t in r] for r in (["", "指标", "单位"], ["数", "", "件"])]
+    >>> [[c.text for c in r] for r in _realigned(grid)]
+    [['指标', '单位'], ['数', '件']]
+    """
+    if len(rows) < 2 or len({len(r) for r in rows}) != 1:
+        return rows
+    head, body = rows[0], rows[1:]
+    for k in range(len(head) - 1, 0, -1):
+        if head[k - 1].text == "" and head[k].text and all(r[k].text == "" for r in body):
+            head = head[: k - 1] + head[k:]
+            body = [r[:k] + r[k + 1 :] for r in body]
+    return [head, *body]
 
 
 def _filled(table: Table) -> int:

@@ -78,6 +78,9 @@ def detect_generation(folded: str) -> int | None:
 
 # --- reading rows ---------------------------------------------------------------------------
 
+# an empty line, then text: the label's block has ended before any number (a converter that
+# prints a table column by column puts headers and other rows' labels there)
+_PAST_BLOCK = re.compile(r"\n[ \t]*\n\s*[^\s\d|\-+—–－/／]")
 # the characters a row's printed numbers are made of; a value written in Chinese (二) only
 # as a cell of its own between pipes (elsewhere it would be the next row's numbering)
 _VALUE_CHARS = re.compile(
@@ -119,6 +122,8 @@ class RowRead:
     printed: bool = False  # every cell was printed apart: no split was needed
     too_many: bool = False
     unreadable: bool = False
+    label_end: int = 0
+    stacked: bool = False  # its table is printed column by column: its numbers are not known
     placed: str = ""  # its label was not found: where the row was placed by its position
 
     def read(self, raw: str, prune: Prune = _always, sum_width: int | None = None) -> RowRead:
@@ -171,6 +176,9 @@ def _read_row(
         end = min(end, line_end if line_end >= 0 else end)
     s, e = _value_text(folded, label_span[1], end)
     raw = folded[s:e].rstrip(" \r\n")
+    if _PAST_BLOCK.search(folded, label_span[1], s):
+        # other text past an empty line: not this row's cells (read as unreadable)
+        s, raw = label_span[1], folded[label_span[1] : s].rstrip(" \r\n")
     if next_ordinal:  # the next row's ordinal sticks to this row's digits: …00000002.其他…
         after = folded[s + len(raw) : end].lstrip()
         if raw.endswith(next_ordinal + ".") and len(raw) > len(next_ordinal) + 1:
@@ -187,13 +195,38 @@ def _read_row(
         kinds,
         text=text[s : s + len(raw)],
         start=s,
+        label_end=label_span[1],
     )
     return row.read(raw, prune or _always, len(kinds) if prune else None)
 
 
 def _find(folded: str, anchor: str, pos: int, end: int) -> tuple[int, int] | None:
     m = _anchor_re(anchor).search(folded, pos, end)
+    if m is None:  # the label wrapped around its numbers: tried where its first words stand
+        lead, wrapped = _wrapped_re(anchor)
+        for c in lead.finditer(folded, pos, end):
+            m = wrapped.match(folded, c.start(), end)
+            if m:
+                break
     return (m.start(), m.end()) if m else None
+
+
+_RULE = r"(?:[ \t]*\|[-| :]*\n)"  # a markdown rule line (| --- | --- |)
+
+
+@cache
+def _wrapped_re(anchor: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The label printed in two parts around the row's numbers, as a text laid out like the
+    page prints a wrapped label cell (``一、本年新收政府信息公开申请   49 13 … 97`` then
+    ``数量`` on the next line; in pipe rows too): the first part, when the numbers and then
+    the rest follow."""
+    chars = [c for c in formats.fold(anchor) if c not in _QUOTES and not c.isspace()]
+    alts = [
+        flex("".join(chars[:k]))
+        + rf"(?=[ \t|]+[\d.\-—–－ \t|]*\d[ \t|]*\n{_RULE}?[ \t]*{flex(''.join(chars[k:]))})"
+        for k in range(len(chars) - 1, 1, -1)
+    ]
+    return re.compile(flex("".join(chars[:2]))), re.compile("|".join(alts) or r"(?!)")
 
 
 @cache
@@ -335,6 +368,7 @@ def _by_position(
                 kinds,
                 text=text[values[0] : values[1]],
                 start=values[0],
+                label_end=values[0],
                 placed=f"value row {k + 1} of the {len(missing)} printed between "
                 f"“{before.label}” and “{text[after[0] : after[1]]}”, where {len(missing)} "
                 "rows are missing",
@@ -528,6 +562,13 @@ def decide(
                 "start": row.start,
             }
         )
+    if row.stacked:
+        why = (
+            "the table is printed column by column (row labels stand one after another, the"
+            " numbers elsewhere), so which numbers are this row's is not known"
+        )
+        _split_check(result, row, "unreadable", [], why)
+        return None, "ambiguous"
     if row.unreadable:
         _split_check(
             result,
@@ -574,6 +615,7 @@ def _read_s2(
     reads = _rows_in(
         text, folded, [(r["code"], anchor_of(r), k, None) for r, _, k in specs], *bounds
     )
+    mark_stacked(folded, reads)
     for row_no, ((spec, cols, _), read) in enumerate(zip(specs, reads, strict=True), start=1):
         if read is None:
             continue
@@ -588,6 +630,23 @@ def _read_s2(
     _tighten(table, reads)
     if table.cells:
         result.tables.append(table)
+
+
+_STACKED_GAP = re.compile(r"[ \r]*\n[ \r\n]*")
+
+
+def mark_stacked(folded: str, reads: list[RowRead | None]) -> None:
+    """When two rows' labels stand one after another on their own lines with nothing between
+    them (not even a blank mark, a pipe or a tab), the table was printed column by column
+    (plain pdftotext): the numbers after a label are not its own, so no row is read."""
+    found = [r for r in reads if r is not None]
+    stacked = any(
+        _STACKED_GAP.fullmatch(folded, a.label_end, b.label_start)
+        for a, b in zip(found, found[1:], strict=False)
+    )
+    if stacked:
+        for r in found:
+            r.stacked = True
 
 
 def _tighten(table: Table, reads: list[RowRead | None]) -> None:
@@ -628,6 +687,7 @@ def _read_s3(
             again_reads = read_rows(again)
             if again_reads[subs[0]] is not None:
                 rows, reads = again, again_reads
+    mark_stacked(folded, reads)
     # Row totals first, then the column identities across rows for what is still open.
     per_row: dict[str, list[list[Cell]]] = {}
     for r, read in zip(rows, reads, strict=True):
@@ -717,6 +777,19 @@ def _known(values: list[int | float | None]) -> list[int | float] | None:
     return None if any(x is None for x in values) else [x for x in values if x is not None]
 
 
+_NUMBERS_LINE = re.compile(r"^[ \t|]*\d[\d \t|.,\-—–－/／]*$", re.M)
+
+
+def _values_after_totals(folded: str, start: int, end: int, blocks: int) -> int | None:
+    """Where the values start when the header's words are cut apart (a layout that prints
+    each header cell's lines side by side: 结果 / 维持): the first line of numbers only after
+    the header has named 总计 once a block."""
+    for m in _NUMBERS_LINE.finditer(folded, start, end):
+        if folded.count("总计", start, m.start()) >= blocks:
+            return m.start()
+    return None
+
+
 def _read_s4(
     text: str,
     folded: str,
@@ -740,12 +813,15 @@ def _read_s4(
             chain_start, chain_end, count = m.start(), m.end(), 1
         if count > best[0]:
             best = (count, chain_start, chain_end)
-    if best[0] < len(cols):
-        return
     last = best[2]
     line_end = folded.find("\n", last, end)
     if line_end >= 0 and not folded[last:line_end].strip(" \t|"):  # the values start a new line
         last = line_end + 1
+    if best[0] < len(cols) or not re.match(r"[\s|]*\d", folded[last:end]):
+        found = _values_after_totals(folded, start, end, len(rows))
+        if found is None:
+            return
+        best, last = (best[0], best[1] if best[0] else found, found), found
     values = re.compile(r"[\d\s|.,\-—–－/／]*").match(folded, last, end)
     stop = values.end() if values else last
     lead = len(folded[last:stop]) - len(folded[last:stop].lstrip())
