@@ -255,16 +255,19 @@ class PageReader:
                         continue  # a point, or a slanted line: no ruling
                     x0, x1 = (xa, xb) if xa <= xb else (xb, xa)
                     top, bottom = (ta, tb) if ta <= tb else (tb, ta)
-                    out.append(
-                        {
-                            "object_type": "line",
-                            "x0": x0,
-                            "x1": x1,
-                            "top": top,
-                            "bottom": bottom,
-                            "doctop": top,
-                            "width": x1 - x0,
-                            "height": bottom - top,
-                            "orientation": orientation,
-                        }
-                    )
+                    out.append(edge(x0, x1, top, bottom, orientation))
+
+
+def edge(x0: float, x1: float, top: float, bottom: float, orientation: str) -> dict[str, Any]:
+    """A ruling line as the table finder takes it (pdfplumber's edge objects)."""
+    return {
+        "object_type": "line",
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "doctop": top,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "orientation": orientation,
+    }

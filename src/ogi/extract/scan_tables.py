@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from .ocr import Glyph, read_page
-from .pdf_page import Char
+from .pdf_page import Char, edge
 from .pdf_tables import Box
 
 MIN_SCORE = 0.9  # below this the engine is unsure of a character: it is not read
@@ -104,19 +104,7 @@ def _runs(mask: np.ndarray, scale: float, orientation: str, thick: int) -> list[
         else:
             top, bottom = y * scale, (y + h) * scale
             x0 = x1 = (x + w / 2) * scale
-        out.append(
-            {
-                "object_type": "line",
-                "x0": x0,
-                "x1": x1,
-                "top": top,
-                "bottom": bottom,
-                "doctop": top,
-                "width": x1 - x0,
-                "height": bottom - top,
-                "orientation": orientation,
-            }
-        )
+        out.append(edge(x0, x1, top, bottom, orientation))
     return out
 
 
