@@ -5,7 +5,9 @@ memory, crash a page into a traceback, or frame the site.
   (:data:`SQL_LIMITS`): a string or blob of at most 8 MB, SQL text of at most 100 KB.
   Datasette's time limit is enforced by SQLite's progress handler, which never fires inside
   one function call: ``printf('%.*c', 900000000, 'x')`` ran 33 s and took 7.8 GB. Now it
-  fails at once ("string or blob too big").
+  fails at once ("string or blob too big"): the built-ins that can run long inside one call
+  (``printf``, ``instr``, ``replace``, ``trim``) are bounded (:mod:`ogi.serve.bounded`), and
+  ``LIKE``/``GLOB`` patterns are at most 1,000 bytes.
 * **Whose SQL waits** -- SQL a client writes (``?sql=``, ``?_where=``) runs in a thread of
   its own with a connection of its own (:class:`Aside`), never in the worker's thread that
   renders pages (``num_sql_threads: 0``): a cached page, the home page and every page of
@@ -38,6 +40,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl
 
+from . import bounded
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -47,6 +51,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 SQL_LIMITS = {
     sqlite3.SQLITE_LIMIT_LENGTH: 8 << 20,  # bytes of a string or blob (and of a row)
     sqlite3.SQLITE_LIMIT_SQL_LENGTH: 100_000,  # bytes of SQL text
+    # bytes of a LIKE or GLOB pattern: matching costs up to its length times the string's
+    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 1000,
 }
 MEMORY_LIMIT = 2 << 30  # bytes of address space of a worker of `ogi serve`
 WATCHDOG_GRACE = 1.0  # seconds past the time limit before the watchdog interrupts
@@ -78,9 +84,11 @@ HEADERS = [
 
 
 def limit_connection(conn: sqlite3.Connection) -> None:
-    """Set :data:`SQL_LIMITS` on a connection."""
+    """Set :data:`SQL_LIMITS` on a connection, and bound the built-in functions that can
+    run for seconds inside one call (:mod:`ogi.serve.bounded`)."""
     for limit, value in SQL_LIMITS.items():
         conn.setlimit(limit, value)
+    bounded.install(conn, SQL_LIMITS[sqlite3.SQLITE_LIMIT_LENGTH])
 
 
 def die_with_parent() -> None:
