@@ -238,10 +238,13 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_the_site_serves_the_package_files_of_the_build_it_serves(tmp_path: Path) -> None:
-    """A rebuild into the folder a site serves publishes new files in place of the old: the
-    site goes on serving the database it opened and the CSV files of that same build (it
-    opened them with the database), not the new CSVs beside an old database."""
+def test_a_rebuild_into_a_served_folder_is_taken_up_whole_by_every_worker(
+    tmp_path: Path,
+) -> None:
+    """A rebuild into the folder that ``ogi serve`` (two workers) serves: before it, every
+    answer is of the first build; once it has published, every answer of every worker --
+    a cached table page, the CSV download, ``select count(*)`` -- is of the new one (each
+    request on a connection of its own, which the kernel spreads over the workers)."""
     from conftest import SEED
 
     raw = tmp_path / "raw"
@@ -250,13 +253,22 @@ def test_the_site_serves_the_package_files_of_the_build_it_serves(tmp_path: Path
     out = tmp_path / "out"
     ogi = _ogi_executable()
     assert subprocess.run([ogi, "build", str(raw), "--out", str(out)]).returncode == 0
-    before = (out / "data" / "reports.csv").read_bytes()
-    with serving(out, tmp_path, "--workers", "1") as base:
-        assert _get(f"{base}/-/package/reports.csv")[2] == before
+    count = _sql_url("", "select count(*) as n from reports") + "&_shape=array"
+
+    def answers(base: str) -> set[tuple[int, int, bytes]]:
+        seen = set()
+        for _ in range(12):
+            rows = json.loads(_get(f"{base}/ogi/reports.json?_shape=array")[2])
+            n = json.loads(_get(base + count)[2])[0]["n"]
+            seen.add((len(rows), n, _get(f"{base}/-/package/reports.csv")[2]))
+        return seen
+
+    with serving(out, tmp_path, "--workers", "2") as base:
+        before = (out / "data" / "reports.csv").read_bytes()
+        assert answers(base) == {(1, 1, before)}
         (raw / "second.txt").write_text(SEED.read_text(encoding="utf-8") + "\n附\n")
         assert subprocess.run([ogi, "build", str(raw), "--out", str(out)]).returncode == 0
         after = (out / "data" / "reports.csv").read_bytes()
         assert after != before
-        assert _get(f"{base}/-/package/reports.csv")[2] == before
-        rows = json.loads(_get(f"{base}/ogi/reports.json?_shape=array&_nocache=1")[2])
-        assert len(rows) == 1
+        assert answers(base) == {(2, 2, after)}
+        assert len(_workers(_serve_pid(base))) == 2

@@ -130,21 +130,23 @@ class Aside:
     watchdog interrupts a statement that runs past the time limit."""
 
     def __init__(self, database: Any) -> None:
-        self.database = database
+        # no reference to the database kept: the Aside goes (its thread ends, its connection
+        # closes) when the site of another build has replaced the database's
+        self.seconds = database.ds.setting("sql_time_limit_ms") / 1000 + WATCHDOG_GRACE
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="ogi-client-sql")
         self.conn: sqlite3.Connection | None = None
         self.interrupted = 0  # statements the watchdog interrupted
-        self.executor.submit(self._open).result()
+        self.executor.submit(self._open, database).result()
 
-    def _open(self) -> None:
-        conn = self.database.connect()
-        self.database.ds._prepare_connection(conn, self.database.name)
+    def _open(self, database: Any) -> None:
+        conn = database.connect()
+        database.ds._prepare_connection(conn, database.name)
         self.conn = conn
 
     def _call(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         conn = self.conn
         assert conn is not None
-        seconds = self.database.ds.setting("sql_time_limit_ms") / 1000 + WATCHDOG_GRACE
+        seconds = self.seconds
         fired = threading.Event()
 
         def interrupt() -> None:
@@ -161,6 +163,14 @@ class Aside:
             if fired.is_set():
                 self.interrupted += 1
 
+    def close(self, wait: bool = True) -> None:
+        def close_conn() -> None:
+            if self.conn is not None:
+                self.conn.close()
+
+        self.executor.submit(close_conn)
+        self.executor.shutdown(wait=wait)
+
     async def run(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, self._call, fn)
 
@@ -173,6 +183,15 @@ def open_aside(database: Any) -> Aside:
         aside = _ASIDE[database] = Aside(database)
     _patch_execute_fn()
     return aside
+
+
+def close_asides(datasette: Any, wait: bool = True) -> None:
+    """Stop the :class:`Aside` threads of ``datasette``'s databases once their statements end
+    (a site given up for another build's)."""
+    for database in datasette.databases.values():
+        aside = _ASIDE.pop(database, None)
+        if aside is not None:
+            aside.close(wait)
 
 
 def aside_of(database: Any) -> Aside | None:
