@@ -88,3 +88,55 @@ def test_the_widths_and_sizes_printf_reads() -> None:
         7,
         8,
     ]
+
+
+def _frames(error: BaseException) -> list[object]:
+    """Every frame the tracebacks of an error, of those it carries and of those it was
+    raised from still hold."""
+    out, todo, seen = [], [error], set()
+    while todo:
+        e = todo.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        tb = e.__traceback__
+        while tb is not None:
+            out.append(tb.tb_frame)
+            tb = tb.tb_next
+        todo += [x for x in (e.__context__, e.__cause__) if x is not None]
+        todo += [a for a in e.args if isinstance(a, BaseException)]
+    return out
+
+
+def test_an_error_of_sql_run_aside_holds_no_cursor(seed_built: Path) -> None:
+    """A client statement that fails (here: interrupted at its time limit) reaches the
+    thread that renders pages without the frames that hold its cursor: freed there, the
+    cursor would wait for SQLite's lock on the connection, held by the next client
+    statement for as long as it runs -- and every request of the worker with it (cached
+    pages answered in 2 s under hostile queries)."""
+    import asyncio
+
+    from datasette.database import QueryInterrupted
+
+    from ogi.serve.app import make_datasette
+
+    slow = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+
+    async def scenario() -> BaseException:
+        ds = make_datasette(seed_built)
+        database = ds.get_database("ogi")
+        token = guard._CLIENT_SQL.set(True)
+        try:
+            await database.execute(slow, custom_time_limit=20)
+        except QueryInterrupted as e:
+            return e
+        finally:
+            guard._CLIENT_SQL.reset(token)
+        raise AssertionError("not interrupted")
+
+    error = asyncio.run(scenario())
+    assert isinstance(error, QueryInterrupted)
+    held = [
+        f for f in _frames(error) if any(isinstance(v, sqlite3.Cursor) for v in f.f_locals.values())
+    ]  # type: ignore[attr-defined]
+    assert held == []

@@ -158,6 +158,9 @@ class Aside:
         watchdog.start()
         try:
             return fn(conn)
+        except BaseException as e:
+            drop_tracebacks(e)
+            raise
         finally:
             watchdog.cancel()
             if fired.is_set():
@@ -173,6 +176,33 @@ class Aside:
 
     async def run(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, self._call, fn)
+
+
+def drop_tracebacks(error: BaseException) -> None:
+    """Forget the tracebacks of an error of SQL run aside, of the errors it carries and of
+    those it was raised from, so that the frames they hold -- with the cursor of the
+    statement -- are freed here, in the SQL thread.
+
+    Freed in the thread that renders pages instead (once the error page is sent), the
+    cursor's statement is finalized there, which waits for SQLite's lock on the connection
+    -- held by the next client statement for as long as it runs: every request of the
+    worker then waited up to the time limit (``scripts/hostile_probe.py`` found cached pages
+    answering in 2 s while hostile queries ran one after another)."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [error]
+    while todo:
+        e = todo.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        e.__traceback__ = None
+        todo += [x for x in (e.__context__, e.__cause__) if x is not None]
+        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+        todo += (
+            [v for v in vars(e).values() if isinstance(v, BaseException)]
+            if hasattr(e, "__dict__")
+            else []
+        )
 
 
 def open_aside(database: Any) -> Aside:
