@@ -140,3 +140,15 @@ def test_an_error_of_sql_run_aside_holds_no_cursor(seed_built: Path) -> None:
         f for f in _frames(error) if any(isinstance(v, sqlite3.Cursor) for v in f.f_locals.values())
     ]  # type: ignore[attr-defined]
     assert held == []
+
+
+def test_a_long_like_pattern_in_client_sql_is_refused(seed_built: Path) -> None:
+    """One LIKE of a 990-byte pattern against a 4 MB string ran 4.5 s inside one call."""
+    long = f"select {A} like '%' || printf('%.*c', 990, 'a') || 'b%'"
+    response = get(seed_built, "/ogi.json", sql=long)
+    assert (response.status_code, response.json()["error"]) == (
+        400,
+        "LIKE or GLOB pattern too complex",
+    )
+    short = "select 'abc' like '%' || printf('%.*c', 150, 'a') || '%' as m"
+    assert get(seed_built, "/ogi.json", sql=short, _shape="array").json() == [{"m": 0}]

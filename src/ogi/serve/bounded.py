@@ -24,7 +24,8 @@ arguments are so long that the built-in's quadratic work would exceed :data:`WOR
 it is refused the same way.
 
 ``LIKE`` and ``GLOB`` are bounded by SQLite's own pattern length limit instead
-(``SQLITE_LIMIT_LIKE_PATTERN_LENGTH`` in :data:`ogi.serve.guard.SQL_LIMITS`).
+(``SQLITE_LIMIT_LIKE_PATTERN_LENGTH`` in :data:`ogi.serve.guard.SQL_LIMITS`; 200 bytes in SQL
+a client writes, :data:`ogi.serve.guard.CLIENT_LIKE_PATTERN`).
 
 >>> import sqlite3
 >>> conn = sqlite3.connect(":memory:")
