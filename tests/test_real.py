@@ -579,6 +579,17 @@ def test_markdown_rendering_every_cell(more) -> None:
     # '| 规章 | 22 | 235 |' lost a column: nothing is derived
     for code in ("rules", "normative_documents"):
         assert [got[(f"g3.s2.{code}", c)] for c in ("issued", "repealed", "in_force")] == [None] * 3
+    lost = {c["subject"]: c for c in checks if c["check"] == "digit_split"}
+    assert (lost["g3.s2.rules"]["status"], lost["g3.s2.rules"]["message"]) == (
+        "ambiguous",
+        "规章 printed as “| 22 | 235 |” (offset 2022): only 2 numbers are printed apart for its "
+        "3 columns (a column lost from the row, or two cells' digits run together in one) and 3 "
+        "splits fit one valid number per column (section 二 has no identity to tell splits "
+        "apart): 22, 2, 35 | 22, 23, 5 | 2, 2, 235; the cells are left empty.",
+    )
+    assert "only 2 numbers are printed apart for its 3 columns" in (
+        lost["g3.s2.normative_documents"]["message"]
+    )
     placed = {c["subject"]: c["message"] for c in checks if c["check"] == "row_by_position"}
     assert sorted(placed) == [
         "g3.s3.not_processed.confirmation",

@@ -126,7 +126,7 @@ def _rows(text: str, folded: str, start: int, end: int) -> list[_Row]:
             break
         run_end = num.end()
         nxt = folded[run_end : run_end + 1]
-        digits = folded[num.start() : run_end]
+        digits = numerals.strip_zero_width(folded[num.start() : run_end])
         if nxt in ("、", ".", "．") and digits.isdigit() and rows:
             # a list number before the next label: alone (… 0\n2.政府公报公开数) or stuck to
             # this row's digits (…853762、政府公报公开数)
@@ -141,7 +141,7 @@ def _rows(text: str, folded: str, start: int, end: int) -> list[_Row]:
                 pos = run_end
                 continue
             tail = str(expected)
-            if digits.endswith(tail) and len(digits) > len(tail):
+            if folded.endswith(tail, 0, run_end) and len(digits) > len(tail):
                 _extend(rows[-1], text, num.start(), run_end - len(tail))
                 pending = (run_end - len(tail), expected)
                 pos = run_end
