@@ -587,8 +587,9 @@ def test_markdown_rendering_every_cell(more) -> None:
         "splits fit one valid number per column (section 二 has no identity to tell splits "
         "apart): 22, 2, 35 | 22, 23, 5 | 2, 2, 235; the cells are left empty.",
     )
-    assert "only 2 numbers are printed apart for its 3 columns" in (
-        lost["g3.s2.normative_documents"]["message"]
+    assert (
+        "only 2 numbers are printed apart for its 3 columns"
+        in (lost["g3.s2.normative_documents"]["message"])
     )
     placed = {c["subject"]: c["message"] for c in checks if c["check"] == "row_by_position"}
     assert sorted(placed) == [
