@@ -16,7 +16,7 @@ from ogi import formats
 from ogi.formats import code_label
 from ogi.package import schema
 
-CODED = {"status", "severity", "value_status", "kind"}
+CODED = {"status", "severity", "value_status", "settled_by", "kind"}
 
 
 def enum_values() -> set[tuple[str, str]]:
@@ -38,6 +38,7 @@ def built(seed_built: Path) -> Path:
 def test_every_enum_value_of_a_coded_column_has_a_label() -> None:
     values = enum_values()
     assert ("status", "ambiguous") in values and ("kind", "doc_number") in values
+    assert ("settled_by", "cross_year") in values
     assert [v for v in sorted(values) if code_label(*v) is None] == []
 
 
