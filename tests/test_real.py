@@ -765,3 +765,18 @@ def test_web_page_with_merged_cells(charset: str) -> None:
     status = {(c["indicator"], c["column"]): c["value_status"] for c in parsed.statistics}
     assert status[("g3.s3.granted", "commercial")] == "blank"
     assert summarise(parsed)["requests_received"] == 5
+
+
+def test_a_table_the_prose_settles_keeps_the_checks_made_before_it(tmp_path: Path) -> None:
+    """平潭县 2013's table is read again with what its prose states (1853条 settles
+    18535395); a NUL byte in the file is still reported (the second reading of the table
+    replaces only the checks the first one made)."""
+    data = (REAL / "pingtanxian_2013_gen1.txt").read_bytes()
+    marked = tmp_path / "pingtanxian_2013_gen1.txt"
+    marked.write_bytes(data.replace("一、".encode(), "\x00一、".encode(), 1))
+    _, parsed = parse_file(marked)
+    assert [n["check"] for n in parsed.notes if n["check"] != "digit_split"] == ["nul_bytes"]
+    settled = {
+        (c["indicator"], c["column"]): (c["value"], c["settled_by"]) for c in parsed.statistics
+    }
+    assert settled[("g1.proactive_total", "year")] == (1853, "prose")
