@@ -200,3 +200,31 @@ def _same_as_from_scratch(folder: Path, out: Path, fresh: Path) -> None:
             conn.close()
 
     assert db(out) == db(fresh)
+
+
+def test_a_review_of_a_cell_a_neighbour_then_settles_is_a_clear_error(tmp_path: Path) -> None:
+    """A person settled 2015's row while it was open; once 2014 is in the build the row is
+    settled by evidence, and the review row is to be removed (one line, no traceback)."""
+    import hashlib
+
+    folder, out = tmp_path / "in", tmp_path / "out"
+    _write(folder, [Y2015])
+    sha = hashlib.sha256((folder / "r2015.txt").read_bytes()).hexdigest()
+    review = tmp_path / "review.csv"
+    review.write_text(
+        "sha256,indicator,column,value,reviewer,reason\n"
+        f"{sha},{ROW},year,12,张三,read in the PDF\n",
+        encoding="utf-8",
+    )
+    args = ["build", str(folder), "--out", str(out), "--review", str(review)]
+    done = CliRunner().invoke(main, args, prog_name="ogi")
+    assert done.exit_code == 0, done.output
+    assert _cells(out, 2015)[0] == ("year", "12", "ambiguous", "review", "12212")
+
+    _write(folder, [Y2014, Y2015])
+    failed = CliRunner().invoke(main, args, prog_name="ogi")
+    assert failed.exit_code == 1
+    assert failed.output == (
+        f"ogi: error: {review} line 2: the cell {ROW} [year] of r2015.txt is settled by the same "
+        "body's neighbouring year in the build already (inferred: 12); remove the row\n"
+    )

@@ -108,7 +108,7 @@ def second_pass(
                 task.reviews[it.pos] = it.reviews
             it.reuse, it.outcome, it.chunk = None, None, first + n
         tasks.append(task)
-    progress.stage("parse", len(redo))
+    progress.stage("years", len(redo))
     again = workers.parse(tasks, jobs, time_limit, progress.advance, pages=progress.page)
     settle(items, again)
     return [*chunks, *again]
