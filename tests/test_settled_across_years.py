@@ -228,3 +228,59 @@ def test_a_review_of_a_cell_a_neighbour_then_settles_is_a_clear_error(tmp_path: 
         f"ogi: error: {review} line 2: the cell {ROW} [year] of r2015.txt is settled by the same "
         "body's neighbouring year in the build already (inferred: 12); remove the row\n"
     )
+
+
+def _published(reports: list, tmp_path: Path) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
+    """Build the generated reports; per table cell: the report, the cell, its value (None
+    when empty), how it was settled, and what the generator printed there."""
+    from ogi.build import build
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for syn in reports:
+        (folder / syn.name).write_bytes(syn.data)
+    build([folder], tmp_path / "out", jobs=1)
+    names = {r["report_id"]: r["source_file"] for r in _rows(tmp_path / "out", "reports")}
+    by_name = {syn.name: syn for syn in reports}
+    out = []
+    for c in _rows(tmp_path / "out", "statistics"):
+        syn = by_name[names[c["report_id"]]]
+        key = (c["indicator"], c["column"])
+        value = float(c["value"]) if c["value"] else None
+        out.append((syn.name, key, value, c["settled_by"], syn.printed[key], syn.truth[key]))
+    return out
+
+
+def test_a_generated_series_of_one_body_is_read_with_no_wrong_value(tmp_path: Path) -> None:
+    """Five consecutive years of one body, flattened on one line as crawlers save them, each
+    year's 历年累计 carrying on the year before's: every cell a report alone leaves open is
+    settled by its neighbours, each exactly as printed; no value is wrong."""
+    from ogi.synth import series
+
+    cells = _published(series(1, 2010, 5), tmp_path)
+    assert len(cells) == 5 * 15 * 2
+    assert [c for c in cells if c[2] != c[4]] == []  # every value published, and right
+    alone = [c for c in cells if c[5] is None]  # what a reader of the report alone cannot know
+    assert len(alone) == 10
+    assert {c[3] for c in alone} == {"cross_year"}
+    assert {c[3] for c in cells if c[5] is not None} <= {"identity", "prose"}
+
+
+def test_one_body_s_years_that_do_not_carry_on_settle_nothing(tmp_path: Path) -> None:
+    """Six years of one body whose 历年累计 do not carry on (each drawn on its own, as a body
+    that restates its figures): no split continues a neighbour by chance, nothing is settled
+    by them, and what a report alone leaves open stays empty."""
+    import random
+
+    from ogi.synth import _place, report
+
+    rng = random.Random(3)
+    body = _place(rng)
+    reports = [
+        report(rng, 1, "crawled", None, f"s_{i}.txt", body=body, year=2010 + i) for i in range(6)
+    ]
+    cells = _published(reports, tmp_path)
+    assert [c for c in cells if c[2] is not None and c[2] != c[4]] == []
+    assert [c for c in cells if c[3] == "cross_year"] == []
+    open_cells = [c for c in cells if c[5] is None]
+    assert open_cells and all(c[2] is None for c in open_cells)
