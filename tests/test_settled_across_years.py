@@ -284,3 +284,41 @@ def test_one_body_s_years_that_do_not_carry_on_settle_nothing(tmp_path: Path) ->
     assert [c for c in cells if c[3] == "cross_year"] == []
     open_cells = [c for c in cells if c[5] is None]
     assert open_cells and all(c[2] is None for c in open_cells)
+
+
+def test_a_real_run_is_settled_by_the_year_before(tmp_path: Path) -> None:
+    """平潭县 2013 (a real crawler page) prints 主动公开信息数条18535395; its prose (主动公开政府信息
+    1853条) settles it. With the prose's 1853条 taken out, four splits are left — until the
+    body's 2012 report (written here: 历年累计 3542) is in the build: 3542 + 1853 = 5395 leaves
+    1853 | 5395, and the website row, within it, follows by the table's arithmetic."""
+    real = Path(__file__).parent / "fixtures" / "real" / "pingtanxian_2013_gen1.txt"
+    text = real.read_text(encoding="utf-8")
+    assert text.count("1853条") == 2 and "主动公开信息数条18535395" in text
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / real.name).write_text(text.replace("1853条", "若干条"), encoding="utf-8")
+    _build(folder, tmp_path / "alone")
+
+    def proactive(out: Path) -> list[tuple[str, str, str, str, str]]:
+        ids = {r["report_id"] for r in _rows(out, "reports") if r["year"] == "2013"}
+        return [
+            (c["indicator"], c["column"], c["value"], c["value_status"], c["settled_by"])
+            for c in _rows(out, "statistics")
+            if c["report_id"] in ids
+            and c["indicator"] in ("g1.proactive_total", "g1.proactive_website")
+        ]
+
+    assert {c[3] for c in proactive(tmp_path / "alone")} == {"ambiguous"}
+    (folder / "pingtanxian_2012.txt").write_text(
+        "平潭县人民政府2012年政府信息公开工作年度报告\n一、概述\n2012年，本县认真贯彻落实《中华人民共和国"
+        "政府信息公开条例》，推进政府信息公开工作。\n二、政府信息公开情况统计表\n指标名称计量单位2012年度"
+        "历年累计主动公开信息数条1003542受理依申请公开信息总数条00\n",
+        encoding="utf-8",
+    )
+    _build(folder, tmp_path / "out")
+    assert proactive(tmp_path / "out") == [
+        ("g1.proactive_total", "year", "1853", "inferred", "cross_year"),
+        ("g1.proactive_total", "cumulative", "5395", "inferred", "cross_year"),
+        ("g1.proactive_website", "year", "1713", "inferred", "identity"),
+        ("g1.proactive_website", "cumulative", "5017", "inferred", "identity"),
+    ]
