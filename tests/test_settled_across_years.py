@@ -322,3 +322,16 @@ def test_a_real_run_is_settled_by_the_year_before(tmp_path: Path) -> None:
         ("g1.proactive_website", "year", "1713", "inferred", "identity"),
         ("g1.proactive_website", "cumulative", "5017", "inferred", "identity"),
     ]
+
+
+def test_two_reports_of_the_year_before_are_no_evidence(tmp_path: Path) -> None:
+    """A revised 2014 report beside the first (another 历年累计): which one continues into
+    2015 cannot be told, so neither settles it — even the one that would."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "r2014.txt").write_text(_report(*Y2014), encoding="utf-8")
+    revised = _report(2014, "3205").replace("推进政府信息公开工作", "推进政务公开工作")
+    (folder / "r2014_revised.txt").write_text(revised, encoding="utf-8")
+    (folder / "r2015.txt").write_text(_report(*Y2015), encoding="utf-8")
+    _build(folder, tmp_path / "out")
+    assert _cells(tmp_path / "out", 2015) == OPEN
