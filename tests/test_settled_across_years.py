@@ -188,6 +188,12 @@ def _same_as_from_scratch(folder: Path, out: Path, fresh: Path) -> None:
     _build(folder, fresh)
     for rel in ["datapackage.json", *(f"data/{p.name}" for p in (fresh / "data").iterdir())]:
         assert (out / rel).read_bytes() == (fresh / rel).read_bytes(), rel
+    parquet = sorted(p.relative_to(fresh) for p in (fresh / "parquet").rglob("*") if p.is_file())
+    assert parquet == sorted(
+        p.relative_to(out) for p in (out / "parquet").rglob("*") if p.is_file()
+    )
+    for rel in parquet:
+        assert (out / rel).read_bytes() == (fresh / rel).read_bytes(), rel
 
     def db(root: Path) -> list[tuple[object, ...]]:
         conn = sqlite3.connect(root / "build" / "ogi.db")

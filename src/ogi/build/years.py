@@ -46,7 +46,13 @@ def record(it: Item) -> dict[str, Any] | None:
 def wanted(items: list[Item]) -> dict[int, tuple[years.Neighbours | None, str | None]]:
     """By position: the neighbours each report with open rows is to be parsed with, and
     their digest (None, None: no neighbour says anything of them)."""
-    records = {it.pos: r for it in items if (r := record(it)) is not None}
+    return neighbours_of({it.pos: r for it in items if (r := record(it)) is not None})
+
+
+def neighbours_of(
+    records: dict[int, dict[str, Any]],
+) -> dict[int, tuple[years.Neighbours | None, str | None]]:
+    """:func:`wanted`, of the reports' records by position."""
     by_year: dict[tuple[str, int], list[int]] = {}
     for pos, r in records.items():
         by_year.setdefault((r["body"], r["year"]), []).append(pos)
