@@ -42,7 +42,8 @@ def columns() -> tuple[str, str]:
 def record(parsed: Any) -> dict[str, Any] | None:
     """What one parsed generation-1 report gives its neighbouring years and asks of them:
     its body (``issuer_id`` when placed, else its name) and year, the values of its rows
-    (``values``: indicator → column → value, every value the report settles itself), and
+    (``values``: indicator → column → value, every value settled by the report itself or
+    by a person's review, never by its neighbours), and
     its rows whose digits split several ways (``open``). None for another generation, a
     report with no body or year, or no row with both columns."""
     rep = parsed.report
