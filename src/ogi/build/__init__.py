@@ -25,7 +25,7 @@ or the new one, whole. Unchanged reports — same bytes (sha256), name, provenan
 version (:mod:`ogi.build.manifest`) — are not parsed again.
 
 >>> result = build([Path("data/raw")], Path("."))  # doctest: +SKIP
->>> result.counts["statistics"]
+>>> result.counts["statistics"]  # doctest: +SKIP
 30
 
 The modules, in the order a build runs them: :mod:`~ogi.build.plan` (what each input
