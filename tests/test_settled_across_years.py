@@ -156,7 +156,8 @@ def test_another_body_is_no_neighbour(tmp_path: Path) -> None:
 
 def test_incremental_builds_follow_the_neighbours(tmp_path: Path) -> None:
     """2015 alone is ambiguous; adding 2014 later settles 2015's cells, though 2015 is
-    unchanged (parsed again, with its neighbour); removing 2014 makes them ambiguous again.
+    unchanged (parsed again, with its neighbour); a changed 2014 that no split continues
+    leaves them ambiguous; 2016 instead settles them; alone again, they are ambiguous.
     Each time the package is byte for byte a build from scratch."""
     folder, out = tmp_path / "in", tmp_path / "out"
     _write(folder, [Y2015])
@@ -170,6 +171,11 @@ def test_incremental_builds_follow_the_neighbours(tmp_path: Path) -> None:
     _same_as_from_scratch(folder, out, tmp_path / "fresh1")
     again = _build(folder, out)  # the same neighbours: nothing is parsed again
     assert again.endswith("; 0 parsed, 2 unchanged\n"), again
+
+    _write(folder, [(2014, "3205"), Y2015])  # the year before changed: it no longer fits
+    _build(folder, out)
+    assert _cells(out, 2015) == OPEN
+    _same_as_from_scratch(folder, out, tmp_path / "fresh4")
 
     _write(folder, [Y2015, Y2016])
     _build(folder, out)
