@@ -102,7 +102,7 @@ test: $(STAMP) $(FONT) $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT) $(PDFTOPPM)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/pytest
-	$(BIN)/python scripts/field_check.py tests/fixtures/real tests/fixtures/real/truth.json --require-exact
+	$(BIN)/python scripts/field_check.py tests/fixtures/real tests/fixtures/real/truth.json --require-exact --require-issuer
 	$(BIN)/frictionless validate datapackage.json
 
 clean:

@@ -11,7 +11,10 @@ cores); each worker writes two files into the build's scratch folder:
 
 and returns, for each input, what the build keeps in memory: the report's id, its ``sources``
 entry, row counts and byte sizes per resource, the few numbers the cross-year rule compares
-(:func:`ogi.check.cross_year.carried`) — or why the file was rejected.
+(:func:`ogi.check.cross_year.carried`), what a generation-1 report gives its neighbouring
+years and asks of them (:func:`ogi.parse.years.record`) — or why the file was rejected. A
+task of the second pass (:mod:`ogi.build.years`) gives some of its inputs their neighbours'
+values to parse with.
 
 Each report is checked on its own before it is kept
 (:func:`ogi.package.report_check.check_report`): its rows against the Table Schemas, its keys
@@ -41,17 +44,20 @@ from ..extract import extract
 from ..package import schema
 from ..package.issuers import issuer_record
 from ..package.report_check import check_report, compiled_tables
-from ..parse import Parsed, parse, review
+from ..parse import Parsed, parse, review, years
 from ..store.tables import create_shard, insert_shard_rows
 from ..summarise import summarise
 
 INTERNAL = "please report this as a bug; the other files are built"
 
 
-def parse_file(path: Path) -> tuple[acquire.Source, Parsed]:
-    """Read, decode and parse one input file (raises InputError for bad input)."""
+def parse_file(
+    path: Path, neighbours: years.Neighbours | None = None
+) -> tuple[acquire.Source, Parsed]:
+    """Read, decode and parse one input file (raises InputError for bad input);
+    ``neighbours``: what the same body's neighbouring years say (:mod:`ogi.parse.years`)."""
     source = acquire.read_source(path)
-    return source, parse(extract(source))
+    return source, parse(extract(source), neighbours)
 
 
 @dataclass
@@ -63,6 +69,11 @@ class Task:
     items: list[tuple[int, str]]
     scratch: str
     reviews: dict[int, list[review.Review]] = field(default_factory=dict)  # by position
+    # the second pass (ogi.build.years): by position, the neighbouring years' values, their
+    # digest, and the report's record of the first pass (kept: never made from neighbours)
+    neighbours: dict[int, tuple[years.Neighbours | None, str | None, dict[str, Any]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass
@@ -78,6 +89,8 @@ class Outcome:
     failing: int = 0
     dates: list[str] = field(default_factory=list)
     carried: dict[str, Any] | None = None  # what the cross-year rule needs of it
+    years: dict[str, Any] | None = None  # what it gives its neighbouring years, and asks
+    across: str | None = None  # digest of the neighbouring years' values it was parsed with
     body: dict[str, Any] | None = None  # its issuer, for the issuers resource
     year: int | None = None
     reject: tuple[str, str] | None = None  # (problem, remedy)
@@ -126,11 +139,14 @@ def report_rows(parsed: Parsed) -> dict[str, list[dict[str, Any]]]:
 
 
 def _outcome(
-    pos: int, path: str, reviews: list[review.Review] | None = None
+    pos: int,
+    path: str,
+    reviews: list[review.Review] | None = None,
+    second: tuple[years.Neighbours | None, str | None, dict[str, Any]] | None = None,
 ) -> tuple[Outcome, dict[str, list[list[str]]] | None]:
     out = Outcome(pos, path)
     try:
-        source, parsed = parse_file(Path(path))
+        source, parsed = parse_file(Path(path), second[0] if second else None)
         try:
             parsed = review.apply(parsed, reviews or [])
         except OgiError as e:
@@ -157,6 +173,8 @@ def _outcome(
     out.failing = sum(1 for row in cells["checks"] if row[status] == "fail")
     out.dates = [d for d in (source.provenance.get("retrieved"), report.get("published")) if d]
     out.carried = carried(parsed)
+    out.years = second[2] if second else years.record(parsed)
+    out.across = second[1] if second else None
     out.body = issuer_record(report)
     out.year = report.get("year")
     return out, cells
@@ -181,7 +199,7 @@ def parse_chunk(task: Task, starting: Callable[[int], None] | None = None) -> Ch
     for pos, path in task.items:
         if starting is not None:
             starting(pos)
-        out, cells = _outcome(pos, path, task.reviews.get(pos))
+        out, cells = _outcome(pos, path, task.reviews.get(pos), task.neighbours.get(pos))
         outcomes.append(out)
         if cells is None:
             continue

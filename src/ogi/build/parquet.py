@@ -137,7 +137,9 @@ def plan(m: manifest.Manifest, out: Path, whole: dict[str, str], fresh: bool = F
             reports = years[year]
             rows = sum(r.rows[name] for r in reports)
             extra = across.get(year, []) if name == "checks" else []
-            keys = [r.key for r in reports]
+            # what each report's rows are made from: its key, and the neighbouring years'
+            # values it was parsed with (ogi.build.years), which change rows, not keys
+            keys = [f"{r.key}:{r.across}" if r.across else r.key for r in reports]
             parts.append(Part(name, year, rows + len(extra), _digest(name, keys, extra)))
     old = {} if fresh else _published(out)
     write = []

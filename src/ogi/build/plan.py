@@ -148,6 +148,7 @@ def settle(items: list[Item], chunks: list[Chunk]) -> None:
             continue
         o.rows, o.sizes = _shared_keys(o.rows) or {}, _shared_keys(o.sizes) or {}
         o.source, o.carried = _shared_keys(o.source), _shared_keys(o.carried)
+        o.years = _shared_keys(o.years)
         it.outcome = o
         if o.review_error is not None:
             raise OgiError(o.review_error)
@@ -180,6 +181,8 @@ def make_manifest(items: list[Item]) -> manifest.Manifest:
                     o.carried,
                     o.body,
                     o.year,
+                    o.years,
+                    o.across,
                 )
             )
     seen = {

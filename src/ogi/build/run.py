@@ -16,7 +16,7 @@ from ..package import schema
 from ..package.issuers import issuer_rows
 from ..parse import review
 from ..store import load
-from . import manifest, plan, publish, update, workers
+from . import manifest, plan, publish, update, workers, years
 from . import parquet as dataset
 from .assemble import copy_all, write_package
 from .result import BuildFailed, BuildResult, Progress, default_jobs, timed
@@ -97,6 +97,7 @@ def _build(
             tasks = plan.tasks(items, scratch)
             chunks = plan.parse_chunks(tasks, jobs, time_limit, progress)
             plan.settle(items, chunks)
+            chunks = years.second_pass(items, chunks, scratch, jobs, time_limit, progress)
         m = plan.make_manifest(items)
         rejected = [it.rejected() for it in items if it.reject]
         if not m.reports:

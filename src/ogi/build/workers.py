@@ -128,7 +128,7 @@ class _Run:
                 Outcome(pos, path, reject=(problem, REMEDY))
             )
         rest = [(p, f) for p, f in task.items if p != pos]
-        self.pending.appendleft(Task(task.index, rest, task.scratch))
+        self.pending.appendleft(Task(task.index, rest, task.scratch, task.reviews, task.neighbours))
 
 
 def parse(

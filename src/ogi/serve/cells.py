@@ -14,8 +14,8 @@ cell's HTML:
 * ``unit`` of a count of figures (*Figures by unit*) → the figures in that unit;
 * ``indicator`` (a foreign key Datasette labels with ``label_zh``) → the indicator, labelled
   in both languages;
-* codes (``check``, ``status``, ``severity``, ``value_status``, ``kind``) → their label in
-  both languages (``formats/labels.yml``), the code beside it.
+* codes (``check``, ``status``, ``severity``, ``value_status``, ``settled_by``, ``kind``) →
+  their label in both languages (``formats/labels.yml``), the code beside it.
 
 Values are escaped; links are built from ids only.
 """
@@ -64,7 +64,7 @@ def _link(href: str, text: str, title: str | None = None) -> Markup:
 COLUMNS = frozenset({"start", "source_file", "report_id", "prev_report_id", "section_id"})
 COLUMNS |= {"issuer", "indicator", "parent_id", "unit"}
 # columns holding codes, shown with their bilingual label (formats/labels.yml)
-CODED = frozenset({"check", "status", "severity", "value_status", "kind"})
+CODED = frozenset({"check", "status", "severity", "value_status", "settled_by", "kind"})
 COLUMNS |= CODED
 
 

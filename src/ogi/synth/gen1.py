@@ -59,9 +59,15 @@ def _split(rng: random.Random, total: int, parts: int) -> list[int]:
 
 
 def gen1_doc(
-    rng: random.Random, place: str, fault: str | None, form: str, year: int
+    rng: random.Random,
+    place: str,
+    fault: str | None,
+    form: str,
+    year: int,
+    before: dict[str, int] | None = None,
 ) -> tuple[Doc, dict[tuple[str, str], Value | None], set[tuple[str, str]]]:
-    """The document, its true cell values (None: must be empty) and the checks that must fail."""
+    """The document, its true cell values (None: must be empty) and the checks that must fail.
+    ``before``: the same body's 历年累计 of the year before, which this year's carries on."""
     year_v: dict[str, int] = {}
     received = rng.randint(0, 900)
     for total, parts in SUMS:
@@ -83,12 +89,17 @@ def gen1_doc(
     elif fault == "subrow_exceeds_parent":
         year_v["g1.proactive_gazette"] = proactive + rng.randint(1, 50)
         must_fail.add(("g1.subrow_le_parent", "g1.proactive_gazette@year"))
-    cum_v = {code: v + rng.randint(0, 3 * v + 20) for code, v in year_v.items()}
-    for total, parts in SUMS:  # the cumulative column obeys the same identities
-        cum_v[total] = sum(cum_v[p] for p in parts)
-    cum_v["g1.proactive_total"] = max(
-        cum_v["g1.proactive_total"], cum_v["g1.proactive_website"], cum_v["g1.proactive_gazette"]
-    )
+    if before is not None:  # 历年累计 of N = 历年累计 of N−1 + year N (identities hold on)
+        cum_v = {code: before[code] + v for code, v in year_v.items()}
+    else:
+        cum_v = {code: v + rng.randint(0, 3 * v + 20) for code, v in year_v.items()}
+        for total, parts in SUMS:  # the cumulative column obeys the same identities
+            cum_v[total] = sum(cum_v[p] for p in parts)
+        cum_v["g1.proactive_total"] = max(
+            cum_v["g1.proactive_total"],
+            cum_v["g1.proactive_website"],
+            cum_v["g1.proactive_gazette"],
+        )
     prose_received = received
     rate = round(rng.uniform(95, 100), 2)
     second_rate = rate
@@ -192,6 +203,18 @@ def gen1_doc(
             truth[(code, "year")] = year_v[code]
             truth[(code, "cumulative")] = cum_v[code]
     return doc, truth, must_fail
+
+
+def printed_values(doc: Doc) -> dict[tuple[str, str], int]:
+    """The values a provincial table of :func:`gen1_doc` prints, by (indicator, column)."""
+    table = next(p for kind, p in doc.blocks if kind == "table")
+    assert isinstance(table, Table)
+    out = {}
+    for (code, _, _, _), row in zip(ROWS, table.rows, strict=True):
+        year, cum = row.values
+        assert year is not None and cum is not None
+        out[(code, "year")], out[(code, "cumulative")] = int(year), int(cum)
+    return out
 
 
 NATIONAL_FAULTS = ("channels_do_not_add_up", "subrow_exceeds_parent", "prose_disagrees")
