@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import acquire, package
-from ..check import run_checks
+from ..check import misread, run_checks
 from ..check.cross_year import carried
 from ..errors import InputError, OgiError
 from ..extract import extract
@@ -51,7 +51,14 @@ INTERNAL = "please report this as a bug; the other files are built"
 def parse_file(path: Path) -> tuple[acquire.Source, Parsed]:
     """Read, decode and parse one input file (raises InputError for bad input)."""
     source = acquire.read_source(path)
-    return source, parse(extract(source))
+    return source, parse_source(source)
+
+
+def parse_source(source: acquire.Source) -> Parsed:
+    """Decode and parse one input; a table cell read by OCR whose misreading would explain
+    a failing identity is left empty and flagged (``check.misread``)."""
+    doc = extract(source)
+    return misread.settle(parse(doc), doc.ocr_cells)
 
 
 @dataclass
