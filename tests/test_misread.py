@@ -136,6 +136,12 @@ def test_the_hongze_scan_has_no_misread_flagged(text_layer) -> None:
     parsed = parse_source(Source("s.pdf", "s.pdf", data, hashlib.sha256(data).hexdigest()))
     assert not [n for n in parsed.notes if n["check"] == "ocr_misread"]
     assert not [c for c in parsed.statistics if c["value_status"] == "ambiguous"]
+    # each cell read keeps the engine's confidence; the least sure is section 二's 规章 row
+    sure = {k: c["ocr_confidence"] for k, c in cells(parsed).items() if "ocr_confidence" in c}
+    assert len(sure) == 183 and all(0 <= v <= 1 for v in sure.values())
+    assert min(sure, key=lambda k: sure[k]) == ("g3.s2.rules", "issued")
+    assert round(sure[("g3.s2.rules", "issued")], 2) == 0.94
+    assert not [c for c in text_layer.statistics if c.get("ocr_confidence") is not None]
 
 
 # --- the confusion logic, as properties ----------------------------------------------------

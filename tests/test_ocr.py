@@ -189,6 +189,17 @@ def test_an_image_file_is_read_by_ocr() -> None:
     assert "2024年政府信息公开工作年度报告" in doc.text.replace(" ", "")
 
 
+def test_a_jpeg_file_is_read_by_ocr() -> None:
+    """A report's page 4 as a JPEG photo of the page (no resolution recorded: an A4 page as
+    wide as the image is assumed) reads section 四's table as the scanned PDF does."""
+    out = io.BytesIO()
+    _pages(4)[3].convert("RGB").save(out, "JPEG", quality=85)
+    doc = extract(Source("page4.jpg", "page4.jpg", out.getvalue(), "0" * 64))
+    assert (doc.form, doc.encoding, doc.ocr_pages) == ("image", "image", 1)
+    assert "| 1 | 1 | 0 | 0 | 2 | 1 | 0 | 0 | 0 | 1 | 2 | 0 | 1 | 0 | 3 |" in doc.text
+    assert doc.ocr_cells  # each table cell read with the engine's confidence
+
+
 def test_a_tiff_of_several_pages_is_read_page_by_page(hongze) -> None:
     first, *rest = _pages(2)
     out = io.BytesIO()

@@ -55,10 +55,11 @@ def parse_file(path: Path) -> tuple[acquire.Source, Parsed]:
 
 
 def parse_source(source: acquire.Source) -> Parsed:
-    """Decode and parse one input; a table cell read by OCR whose misreading would explain
-    a failing identity is left empty and flagged (``check.misread``)."""
+    """Decode and parse one input; a table cell read by OCR keeps the engine's confidence,
+    and one whose misreading would explain a failing identity is left empty and flagged
+    (``check.misread``)."""
     doc = extract(source)
-    return misread.settle(parse(doc), doc.ocr_cells)
+    return misread.settle(misread.with_confidence(parse(doc), doc.ocr_cells), doc.ocr_cells)
 
 
 @dataclass

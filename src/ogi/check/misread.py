@@ -20,6 +20,7 @@ surely read cells break its arithmetic keeps its failing check.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections.abc import Sequence
@@ -76,16 +77,29 @@ def _identities(parsed: Parsed) -> dict[tuple[str, str], str]:
 def scores(statistics: list[dict[str, Any]], cells: Sequence[OcrCell]) -> dict[int, float]:
     """Index of each statistic read from an OCR'd cell → the engine's confidence in it."""
     spans = sorted(cells)
+    starts = [s[0] for s in spans]
     out = {}
     for i, cell in enumerate(statistics):
         at = cell.get("start")
         if at is None:
             continue
-        for start, end, score in spans:
-            if start <= at < end:
-                out[i] = score
-                break
+        k = bisect.bisect_right(starts, at) - 1
+        if k >= 0 and at < spans[k][1]:
+            out[i] = spans[k][2]
     return out
+
+
+def with_confidence(parsed: Parsed, cells: Sequence[OcrCell]) -> Parsed:
+    """The report with each statistic read by OCR given the engine's confidence in its cell
+    (``ocr_confidence``)."""
+    if not cells:
+        return parsed
+    found = scores(parsed.statistics, cells)
+    stats = [
+        {**c, "ocr_confidence": found[i]} if i in found else c
+        for i, c in enumerate(parsed.statistics)
+    ]
+    return dataclasses.replace(parsed, statistics=stats)
 
 
 def settle(parsed: Parsed, cells: Sequence[OcrCell]) -> Parsed:

@@ -96,7 +96,9 @@ def page_blocks(page: PageReader | ImagePage, n: int) -> tuple[int, list[Block]]
             continue
         kept = [i for i, row in enumerate(cells) if any(row)]
         rows = [("| " + " | ".join(cells[i]) + " |", False) for i in kept]
-        scored = None if scores is None else [list(zip(cells[i], scores[i], strict=True)) for i in kept]
+        scored = (
+            None if scores is None else [list(zip(cells[i], scores[i], strict=True)) for i in kept]
+        )
         blocks.append((n, table.bbox[1], rows, scored))
     return len(chars), blocks
 
