@@ -315,7 +315,7 @@ def test_a_stuck_or_dead_worker_costs_one_input(
 def _reads_pages(
     name: str, pages: int, told: bool
 ) -> Callable[[Task, Callable[[int], None]], Chunk]:
-    """A worker that, before parsing ``name``, reads ``pages`` pages a second each — telling
+    """A worker that, before parsing ``name``, reads ``pages`` pages, 2.5 s each — telling
     each page to the OCR stage's hook as the page reader does (``told``), or not."""
 
     def work(task: Task, starting: Callable[[int], None]) -> Chunk:
@@ -323,7 +323,7 @@ def _reads_pages(
             starting(pos)
             if dict(task.items)[pos].endswith(name):
                 for _ in range(pages):
-                    time.sleep(1.0)
+                    time.sleep(2.5)
                     if told:
                         ocr.page_done()
 
@@ -336,21 +336,21 @@ def _reads_pages(
 def test_the_time_limit_of_a_scan_is_counted_per_page(
     inputs: Path, tmp_path: Path, told: bool
 ) -> None:
-    """Five pages read by OCR, a second each, under a 3 s limit: an input whose pages are told
+    """Four pages read by OCR, 2.5 s each, under a 6 s limit: an input whose pages are told
     as they are read is given the limit for each page, and is parsed; without them (a file
-    that is not a scan), the same 5 s stop it."""
+    that is not a scan), the same 10 s stop it."""
     paths = sorted(str(p) for p in inputs.iterdir())[:6]
     scan = Path(paths[2]).name
     tasks = [Task(i, [(pos, p)], str(tmp_path)) for i, (pos, p) in enumerate(enumerate(paths))]
     seen: list[int] = []
     chunks = workers.parse(
-        tasks, 2, time_limit=3, work=_reads_pages(scan, 5, told), pages=seen.append
+        tasks, 2, time_limit=6, work=_reads_pages(scan, 4, told), pages=seen.append
     )
     rejected = [(o.path, o.reject) for c in chunks for o in c.outcomes if o.reject]
     if told:
-        assert rejected == [] and seen == [1] * 5
+        assert rejected == [] and seen == [1] * 4
     else:
-        problem = "took more than 3 s to parse, so it was stopped"
+        problem = "took more than 6 s to parse, so it was stopped"
         assert rejected == [(paths[2], (problem, workers.REMEDY))] and seen == []
 
 
