@@ -41,7 +41,7 @@ database), :mod:`~ogi.build.publish` (the journal, the lock, recovery),
 
 from __future__ import annotations
 
-from .chunk import parse_file
+from .chunk import parse_file, parse_source
 from .result import BuildFailed, BuildResult, Progress, Rejected, default_jobs
 from .run import build
 
@@ -53,4 +53,5 @@ __all__ = [
     "build",
     "default_jobs",
     "parse_file",
+    "parse_source",
 ]

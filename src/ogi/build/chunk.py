@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import acquire, package
-from ..check import run_checks
+from ..check import misread, run_checks
 from ..check.cross_year import carried
 from ..errors import InputError, OgiError
 from ..extract import extract
@@ -57,7 +57,16 @@ def parse_file(
     """Read, decode and parse one input file (raises InputError for bad input);
     ``neighbours``: what the same body's neighbouring years say (:mod:`ogi.parse.years`)."""
     source = acquire.read_source(path)
-    return source, parse(extract(source), neighbours)
+    return source, parse_source(source, neighbours)
+
+
+def parse_source(source: acquire.Source, neighbours: years.Neighbours | None = None) -> Parsed:
+    """Decode and parse one input; a table cell read by OCR keeps the engine's confidence,
+    and one whose misreading would explain a failing identity is left empty and flagged
+    (``check.misread``)."""
+    doc = extract(source)
+    parsed = parse(doc, neighbours)
+    return misread.settle(misread.with_confidence(parsed, doc.ocr_cells), doc.ocr_cells)
 
 
 @dataclass

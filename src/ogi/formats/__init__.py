@@ -243,3 +243,10 @@ def province_name(text: Any) -> Any:
     if not isinstance(text, str):
         return text
     return _provinces().get(text.strip(), text.strip())
+
+
+@cache
+def ocr() -> dict[str, Any]:
+    """What OCR misreads in a table cell (confusions) and the confidences that make a cell a
+    suspect when its table breaks an identity (``formats/ocr.yml``)."""
+    return _load("ocr.yml")  # type: ignore[no-any-return]
