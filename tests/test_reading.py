@@ -8,9 +8,10 @@ import re
 from pathlib import Path
 
 from conftest import SEED_ID
-from ogi.package import schema
 from test_reader import build_real
 from test_site import get, rows_of
+
+from ogi.package import schema
 
 
 def test_table_pages_label_search_and_row_count_in_both_languages(built: Path) -> None:
@@ -40,7 +41,9 @@ def test_numbers_right_aligned_and_the_link_column_narrow(built: Path) -> None:
         css_text = (Path(__file__).parents[1] / "src/ogi/serve/static/ogi.css").read_text()
     else:
         css_text = css.text
-    assert re.search(r"td\.type-int, \.rows-and-columns td\.type-float \{ text-align: right", css_text)
+    assert re.search(
+        r"td\.type-int, \.rows-and-columns td\.type-float \{ text-align: right", css_text
+    )
     assert re.search(r"td\.col-Link, \.rows-and-columns th\.col-Link \{ width: 1%", css_text)
     page = get(built, "/ogi/statistics", report_id=SEED_ID).text
     assert re.search(r'<td class="col-value type-int">\d+</td>', page)
