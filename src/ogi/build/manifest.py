@@ -38,7 +38,7 @@ import orjson
 
 from ..acquire import Input
 
-FORMAT = 4
+FORMAT = 5
 PATH = Path("build") / "manifest.json"
 
 
@@ -75,6 +75,7 @@ class Report:
     carried: dict[str, Any] | None = None  # what the cross-year rule compares
     body: dict[str, Any] | None = None  # its issuer, for the issuers resource
     year: int | None = None  # the year the report covers (its Parquet partition)
+    text: dict[str, Any] | None = None  # its sentences' hashes, for the repeats resource
 
 
 @dataclass

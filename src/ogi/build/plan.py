@@ -180,6 +180,7 @@ def make_manifest(items: list[Item]) -> manifest.Manifest:
                     o.carried,
                     o.body,
                     o.year,
+                    o.text,
                 )
             )
     seen = {
