@@ -5,6 +5,7 @@ same year — from hashes of sentences (ogi.package.repeats), on pairs built for
 from __future__ import annotations
 
 import csv
+import re
 import sqlite3
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from test_site import rows_of
 
 from ogi.build import build
 from ogi.package.repeats import normalise, repeat_rows, sentences, text_record
+from ogi.serve.metadata import site
 
 S = [  # sentences of at least ten Han characters, numbers in them
     "本机关全年主动公开政府信息1200条，全部在门户网站发布。",
@@ -205,4 +207,20 @@ def test_the_canned_query_ranks_the_reports_that_repeat_last_years(built: Path) 
     ] == [
         "cd51d47da3a3e0a1",
         "624b095ac9a3afcb",
+    ]
+
+
+def test_the_dashboard_chart_gives_the_mean_shares_per_year(built: Path) -> None:
+    chart = site()["dashboards"]["overview"]["charts"]["repeats-by-year"]
+    assert ["repeats-by-year", "repeats-by-year"] in site()["dashboards"]["overview"]["layout"]
+    sql = re.sub(r"\[\[.*?\]\]", "", chart["query"])
+    with sqlite3.connect(built / "build" / "ogi.db") as conn:
+        found = conn.execute(sql).fetchall()
+    # 2019: 平潭综合实验区 repeats 14.75% of its 2016 report; it and 平潭综合实验区市场监督管理局
+    # share 3.28% and 8% of their sentences with each other; 2021 and 2023 repeat 15.79%, 7.89%
+    assert found == [
+        (2019, "与同年其他机关相同 / shared with other bodies that year", 5.6, 2),
+        (2019, "重复上一份报告 / repeats the previous report", 14.8, 1),
+        (2021, "重复上一份报告 / repeats the previous report", 15.8, 1),
+        (2023, "重复上一份报告 / repeats the previous report", 7.9, 1),
     ]
