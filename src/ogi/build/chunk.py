@@ -43,6 +43,7 @@ from ..errors import InputError, OgiError
 from ..extract import extract
 from ..package import schema
 from ..package.issuers import issuer_record
+from ..package.repeats import text_record
 from ..package.report_check import check_report, compiled_tables
 from ..parse import Parsed, parse, review, years
 from ..store.tables import create_shard, insert_shard_rows
@@ -102,6 +103,7 @@ class Outcome:
     across: str | None = None  # digest of the neighbouring years' values it was parsed with
     body: dict[str, Any] | None = None  # its issuer, for the issuers resource
     year: int | None = None
+    text: dict[str, Any] | None = None  # its sentences' hashes, for the repeats resource
     reject: tuple[str, str] | None = None  # (problem, remedy)
     review_error: str | None = None  # a review row that does not fit the report
 
@@ -186,6 +188,7 @@ def _outcome(
     out.across = second[1] if second else None
     out.body = issuer_record(report)
     out.year = report.get("year")
+    out.text = text_record(report, (s["body"] or "" for s in parsed.sections))
     return out, cells
 
 

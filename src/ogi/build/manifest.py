@@ -79,6 +79,7 @@ class Report:
     year: int | None = None  # the year the report covers (its Parquet partition)
     years: dict[str, Any] | None = None  # what it gives its neighbouring years (ogi.parse.years)
     across: str | None = None  # digest of the neighbouring years' values it was parsed with
+    text: dict[str, Any] | None = None  # its sentences' hashes, for the repeats resource
 
 
 @dataclass

@@ -183,6 +183,7 @@ def make_manifest(items: list[Item]) -> manifest.Manifest:
                     o.year,
                     o.years,
                     o.across,
+                    o.text,
                 )
             )
     seen = {

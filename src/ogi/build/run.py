@@ -204,4 +204,5 @@ def row_counts(m: manifest.Manifest, reviewed: int = 0) -> dict[str, int]:
     counts["rejects"] = len(m.rejects)
     counts["review"] = reviewed
     counts["issuers"] = len(issuer_rows(r.body for r in m.reports))
+    counts["repeats"] = sum(1 for r in m.reports if r.text is not None)
     return {res["name"]: counts[res["name"]] for res in schema.resources()}

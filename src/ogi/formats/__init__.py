@@ -59,6 +59,12 @@ def prose() -> dict[str, Any]:
 
 
 @cache
+def plausibility() -> dict[str, Any]:
+    """Plausibility rules over the summary row: possible but unlikely numbers (warnings)."""
+    return _load("plausibility.yml")  # type: ignore[no-any-return]
+
+
+@cache
 def layout() -> dict[str, Any]:
     """Page chrome, crawler headers, section markers, report cues."""
     return _load("layout.yml")  # type: ignore[no-any-return]

@@ -62,6 +62,7 @@ def _link(href: str, text: str, title: str | None = None) -> Markup:
 
 # the only columns render() may change: every other cell returns at once
 COLUMNS = frozenset({"start", "source_file", "report_id", "prev_report_id", "section_id"})
+COLUMNS |= {"previous_report_id"}
 COLUMNS |= {"issuer", "indicator", "parent_id", "unit"}
 # columns holding codes, shown with their bilingual label (formats/labels.yml)
 CODED = frozenset({"check", "status", "severity", "value_status", "settled_by", "kind"})
@@ -109,7 +110,7 @@ def render(
         if isinstance(report_id, str) and REPORT_ID.fullmatch(report_id):
             return _link(reader_url(report_id), value, "阅读原文 / read the report")
     if (
-        column in ("report_id", "prev_report_id")
+        column in ("report_id", "prev_report_id", "previous_report_id")
         and (table is None or is_view)
         and isinstance(value, str)
         and REPORT_ID.fullmatch(value)

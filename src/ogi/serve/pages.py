@@ -42,7 +42,7 @@ from ..package import schema
 from ..parse.outline import body_offset
 from ..store.search import fts_query
 from ..store.views import search_columns
-from . import highlight, snapshot
+from . import grids, highlight, snapshot
 from .cells import REPORT_ID, reader_url
 from .metadata import site
 
@@ -297,6 +297,15 @@ async def _printed_at(db: Any, report_id: str, start: int) -> tuple[int | None, 
     return None, None
 
 
+def _home(sections: list[Section], start: int | None) -> Section | None:
+    """The section a table is printed in: the last one that starts at or before its first
+    cell (the first section for a table without a printed cell)."""
+    if start is None:
+        return sections[0] if sections else None
+    before = [s for s in sections if s.start <= start]
+    return before[-1] if before else (sections[0] if sections else None)
+
+
 async def report(datasette: Any, request: Any) -> Response:
     """``/-/report/<report_id>``: the report's text with what the link pointed at marked."""
     report_id = request.url_vars["report_id"]
@@ -352,6 +361,11 @@ async def report(datasette: Any, request: Any) -> Response:
                 section.heading_marks.append((lo, hi, "q"))
             for lo, hi in highlight.find(section.body, q):
                 section.body_marks.append((lo, hi, "q"))
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for grid in await grids.report_grids(db, report_id):
+        home = _home(sections, grid.start)
+        if home is not None:
+            tables.setdefault(home.section_id, []).append(grids.shown(grid, report_id))
     by_id = {s.section_id: s for s in sections}
     path: list[Section] = []
     node = hit
@@ -368,6 +382,7 @@ async def report(datasette: Any, request: Any) -> Response:
             "heading": _render_marked(s.heading, s.heading_marks),
             "body": _render_marked(s.body, s.body_marks),
             "is_hit": s.is_hit,
+            "grids": tables.get(s.section_id, []),
             "row_url": datasette.urls.row(
                 dbname,
                 "sections",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 
-from .model import Doc, Head, Row, Table
+from .model import Doc, Head, Row, Table, within
 from .truth import Value, resolve
 
 FAULTS = (
@@ -266,6 +266,11 @@ def national_doc(
         ("g1n.lawsuits", ["g1n.lawsuit_upheld", "g1n.lawsuit_corrected", "g1n.lawsuit_other"]),
         ("g1n.staff", ["g1n.staff_full_time", "g1n.staff_part_time"]),
     ]:
+        # plausible (formats/plausibility.yml): answers, reconsiderations and lawsuits within
+        # twice the requests received plus 20
+        if total in ("g1n.answers_total", "g1n.reconsiderations", "g1n.lawsuits"):
+            cap = 2 * v["g1n.requests_received"] + 20
+            v.update(zip(parts, within([v[p] for p in parts], cap), strict=True))
         v[total] = sum(v[p] for p in parts)
     for code, ind in inds.items():  # 其中 rows that are not parts of a sum stay within their parent
         if ind.get("parent") in (
