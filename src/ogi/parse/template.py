@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from . import numerals
+from . import columns, numerals
 from .digits import LIMIT, Cell, Prune, _always, block_totals, fit, splits, tokens
 from .headings import QUOTES as _QUOTES
 from .headings import flex, section_re
@@ -688,6 +688,9 @@ def _read_s3(
             if again_reads[subs[0]] is not None:
                 rows, reads = again, again_reads
     mark_stacked(folded, reads)
+    if any(r is not None and r.stacked for r in reads):  # printed column by column
+        _s3_by_columns(text, folded, report_id, gen, bounds, rows, reads, result)
+        return
     # Row totals first, then the column identities across rows for what is still open.
     per_row: dict[str, list[list[Cell]]] = {}
     for r, read in zip(rows, reads, strict=True):
@@ -710,6 +713,107 @@ def _read_s3(
     _tighten(table, reads)
     if table.cells:
         result.tables.append(table)
+
+
+def _s3_by_columns(
+    text: str,
+    folded: str,
+    report_id: str,
+    gen: int,
+    bounds: tuple[int, int],
+    rows: list[dict[str, Any]],
+    reads: list[RowRead | None],
+    result: TemplateResult,
+) -> None:
+    """Section 三 printed column by column (:mod:`ogi.parse.columns`): each run of labels'
+    numbers placed by order, a value kept where the table's arithmetic confirms it."""
+    cols = _spec()["tables"]["s3"]["columns"]
+    found = [(r, read) for r, read in zip(rows, reads, strict=True) if read is not None]
+    spans = [(read.label_start, read.label_end) for _, read in found]
+    ident = _spec()["identities"]
+    balance = (ident["balance"]["left"], ident["balance"]["right"])
+    results = ([r["code"] for r in rows if r.get("result")], ident["results"]["total"])
+    options: list[list[tuple[dict[str, list[Cell | None]], list[str]]]] = []
+    problems = []
+    for run in columns.label_runs(folded, spans):
+        nxt = run[-1] + 1
+        end = spans[nxt][0] if nxt < len(spans) else bounds[1]
+        got, problem = columns.read_runs(text, folded, len(run), len(cols), spans[run[-1]][1], end)
+        if problem:
+            problems.append(f"the {len(run)} rows from “{found[run[0]][1].label}”: {problem}")
+        codes = [found[i][0]["code"] for i in run]
+        options.append(
+            [
+                (
+                    dict(zip(codes, b.cells, strict=True)),
+                    [c for c, lo in zip(codes, b.loose, strict=True) if lo],
+                )
+                for b in got
+            ]
+            or [({c: [None] * len(cols) for c in codes}, [])]
+        )
+    readings, printed, loose_rows = [], [], set()
+    for combo in itertools.islice(itertools.product(*options), 64):
+        cells = {k: v for part, _ in combo for k, v in part.items()}
+        loose = [c for _, lo in combo for c in lo]
+        loose_rows |= set(loose)
+        printed.append(cells)
+        for order in columns.loose_orders(cells, loose) or []:
+            if columns.consistent({**cells, **order}, balance, results):
+                readings.append({**cells, **order})
+    if readings:
+        cells = columns.agreed(readings)
+    elif len(printed) == 1:  # the report breaks its arithmetic: its numbers as printed
+        cells = printed[0]
+    else:
+        cells = columns.agreed(printed)
+    ok = columns.confirmed(cells, balance, results)
+    table = Table(f"gen{gen}", "s3", spans[0][0], spans[-1][1])
+    for row_no, (r, read) in enumerate(zip(rows, reads, strict=True), start=1):
+        if read is None:
+            continue
+        for j, col in enumerate(cols):
+            cell, good = cells[r["code"]][j], ok[r["code"]][j]
+            blank = cell is not None and cell.value is None
+            rec = _record(
+                report_id,
+                gen,
+                "s3",
+                row_no,
+                r["code"],
+                read.label,
+                col,
+                cell if good or blank else None,
+                "printed" if good else "blank" if blank else "ambiguous",
+                "件",
+                ("", read.label_end, read.label_end),
+            )
+            if good:
+                by_sum = r["code"] in loose_rows or len(printed) > 1
+                rec["settled_by"] = "identity" if by_sum and readings else "order"
+            table.cells.append(rec)
+            table.end = max(table.end, cell.end if cell else 0)
+    unread = sum(not v for row in ok.values() for v in row)
+    why = "; ".join(problems) or "the table's arithmetic does not confirm them"
+    result.checks.append(
+        {
+            "check": "column_order",
+            "subject": f"g{gen}.s3",
+            "status": "pass" if not unread else "ambiguous",
+            "severity": "warning",
+            "expected": None,
+            "observed": None,
+            "message": "The table is printed column by column (row labels one after another, "
+            "each column's numbers in a run of its own): its numbers are placed by their order"
+            + (
+                ", and the table's arithmetic confirms every one."
+                if not unread
+                else f"; {unread} of its {len(cells) * len(cols)} cells are left empty: {why}."
+            ),
+            "start": spans[0][0],
+        }
+    )
+    result.tables.append(table)
 
 
 def _row_total_ok(cells: list[Cell]) -> bool:
