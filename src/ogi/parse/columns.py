@@ -27,8 +27,6 @@ set()
 
 from __future__ import annotations
 
-import itertools
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,6 +37,7 @@ from .digits import BLANKS, Cell
 # one number alone on its line (a count, a signed change, an amount), or a blank mark
 _NUMBER = re.compile(r"[ \t]*(?P<n>[-+]?\d[\d,]*(?:\.\d+)?|——|—|–|－|/|／)[ \t]*")
 LAYOUTS = 16  # layouts enumerated before the runs are called too ambiguous to place
+TOP_ROWS = 2  # rows under the header whose numbers pdftotext may interleave
 
 # row → column → index of its number (None: unread); a row of one-row band is marked by a
 # leading -1 (its numbers are the row's, their order is only as pdftotext printed them)
@@ -74,12 +73,12 @@ def _value(raw: str) -> int | float | None:
     return float(plain) if "." in plain else int(plain)
 
 
-def layouts(lengths: list[int], rows: int, width: int) -> set[Layout]:
+def layouts(lengths: list[int], rows: int, width: int, top: bool = True) -> set[Layout]:
     """Every way of reading runs of these lengths as bands of ``rows`` rows of ``width``
-    columns (at most LAYOUTS + 1 of them)."""
+    columns (at most LAYOUTS + 1 of them); ``top``: the rows stand under the header."""
     starts = [sum(lengths[:i]) for i in range(len(lengths))]
     found: set[Layout] = set()
-    for layout in _cut(lengths, starts, 0, len(lengths), rows, width):
+    for layout in _cut(lengths, starts, 0 if top else -1, len(lengths), rows, width):
         found.add(tuple(layout))
         if len(found) > LAYOUTS:
             break
@@ -89,18 +88,28 @@ def layouts(lengths: list[int], rows: int, width: int) -> set[Layout]:
 def _cut(
     lengths: list[int], starts: list[int], i: int, j: int, rows: int, width: int
 ) -> Iterator[list[tuple[int | None, ...]]]:
-    """The layouts of runs ``i`` … ``j - 1`` as ``rows`` rows."""
+    """The layouts of runs ``i`` … ``j - 1`` as ``rows`` rows (``i`` -1: 0, not under the
+    header)."""
+    if i < 0:
+        yield from _cut_from(lengths, starts, 0, j, rows, width, top=False)
+        return
+    yield from _cut_from(lengths, starts, i, j, rows, width, top=True)
+
+
+def _cut_from(
+    lengths: list[int], starts: list[int], i: int, j: int, rows: int, width: int, top: bool
+) -> Iterator[list[tuple[int | None, ...]]]:
     if i == j or rows == 0:
         if i == j and rows == 0:
             yield []
         return
-    for band, i2, j2 in _bands(lengths, starts, i, j, rows, width):
-        for rest in _cut(lengths, starts, i2, j2, rows - len(band), width):
+    for band, i2, j2 in _bands(lengths, starts, i, j, rows, width, top):
+        for rest in _cut_from(lengths, starts, i2, j2, rows - len(band), width, False):
             yield band + rest
 
 
 def _bands(
-    lengths: list[int], starts: list[int], i: int, j: int, rows: int, width: int
+    lengths: list[int], starts: list[int], i: int, j: int, rows: int, width: int, top: bool
 ) -> Iterator[tuple[list[tuple[int | None, ...]], int, int]]:
     """The bands runs ``i`` … ``j - 1`` may begin with: (its rows, the runs left: i2, j2)."""
     runs = lengths[i : min(i + width, j)]
@@ -111,24 +120,41 @@ def _bands(
             range(starts[i + c], starts[i + c] + k) if n == k else None for c, n in enumerate(runs)
         ]
         yield [tuple(col[r] if col else None for col in cols) for r in range(k)], i + width, j
+    if top:  # the rows under the header: their numbers interleaved, some printed last
+        yield from _top(lengths, starts, j, rows, width)
+        return
     total = 0
     for used in range(1, j - i + 1):  # one row, its numbers in runs
         total += lengths[i + used - 1]
         if total >= width:
             if total == width:
-                yield [(-1, *range(starts[i], starts[i] + width))], i + used, j
-            break
-        if i:
-            continue
-        # the first row's rest printed after everything else (cells under a header cell
-        # that spans rows come last): the last runs of the region
-        tail, t = 0, j
-        while t > i + used and tail < width - total:
-            t -= 1
-            tail += lengths[t]
-        if t > i + used and total + tail == width:
-            idx = [*range(starts[i], starts[i] + total), *range(starts[t], starts[t] + tail)]
-            yield [(-1, *idx)], i + used, t
+                yield [(-1 - starts[i], *range(starts[i], starts[i] + width))], i + used, j
+            return
+
+
+def _top(
+    lengths: list[int], starts: list[int], j: int, rows: int, width: int
+) -> Iterator[tuple[list[tuple[int | None, ...]], int, int]]:
+    """The first rows of a region as one-row bands whose numbers are one pool: the region's
+    first runs and perhaps its last ones (pdftotext prints the cells under a header cell that
+    spans rows after the rest, and interleaves the first rows' runs)."""
+    for m in range(1, min(rows, TOP_ROWS) + 1):
+        need, head = m * width, 0
+        for p in range(1, j + 1):
+            head += lengths[p - 1]
+            if head > need:
+                break
+            tail, t = 0, j
+            while t > p and head + tail < need:
+                t -= 1
+                tail += lengths[t]
+            if head + tail == need and (p == j or t > p or m == rows):
+                idx = (
+                    [*range(0, head), *range(starts[t], starts[t] + tail)]
+                    if tail
+                    else [*range(0, head)]
+                )
+                yield [(-1, *idx[r * width : (r + 1) * width]) for r in range(m)], p, t
 
 
 @dataclass
@@ -138,18 +164,21 @@ class ByOrder:
 
     cells: list[list[Cell | None]]
     problem: str = ""
-    loose: list[bool] = field(default_factory=list)  # a one-row band: its order not known
+    # a row of a one-row band: the pool its numbers are drawn from (rows of one pool share it;
+    # which numbers are the row's and in which order is not known); None: placed by order
+    pools: list[int | None] = field(default_factory=list)
+    runs: list[list[Cell]] = field(default_factory=list)  # the numbers as printed, in runs
 
 
 def read_runs(
-    text: str, folded: str, rows: int, width: int, start: int, end: int
+    text: str, folded: str, rows: int, width: int, start: int, end: int, top: bool = True
 ) -> tuple[list[ByOrder], str]:
     """The numbers of ``rows`` rows of ``width`` columns printed column by column in
     ``folded[start:end]``: one reading by order for every layout of their runs that fits
     (none, with the reason, when none does or too many do)."""
     runs = number_runs(text, folded, start, end)
     flat = [c for run in runs for c in run]
-    found = layouts([len(r) for r in runs], rows, width)
+    found = layouts([len(r) for r in runs], rows, width, top)
     if not found:
         shown = " ".join(str(len(r)) for r in runs) or "none"
         return [], (
@@ -160,10 +189,12 @@ def read_runs(
         return [], f"its {len(flat)} numbers make {rows} rows of {width} columns in too many ways"
     out = []
     for layout in sorted(found, key=str):
-        loose = [bool(row) and row[0] == -1 for row in layout]
-        rows_of = [row[1:] if lo else row for row, lo in zip(layout, loose, strict=True)]
+        pools = [row[0] if row and (row[0] or 0) < 0 else None for row in layout]
+        rows_of = [row[1:] if p is not None else row for row, p in zip(layout, pools, strict=True)]
         out.append(
-            ByOrder([[flat[i] if i is not None else None for i in r] for r in rows_of], "", loose)
+            ByOrder(
+                [[flat[i] if i is not None else None for i in r] for r in rows_of], "", pools, runs
+            )
         )
     return out, ""
 
@@ -264,31 +295,98 @@ def consistent(
     return True
 
 
-def loose_orders(
+def solve_pools(
     cells: dict[str, list[Cell | None]],
-    loose: list[str],
-    limit: int = 5_000,
+    pools: dict[int, list[str]],
+    balance: tuple[list[str], list[str]],
+    results: tuple[list[str], str],
+    runs: list[list[Cell]] = [],  # noqa: B006 (read only)
+    nodes: int = 20_000,
 ) -> list[dict[str, list[Cell | None]]] | None:
-    """The orders the rows of one-row bands (``loose``: their numbers known, their order
-    only as printed) may take: every combination of each row's distinct orders whose row
-    total holds (None: more than ``limit``, or a blank among them)."""
-    options: list[list[tuple[Cell, ...]]] = []
-    for code in loose:
-        row = [c for c in cells[code] if c is not None and c.value is not None]
-        if len(row) < len(cells[code]):
-            return None
-        seen: dict[tuple[Any, ...], tuple[Cell, ...]] = {}
-        for perm in itertools.permutations(row):
-            key = tuple(c.value for c in perm)
-            if key not in seen and sum(key[:-1]) == key[-1]:  # type: ignore[arg-type]
-                seen[key] = perm
-        options.append(list(seen.values()))
-    if math.prod(len(o) for o in options) > limit:
-        return None
-    return [
-        {code: list(row) for code, row in zip(loose, combo, strict=True)}
-        for combo in itertools.product(*options)
-    ]
+    """The rows of one-row bands (``pools``: pool → its rows; the rows' numbers, as printed,
+    make the pool) placed where the arithmetic allows: every way of drawing each row's cells
+    from its pool, column by column, so that each row's total holds and no column identity
+    that can be computed fails, the number printed first being the first row's (pdftotext
+    reads a page from the top) and the numbers of one run (of ``runs``) one row's cells side
+    by side, in order. None when the search is too big to finish."""
+    rows = [code for codes in pools.values() for code in codes]
+    pool_of = {code: key for key, codes in pools.items() for code in codes}
+    left: dict[int, list[Cell]] = {}
+    for key, codes in pools.items():
+        got = [c for code in codes for c in cells[code] if c is not None and c.value is not None]
+        if len(got) < sum(len(cells[code]) for code in codes):
+            return None  # a blank or unread cell in the pool: nothing to sum
+        left[key] = got
+    first = {key: got[0] for key, got in left.items()}  # printed first: the first row's
+    mine = {id(c) for got in left.values() for c in got}
+    together = [run for run in runs if len(run) > 1 and all(id(c) in mine for c in run)]
+    width = len(cells[rows[0]])
+    idents = []
+    for ident in _signed(balance, results):
+        fixed: list[Any] = []
+        for j in range(width):
+            acc: Any = 0
+            for code, sign in ident.items():
+                cell = cells.get(code, [None] * width)[j] if code not in pool_of else None
+                if code in pool_of:
+                    continue
+                acc = (
+                    None
+                    if acc is None or cell is None or cell.value is None
+                    else acc + sign * cell.value
+                )
+            fixed.append(acc)
+        idents.append((ident, fixed))
+    placed: dict[str, list[Cell]] = {code: [] for code in rows}
+    found: list[dict[str, list[Cell | None]]] = []
+    budget = [nodes]
+
+    def column_holds(j: int) -> bool:
+        for ident, fixed in idents:
+            if fixed[j] is None or not any(code in ident for code in rows):
+                continue
+            if fixed[j] + sum(ident.get(code, 0) * _num(placed[code][j]) for code in rows):
+                return False
+        return True
+
+    def step(j: int, r: int) -> bool:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        if r == len(rows):
+            if not column_holds(j):
+                return True
+            if j + 1 == width:
+                if all(
+                    any(c is first[key] for c in placed[codes[0]]) for key, codes in pools.items()
+                ) and _side_by_side(placed, together):
+                    found.append({code: list(v) for code, v in placed.items()})
+                return True
+            return step(j + 1, 0)
+        code = rows[r]
+        pool = left[pool_of[code]]
+        if j + 1 == width:  # the total: the sum of the row's other cells
+            want = sum(_num(c) for c in placed[code])
+            options = [k for k, c in enumerate(pool) if c.value == want][:1]
+        else:
+            seen: set[Any] = set()
+            options = []
+            room = max(_num(c) for c in pool) - sum(_num(c) for c in placed[code])
+            for k, c in enumerate(pool):
+                if c.value not in seen and c.value <= room:
+                    seen.add(c.value)
+                    options.append(k)
+        for k in options:
+            cell = pool.pop(k)
+            placed[code].append(cell)
+            ok = step(j, r + 1)
+            placed[code].pop()
+            pool.insert(k, cell)
+            if not ok:
+                return False
+        return True
+
+    return found if step(0, 0) else None
 
 
 def agreed(readings: list[dict[str, list[Cell | None]]]) -> dict[str, list[Cell | None]]:
@@ -305,3 +403,19 @@ def agreed(readings: list[dict[str, list[Cell | None]]]) -> dict[str, list[Cell 
 
 def _value_of(cell: Cell | None) -> Any:
     return "unread" if cell is None else cell.value
+
+
+def _side_by_side(placed: dict[str, list[Cell]], together: list[list[Cell]]) -> bool:
+    """Every run's numbers stand in one row, in consecutive columns, in order (by value:
+    equal numbers are one another's stand-ins)."""
+    rows = [[c.value for c in row] for row in placed.values()]
+    for run in together:
+        want, n = [c.value for c in run], len(run)
+        if not any(row[j : j + n] == want for row in rows for j in range(len(row) - n + 1)):
+            return False
+    return True
+
+
+def _num(cell: Cell) -> Any:
+    """A pooled cell's number (pools hold no blank)."""
+    return cell.value

@@ -638,7 +638,8 @@ _STACKED_GAP = re.compile(r"[ \r]*\n[ \r\n]*")
 def mark_stacked(folded: str, reads: list[RowRead | None]) -> None:
     """When two rows' labels stand one after another on their own lines with nothing between
     them (not even a blank mark, a pipe or a tab), the table was printed column by column
-    (plain pdftotext): the numbers after a label are not its own, so no row is read."""
+    (plain pdftotext): the numbers after a label are not its own, so no row is read from
+    them (section 三 is then read by :mod:`ogi.parse.columns`)."""
     found = [r for r in reads if r is not None]
     stacked = any(
         _STACKED_GAP.fullmatch(folded, a.label_end, b.label_start)
@@ -733,34 +734,37 @@ def _s3_by_columns(
     ident = _spec()["identities"]
     balance = (ident["balance"]["left"], ident["balance"]["right"])
     results = ([r["code"] for r in rows if r.get("result")], ident["results"]["total"])
-    options: list[list[tuple[dict[str, list[Cell | None]], list[str]]]] = []
+    Option = tuple[dict[str, list[Cell | None]], dict[int, list[str]], list[list[Cell]]]
+    options: list[list[Option]] = []
     problems = []
-    for run in columns.label_runs(folded, spans):
+    for n, run in enumerate(columns.label_runs(folded, spans)):
         nxt = run[-1] + 1
         end = spans[nxt][0] if nxt < len(spans) else bounds[1]
-        got, problem = columns.read_runs(text, folded, len(run), len(cols), spans[run[-1]][1], end)
+        got, problem = columns.read_runs(
+            text, folded, len(run), len(cols), spans[run[-1]][1], end, top=n == 0
+        )
         if problem:
             problems.append(f"the {len(run)} rows from “{found[run[0]][1].label}”: {problem}")
         codes = [found[i][0]["code"] for i in run]
         options.append(
             [
-                (
-                    dict(zip(codes, b.cells, strict=True)),
-                    [c for c, lo in zip(codes, b.loose, strict=True) if lo],
-                )
+                (dict(zip(codes, b.cells, strict=True)), _pools(codes, b.pools, n), b.runs)
                 for b in got
             ]
-            or [({c: [None] * len(cols) for c in codes}, [])]
+            or [({c: [None] * len(cols) for c in codes}, {}, [])]
         )
-    readings, printed, loose_rows = [], [], set()
+    readings, printed, pooled = [], [], set()
     for combo in itertools.islice(itertools.product(*options), 64):
-        cells = {k: v for part, _ in combo for k, v in part.items()}
-        loose = [c for _, lo in combo for c in lo]
-        loose_rows |= set(loose)
+        cells = {k: v for part, _, _ in combo for k, v in part.items()}
+        pools = {k: v for _, part, _ in combo for k, v in part.items()}
+        runs = [run for _, _, got_runs in combo for run in got_runs]
+        pooled |= {code for codes in pools.values() for code in codes}
         printed.append(cells)
-        for order in columns.loose_orders(cells, loose) or []:
-            if columns.consistent({**cells, **order}, balance, results):
-                readings.append({**cells, **order})
+        if not pools:
+            readings += [cells] if columns.consistent(cells, balance, results) else []
+            continue
+        for placed in columns.solve_pools(cells, pools, balance, results, runs) or []:
+            readings.append({**cells, **placed})
     if readings:
         cells = columns.agreed(readings)
     elif len(printed) == 1:  # the report breaks its arithmetic: its numbers as printed
@@ -789,7 +793,7 @@ def _s3_by_columns(
                 ("", read.label_end, read.label_end),
             )
             if good:
-                by_sum = r["code"] in loose_rows or len(printed) > 1
+                by_sum = r["code"] in pooled or len(printed) > 1
                 rec["settled_by"] = "identity" if by_sum and readings else "order"
             table.cells.append(rec)
             table.end = max(table.end, cell.end if cell else 0)
@@ -814,6 +818,15 @@ def _s3_by_columns(
         }
     )
     result.tables.append(table)
+
+
+def _pools(codes: list[str], pools: list[int | None], run: int) -> dict[int, list[str]]:
+    """Pool → its rows (rows placed by order in none), pools of label run ``run``."""
+    out: dict[int, list[str]] = {}
+    for code, pool in zip(codes, pools, strict=True):
+        if pool is not None:
+            out.setdefault(run * 1_000_000 + pool, []).append(code)
+    return out
 
 
 def _row_total_ok(cells: list[Cell]) -> bool:
