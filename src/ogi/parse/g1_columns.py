@@ -141,8 +141,8 @@ def read_g1_columns(
     for n, (ind, offset, label) in enumerate(rows, start=1):
         parent_of.setdefault(ind["code"], n)
         for key, header in columns:
-            cell = cells.get((n - 1, key))
-            value = cell.value if cell is not None and ok else None
+            placed = cells.get((n - 1, key))
+            value = placed.value if placed is not None and ok else None
             table.cells.append(
                 {
                     "report_id": report_id,
@@ -154,13 +154,13 @@ def read_g1_columns(
                     "column_label": header,
                     "parent_row": parent_of.get(ind.get("parent") or ""),
                     "value": value,
-                    "value_text": cell.text if cell is not None else "",
+                    "value_text": placed.text if placed is not None else "",
                     "value_status": "printed" if value is not None else "ambiguous",
                     "settled_by": "order" if value is not None else None,
                     "unit": units.get(n - 1),
                     "line": None,
-                    "start": cell.start if cell is not None else offset,
-                    "end": cell.end if cell is not None else offset,
+                    "start": placed.start if placed is not None else offset,
+                    "end": placed.end if placed is not None else offset,
                 }
             )
     unread = sum(c["value"] is None for c in table.cells)
@@ -220,9 +220,9 @@ def _holds(
             if whole is not None and all(v is not None for v in vals) and sum(vals) != whole:
                 return False, f"{ident['title_en']} does not hold ({key})"
     for ind, _, _ in rows:
-        parent = ind.get("parent")
+        parent = str(ind.get("parent") or "")
         for key in keys:
-            v, p = value(ind["code"], key), value(parent, key) if parent in at else None
+            v, p = value(ind["code"], key), value(parent, key)
             if v is not None and p is not None and v > p:
                 return False, f"{ind['code']} is more than its parent ({key})"
         year, cum = value(ind["code"], "year"), value(ind["code"], "cumulative")
