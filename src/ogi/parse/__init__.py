@@ -19,6 +19,7 @@ from . import (
     cues,
     figures,
     g1_columns,
+    g1n_columns,
     metadata,
     national_stream,
     outline,
@@ -92,6 +93,8 @@ def _parse(doc: Document) -> Parsed:
         found, notes = national_stream.read_national_stream(text, rid, doc.body_start)
     if not found:  # printed column by column (plain pdftotext)
         found, notes = g1_columns.read_g1_columns(text, rid, doc.body_start)
+    if not found:
+        found, notes = g1n_columns.read_g1n_columns(text, rid, doc.body_start)
     generation = 1 if found else template.detect_generation(fold_text(body))
     if generation is None:  # section 二's header words not printed: the wording and year tell
         early = metadata.year_of(metadata.title_of(text, doc.header, doc.body_start), [], body)

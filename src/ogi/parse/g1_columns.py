@@ -30,7 +30,7 @@ from .tables import Table, match_indicator
 _LINE = re.compile(r"[^\n]*")
 
 
-def _lines(folded: str, start: int) -> list[tuple[int, str]]:
+def lines_of(folded: str, start: int) -> list[tuple[int, str]]:
     """(offset, stripped text) of every line from ``start``; an empty line is ''."""
     return [
         (m.start() + len(m.group()) - len(m.group().lstrip()), m.group().strip())
@@ -45,27 +45,27 @@ def _column(header: str) -> dict[str, Any] | None:
     return next((c for c in family["columns"] if re.match(c["pattern"], norm)), None)
 
 
-def _units() -> set[str]:
-    return {
-        "万元",
-        "人次",
-        "条",
-        "件",
-        "元",
-        "个",
-        "人",
-        "次",
-        "项",
-        "份",
-        "期",
-        "场",
-        "篇",
-        "家",
-        "户",
-    }
+# the units a cell of the unit column holds
+UNITS = {
+    "万元",
+    "人次",
+    "条",
+    "件",
+    "元",
+    "个",
+    "人",
+    "次",
+    "项",
+    "份",
+    "期",
+    "场",
+    "篇",
+    "家",
+    "户",
+}
 
 
-def _is_header(line: str, words: list[str]) -> bool:
+def is_header(line: str, words: list[str]) -> bool:
     return formats.normalise_label(line) in {formats.normalise_label(w) for w in words}
 
 
@@ -75,9 +75,9 @@ def read_g1_columns(
     """The provincial table when it is printed column by column: (tables, checks)."""
     folded = fold_text(text)
     family = formats.gen1()["families"]["g1_provincial"]
-    lines = _lines(folded, start)
+    lines = lines_of(folded, start)
     at = next(
-        (i for i, (_, s) in enumerate(lines) if _is_header(s, family["header"]["label"])), None
+        (i for i, (_, s) in enumerate(lines) if is_header(s, family["header"]["label"])), None
     )
     if at is None:
         return [], []
@@ -102,32 +102,32 @@ def read_g1_columns(
             if not s or s.startswith("\f"):
                 i += 1
                 continue
-            if _is_header(s, family["header"]["unit"]):
+            if is_header(s, family["header"]["unit"]):
                 order.append("unit")
                 i += 1
             elif (col := _column(s)) is not None and first == 0:
                 columns.append((col["key"], text[lines[i][0] : lines[i][0] + len(s)]))
                 order.append(col["key"])
                 i += 1
-            elif s in _units() or number_runs(s, s, 0, len(s)):
+            elif s in UNITS or number_runs(s, s, 0, len(s)):
                 if first == 0 or len(order) > len(columns):
                     break  # a block with no header where headers are printed
                 order.append(None)
             else:
                 break
-            block, i = _block(lines, i)
+            lines_in, i = block(lines, i)
             key = order[-1] if order[-1] is not None else _nth_key(order, columns)
             if key == "unit":
-                if len(block) == k and all(s in _units() for _, s in block):
-                    units.update({first + r: s for r, (_, s) in enumerate(block)})
+                if len(lines_in) == k and all(s in UNITS for _, s in lines_in):
+                    units.update({first + r: s for r, (_, s) in enumerate(lines_in)})
                 continue
             got = (
-                number_runs(text, folded, block[0][0], block[-1][0] + len(block[-1][1]))
-                if block
+                number_runs(text, folded, lines_in[0][0], lines_in[-1][0] + len(lines_in[-1][1]))
+                if lines_in
                 else []
             )
             flat = [c for run in got for c in run]
-            if key is None or len(flat) != k or len(flat) != len(block):
+            if key is None or len(flat) != k or len(flat) != len(lines_in):
                 problems.append(f"a column holds {len(flat)} numbers for {k} rows")
                 continue
             for r, cell in enumerate(flat):
@@ -135,7 +135,7 @@ def read_g1_columns(
             end_of_table = max(end_of_table, flat[-1].end)
     if not rows or not columns:
         return [], []
-    ok, why = _holds(rows, cells, [k for k, _ in columns])
+    ok, why = holds(rows, cells, [k for k, _ in columns])
     table = Table("g1_provincial", "appendix", lines[at][0], end_of_table, columns)
     parent_of: dict[str, int] = {}
     for n, (ind, offset, label) in enumerate(rows, start=1):
@@ -185,7 +185,7 @@ def read_g1_columns(
     return [table], [check]
 
 
-def _block(lines: list[tuple[int, str]], i: int) -> tuple[list[tuple[int, str]], int]:
+def block(lines: list[tuple[int, str]], i: int) -> tuple[list[tuple[int, str]], int]:
     """The lines from ``i`` up to the next empty line."""
     j = i
     while j < len(lines) and lines[j][1] and not lines[j][1].startswith("\f"):
@@ -199,7 +199,7 @@ def _nth_key(order: list[str | None], columns: list[tuple[str, str]]) -> str | N
     return keys[len(order) - 1] if len(order) <= len(keys) else None
 
 
-def _holds(
+def holds(
     rows: list[tuple[dict[str, Any], int, str]], cells: dict[tuple[int, str], Any], keys: list[str]
 ) -> tuple[bool, str]:
     """Whether the table's arithmetic holds for the cells placed: the identities, 其中 rows
