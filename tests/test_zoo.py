@@ -18,8 +18,10 @@ N, SEED = 8, 0
 FLAGGED = {
     "pdf": 0.0,
     "html": 0.0,
-    # plain pdftotext prints the tables column by column: no row's numbers are known
-    "pdftotext": 1.0,
+    # plain pdftotext prints the tables column by column: placed by order where the arithmetic
+    # confirms it (ogi.parse.columns); sections 二 and 四 are not read, nor the cells of a
+    # report whose arithmetic fails
+    "pdftotext": 0.2630,
     "pdftotext_layout": 0.0,
     # markitdown cuts a table at a page break and prints its last row apart, with no header
     "markitdown_pdf": 0.0041,

@@ -18,6 +18,8 @@ from . import (
     citations,
     cues,
     figures,
+    g1_columns,
+    g1n_columns,
     metadata,
     national_stream,
     outline,
@@ -92,6 +94,10 @@ def _parse(doc: Document, neighbours: years.Neighbours | None = None) -> Parsed:
         streamed = bool(found)
     if not found:
         found, notes = national_stream.read_national_stream(text, rid, doc.body_start)
+    if not found:  # printed column by column (plain pdftotext)
+        found, notes = g1_columns.read_g1_columns(text, rid, doc.body_start)
+    if not found:
+        found, notes = g1n_columns.read_g1n_columns(text, rid, doc.body_start)
     generation = 1 if found else template.detect_generation(fold_text(body))
     if generation is None:  # section 二's header words not printed: the wording and year tell
         early = metadata.year_of(metadata.title_of(text, doc.header, doc.body_start), [], body)
@@ -191,6 +197,7 @@ def _parse(doc: Document, neighbours: years.Neighbours | None = None) -> Parsed:
     if (note := issuer_note(who)) is not None:
         notes.append(note)
     statistics = [cell for t in found for cell in t.cells]
+    notes += _fractional_counts(statistics)
     for cell in statistics:  # how the value was settled (a review may settle more: .review)
         by = cell.get("settled_by") or _SETTLED.get(cell["value_status"])
         cell["settled_by"] = by if cell["value"] is not None else None
@@ -213,6 +220,36 @@ def _parse(doc: Document, neighbours: years.Neighbours | None = None) -> Parsed:
 # How a value was settled, by its status, where the reader did not say otherwise: as printed,
 # or (a run of digits split) by the table's own arithmetic.
 _SETTLED = {"printed": "printed", "inferred": "identity"}
+
+
+# units of a count: a value with a fraction in such a row is no count (a speck read as a
+# decimal point by OCR, 53 → 5.3): left empty
+_COUNT_UNITS = {"件", "条", "次", "个", "人", "篇", "项", "份", "期", "场", "家", "户", "人次"}
+
+
+def _fractional_counts(statistics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cells of a count (their unit says so) whose value has a fraction: left empty
+    (ambiguous), each with a ``count_fraction`` check saying what was printed."""
+    out = []
+    for cell in statistics:
+        value = cell["value"]
+        if isinstance(value, float) and not value.is_integer() and cell.get("unit") in _COUNT_UNITS:
+            cell.update(value=None, value_status="ambiguous", settled_by=None)
+            out.append(
+                {
+                    "check": "count_fraction",
+                    "subject": f"{cell['indicator'] or cell['label']}@{cell['column']}",
+                    "status": "ambiguous",
+                    "severity": "warning",
+                    "expected": None,
+                    "observed": None,
+                    "message": f"{cell['label']} ({cell.get('column_label')}) is printed as "
+                    f"“{cell['value_text']}”, a fraction of a count in {cell.get('unit')}: the "
+                    "cell is left empty.",
+                    "start": cell["start"],
+                }
+            )
+    return out
 
 
 def _prose_evidence(figs: list[dict[str, Any]]) -> stream.Evidence:

@@ -244,12 +244,18 @@ def fit(chunks: list[Chunk], n: int) -> list[Chunk]:
     ['', '5']
     >>> [c.text for c in fit([Chunk("", 0), Chunk("95", 3), Chunk("", 6)], 1)]
     ['95']
+    >>> len(fit(tokens("| | | 8 | 0 | | | 3 |", 0), 4))  # blanks among padding: not fitted
+    7
     """
     while len(chunks) > n and chunks[-1].text == "":
         chunks = chunks[:-1]
     printed = [c for c in chunks if c.text != ""]
     if len(chunks) > n and len(printed) == n:
         return printed
+    if len(chunks) > n and any(c.text == "" for c in chunks[chunks.index(printed[0]) :] if printed):
+        # empty cells before the values and among them: which are the grid's padding and
+        # which the row's blanks is not known, so the row is not fitted (its cells flagged)
+        return chunks
     while len(chunks) > n and chunks[0].text == "":
         chunks = chunks[1:]  # a label cell merged across columns, printed empty before the values
     return chunks

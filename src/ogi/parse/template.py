@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from . import numerals
+from . import columns, numerals
 from .digits import LIMIT, Cell, Prune, _always, block_totals, fit, splits, tokens
 from .headings import QUOTES as _QUOTES
 from .headings import flex, section_re
@@ -645,7 +645,8 @@ _STACKED_GAP = re.compile(r"[ \r]*\n[ \r\n]*")
 def mark_stacked(folded: str, reads: list[RowRead | None]) -> None:
     """When two rows' labels stand one after another on their own lines with nothing between
     them (not even a blank mark, a pipe or a tab), the table was printed column by column
-    (plain pdftotext): the numbers after a label are not its own, so no row is read."""
+    (plain pdftotext): the numbers after a label are not its own, so no row is read from
+    them (section 三 is then read by :mod:`ogi.parse.columns`)."""
     found = [r for r in reads if r is not None]
     stacked = any(
         _STACKED_GAP.fullmatch(folded, a.label_end, b.label_start)
@@ -695,6 +696,9 @@ def _read_s3(
             if again_reads[subs[0]] is not None:
                 rows, reads = again, again_reads
     mark_stacked(folded, reads)
+    if any(r is not None and r.stacked for r in reads):  # printed column by column
+        _s3_by_columns(text, folded, report_id, gen, bounds, rows, reads, result)
+        return
     # Row totals first, then the column identities across rows for what is still open.
     per_row: dict[str, list[list[Cell]]] = {}
     for r, read in zip(rows, reads, strict=True):
@@ -717,6 +721,119 @@ def _read_s3(
     _tighten(table, reads)
     if table.cells:
         result.tables.append(table)
+
+
+def _s3_by_columns(
+    text: str,
+    folded: str,
+    report_id: str,
+    gen: int,
+    bounds: tuple[int, int],
+    rows: list[dict[str, Any]],
+    reads: list[RowRead | None],
+    result: TemplateResult,
+) -> None:
+    """Section 三 printed column by column (:mod:`ogi.parse.columns`): each run of labels'
+    numbers placed by order, a value kept where the table's arithmetic confirms it."""
+    cols = _spec()["tables"]["s3"]["columns"]
+    found = [(r, read) for r, read in zip(rows, reads, strict=True) if read is not None]
+    spans = [(read.label_start, read.label_end) for _, read in found]
+    ident = _spec()["identities"]
+    balance = (ident["balance"]["left"], ident["balance"]["right"])
+    results = ([r["code"] for r in rows if r.get("result")], ident["results"]["total"])
+    Option = tuple[dict[str, list[Cell | None]], dict[int, list[str]], list[list[Cell]]]
+    options: list[list[Option]] = []
+    problems = []
+    for n, run in enumerate(columns.label_runs(folded, spans)):
+        nxt = run[-1] + 1
+        end = spans[nxt][0] if nxt < len(spans) else bounds[1]
+        got, problem = columns.read_runs(
+            text, folded, len(run), len(cols), spans[run[-1]][1], end, top=n == 0
+        )
+        if problem:
+            problems.append(f"the {len(run)} rows from “{found[run[0]][1].label}”: {problem}")
+        codes = [found[i][0]["code"] for i in run]
+        options.append(
+            [
+                (dict(zip(codes, b.cells, strict=True)), _pools(codes, b.pools, n), b.runs)
+                for b in got
+            ]
+            or [({c: [None] * len(cols) for c in codes}, {}, [])]
+        )
+    readings, printed, pooled = [], [], set()
+    for combo in itertools.islice(itertools.product(*options), 64):
+        cells = {k: v for part, _, _ in combo for k, v in part.items()}
+        pools = {k: v for _, part, _ in combo for k, v in part.items()}
+        runs = [run for _, _, got_runs in combo for run in got_runs]
+        pooled |= {code for codes in pools.values() for code in codes}
+        printed.append(cells)
+        if not pools:
+            readings += [cells] if columns.consistent(cells, balance, results) else []
+            continue
+        for placed in columns.solve_pools(cells, pools, balance, results, runs) or []:
+            readings.append({**cells, **placed})
+    if readings:
+        cells = columns.agreed(readings)
+    elif len(printed) == 1:  # the report breaks its arithmetic: its numbers as printed
+        cells = printed[0]
+    else:
+        cells = columns.agreed(printed)
+    ok = columns.confirmed(cells, balance, results)
+    table = Table(f"gen{gen}", "s3", spans[0][0], spans[-1][1])
+    for row_no, (r, read) in enumerate(zip(rows, reads, strict=True), start=1):
+        if read is None:
+            continue
+        for j, col in enumerate(cols):
+            cell, good = cells[r["code"]][j], ok[r["code"]][j]
+            blank = cell is not None and cell.value is None
+            rec = _record(
+                report_id,
+                gen,
+                "s3",
+                row_no,
+                r["code"],
+                read.label,
+                col,
+                cell if good or blank else None,
+                "printed" if good else "blank" if blank else "ambiguous",
+                "件",
+                ("", read.label_end, read.label_end),
+            )
+            if good:
+                by_sum = r["code"] in pooled or len(printed) > 1
+                rec["settled_by"] = "identity" if by_sum and readings else "order"
+            table.cells.append(rec)
+            table.end = max(table.end, cell.end if cell else 0)
+    unread = sum(not v for row in ok.values() for v in row)
+    why = "; ".join(problems) or "the table's arithmetic does not confirm them"
+    result.checks.append(
+        {
+            "check": "column_order",
+            "subject": f"g{gen}.s3",
+            "status": "pass" if not unread else "ambiguous",
+            "severity": "warning",
+            "expected": None,
+            "observed": None,
+            "message": "The table is printed column by column (row labels one after another, "
+            "each column's numbers in a run of its own): its numbers are placed by their order"
+            + (
+                ", and the table's arithmetic confirms every one."
+                if not unread
+                else f"; {unread} of its {len(cells) * len(cols)} cells are left empty: {why}."
+            ),
+            "start": spans[0][0],
+        }
+    )
+    result.tables.append(table)
+
+
+def _pools(codes: list[str], pools: list[int | None], run: int) -> dict[int, list[str]]:
+    """Pool → its rows (rows placed by order in none), pools of label run ``run``."""
+    out: dict[int, list[str]] = {}
+    for code, pool in zip(codes, pools, strict=True):
+        if pool is not None:
+            out.setdefault(run * 1_000_000 + pool, []).append(code)
+    return out
 
 
 def _row_total_ok(cells: list[Cell]) -> bool:

@@ -271,14 +271,16 @@ def judge(item: ZooReport, form: str, path: Path, tally: Tally) -> None:
             tally.key_exact += row.get(name) == want
 
 
-def run(n: int, seed: int, cache: Path) -> dict[str, Tally]:
-    """Build, convert, parse and judge ``n`` reports: form → its tally."""
+def run(n: int, seed: int, cache: Path, forms: tuple[str, ...] = FORMS) -> dict[str, Tally]:
+    """Build, convert, parse and judge ``n`` reports: form → its tally (of ``forms`` only;
+    every form is converted)."""
     items = reports(n, seed)
     files = build_forms(items, cache / f"seed{seed}")
-    tallies = {form: Tally() for form in FORMS}
+    tallies = {form: Tally() for form in forms}
     for item in items:
         for form, path in files[item.name].items():
-            judge(item, form, path, tallies[form])
+            if form in tallies:
+                judge(item, form, path, tallies[form])
     return tallies
 
 

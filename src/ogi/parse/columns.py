@@ -1,0 +1,421 @@
+"""Tables printed column by column, as plain ``pdftotext`` prints an office PDF's tables.
+
+pdftotext prints a table block by block: the row labels one after another, then the numbers,
+one a line, in *runs* (lines of one number each, set apart by an empty line or other text such
+as a header cell's words). The rows are a template's, known in order; what is lost is which
+numbers are whose. Looking at what pdftotext makes of the national template: the rows of a
+*band* (rows standing together between two group labels, a page break, a tall row) print as
+one run per column, left to right, each run the band's rows top to bottom; a band of one row
+may print its numbers in runs of any length, in the row's order.
+
+:func:`layouts` cuts the runs into bands by their lengths alone, every way that uses every run
+and gives exactly the rows labelled: a band of ``k`` rows is ``width`` runs of ``k`` numbers
+(a run shorter than its band — pdftotext drops a blank cell — leaves that column of the band
+unread: which of its rows is blank is not known), a band of one row is runs adding up to
+``width`` numbers (marked -1 in the layout: its numbers are the row's, but their order is only
+as pdftotext printed them, which is not always the columns'; the first row's last numbers may
+stand after everything else, under header cells that span rows). The numbers are assigned by that order only when exactly one layout fits;
+the caller then keeps a value only where the table's own arithmetic confirms it (the reader
+of section 三: :func:`confirmed`), so a converter that printed a band's runs in another order
+leaves cells flagged, never wrong.
+
+>>> sorted(layouts([1, 1, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2], rows=3, width=7))[0]
+((-1, 0, 1, 2, 3, 4, 5, 6), (7, 9, 11, 13, 15, 17, 19), (8, 10, 12, 14, 16, 18, 20))
+>>> layouts([2, 2, 2, 2, 2, 2, 2], rows=3, width=7)
+set()
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .digits import BLANKS, Cell
+
+# one number alone on its line (a count, a signed change, an amount), or a blank mark
+_NUMBER = re.compile(r"[ \t]*(?P<n>[-+]?\d[\d,]*(?:\.\d+)?|——|—|–|－|/|／)[ \t]*")
+LAYOUTS = 16  # layouts enumerated before the runs are called too ambiguous to place
+TOP_ROWS = 2  # rows under the header whose numbers pdftotext may interleave
+
+# row → column → index of its number (None: unread); a row of one-row band is marked by a
+# leading -1 (its numbers are the row's, their order is only as pdftotext printed them)
+Layout = tuple[tuple[int | None, ...], ...]
+
+
+def number_runs(text: str, folded: str, start: int, end: int) -> list[list[Cell]]:
+    """The runs of number lines in ``folded[start:end]``: consecutive lines holding one number
+    each (a blank mark is a number whose value is None); anything else ends a run."""
+    runs: list[list[Cell]] = []
+    run: list[Cell] = []
+    pos = start
+    while pos < end:
+        stop = folded.find("\n", pos, end)
+        stop = end if stop < 0 else stop
+        m = _NUMBER.fullmatch(folded, pos, stop)
+        if m:
+            raw = m.group("n")
+            run.append(Cell(_value(raw), text[m.start("n") : m.end("n")], m.start("n"), m.end("n")))
+        elif run:
+            runs.append(run)
+            run = []
+        pos = stop + 1
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _value(raw: str) -> int | float | None:
+    if raw in BLANKS:
+        return None
+    plain = raw.replace(",", "")
+    return float(plain) if "." in plain else int(plain)
+
+
+def layouts(lengths: list[int], rows: int, width: int, top: bool = True) -> set[Layout]:
+    """Every way of reading runs of these lengths as bands of ``rows`` rows of ``width``
+    columns (at most LAYOUTS + 1 of them); ``top``: the rows stand under the header."""
+    starts = [sum(lengths[:i]) for i in range(len(lengths))]
+    found: set[Layout] = set()
+    for layout in _cut(lengths, starts, 0 if top else -1, len(lengths), rows, width):
+        found.add(tuple(layout))
+        if len(found) > LAYOUTS:
+            break
+    return found
+
+
+def _cut(
+    lengths: list[int], starts: list[int], i: int, j: int, rows: int, width: int
+) -> Iterator[list[tuple[int | None, ...]]]:
+    """The layouts of runs ``i`` … ``j - 1`` as ``rows`` rows (``i`` -1: 0, not under the
+    header)."""
+    if i < 0:
+        yield from _cut_from(lengths, starts, 0, j, rows, width, top=False)
+        return
+    yield from _cut_from(lengths, starts, i, j, rows, width, top=True)
+
+
+def _cut_from(
+    lengths: list[int], starts: list[int], i: int, j: int, rows: int, width: int, top: bool
+) -> Iterator[list[tuple[int | None, ...]]]:
+    if i == j or rows == 0:
+        if i == j and rows == 0:
+            yield []
+        return
+    for band, i2, j2 in _bands(lengths, starts, i, j, rows, width, top):
+        for rest in _cut_from(lengths, starts, i2, j2, rows - len(band), width, False):
+            yield band + rest
+
+
+def _bands(
+    lengths: list[int], starts: list[int], i: int, j: int, rows: int, width: int, top: bool
+) -> Iterator[tuple[list[tuple[int | None, ...]], int, int]]:
+    """The bands runs ``i`` … ``j - 1`` may begin with: (its rows, the runs left: i2, j2)."""
+    runs = lengths[i : min(i + width, j)]
+    k = max(runs) if len(runs) == width else 0
+    full = sum(n == k for n in runs)
+    if k and 1 < k <= rows and 2 * full > width:  # one run a column, a short one unread
+        cols = [
+            range(starts[i + c], starts[i + c] + k) if n == k else None for c, n in enumerate(runs)
+        ]
+        yield [tuple(col[r] if col else None for col in cols) for r in range(k)], i + width, j
+    if top:  # the rows under the header: their numbers interleaved, some printed last
+        yield from _top(lengths, starts, j, rows, width)
+        return
+    total = 0
+    for used in range(1, j - i + 1):  # one row, its numbers in runs
+        total += lengths[i + used - 1]
+        if total >= width:
+            if total == width:
+                yield [(-1 - starts[i], *range(starts[i], starts[i] + width))], i + used, j
+            return
+
+
+def _top(
+    lengths: list[int], starts: list[int], j: int, rows: int, width: int
+) -> Iterator[tuple[list[tuple[int | None, ...]], int, int]]:
+    """The first rows of a region as one-row bands whose numbers are one pool: the region's
+    first runs and perhaps its last ones (pdftotext prints the cells under a header cell that
+    spans rows after the rest, and interleaves the first rows' runs)."""
+    for m in range(1, min(rows, TOP_ROWS) + 1):
+        need, head = m * width, 0
+        for p in range(1, j + 1):
+            head += lengths[p - 1]
+            if head > need:
+                break
+            tail, t = 0, j
+            while t > p and head + tail < need:
+                t -= 1
+                tail += lengths[t]
+            if head + tail == need and (p == j or t > p or m == rows):
+                idx = (
+                    [*range(0, head), *range(starts[t], starts[t] + tail)]
+                    if tail
+                    else [*range(0, head)]
+                )
+                yield [(-1, *idx[r * width : (r + 1) * width]) for r in range(m)], p, t
+
+
+@dataclass
+class ByOrder:
+    """What a table printed column by column gives for one label run: each row's cells by
+    order (None: unread), or why nothing could be placed."""
+
+    cells: list[list[Cell | None]]
+    problem: str = ""
+    # a row of a one-row band: the pool its numbers are drawn from (rows of one pool share it;
+    # which numbers are the row's and in which order is not known); None: placed by order
+    pools: list[int | None] = field(default_factory=list)
+    runs: list[list[Cell]] = field(default_factory=list)  # the numbers as printed, in runs
+
+
+def read_runs(
+    text: str, folded: str, rows: int, width: int, start: int, end: int, top: bool = True
+) -> tuple[list[ByOrder], str]:
+    """The numbers of ``rows`` rows of ``width`` columns printed column by column in
+    ``folded[start:end]``: one reading by order for every layout of their runs that fits
+    (none, with the reason, when none does or too many do)."""
+    runs = number_runs(text, folded, start, end)
+    flat = [c for run in runs for c in run]
+    found = layouts([len(r) for r in runs], rows, width, top)
+    if not found:
+        shown = " ".join(str(len(r)) for r in runs) or "none"
+        return [], (
+            f"its {len(flat)} numbers, in runs of {shown}, do not make {rows} rows of "
+            f"{width} columns"
+        )
+    if len(found) > LAYOUTS:
+        return [], f"its {len(flat)} numbers make {rows} rows of {width} columns in too many ways"
+    out = []
+    for layout in sorted(found, key=str):
+        pools = [row[0] if row and (row[0] or 0) < 0 else None for row in layout]
+        rows_of = [row[1:] if p is not None else row for row, p in zip(layout, pools, strict=True)]
+        out.append(
+            ByOrder(
+                [[flat[i] if i is not None else None for i in r] for r in rows_of], "", pools, runs
+            )
+        )
+    return out, ""
+
+
+def label_runs(folded: str, spans: list[tuple[int, int]]) -> list[list[int]]:
+    """The found rows' labels grouped into runs: consecutive labels (by index into ``spans``,
+    each (start, end) of a label) with no number line between them."""
+    out: list[list[int]] = []
+    for i, (s, _) in enumerate(spans):
+        if out and not number_runs(folded, folded, spans[i - 1][1], s):
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def confirmed(
+    cells: dict[str, list[Cell | None]],
+    balance: tuple[list[str], list[str]],
+    results: tuple[list[str], str],
+) -> dict[str, list[bool]]:
+    """Which cells of section 三 read by order the table's arithmetic confirms: the row's
+    total holds (where every cell of the row is read) and of the column identities the cell
+    is part of (一 + 二 = （七） + 四; （七） = the sum of the results) one can be computed and
+    holds, none fails. A blank or unread cell confirms nothing."""
+    width = len(next(iter(cells.values()))) if cells else 0
+    left, right = balance
+    parts, total = results
+    ok: dict[str, list[bool]] = {code: [False] * width for code in cells}
+
+    def values(codes: list[str], j: int) -> list[Any] | None:
+        got = [cells[c][j] if c in cells else None for c in codes]
+        vals = [c.value if c else None for c in got]
+        return None if any(v is None for v in vals) else vals
+
+    row_ok = {}
+    for code, row in cells.items():
+        vals = [c.value if c else None for c in row]
+        row_ok[code] = (
+            None if any(v is None for v in vals) else sum(vals[:-1]) == vals[-1]  # type: ignore[arg-type]
+        )
+    present_parts = parts
+    for j in range(width):
+        lhs, rhs = values(left, j), values(right, j)
+        holds_balance = None if lhs is None or rhs is None else sum(lhs) == sum(rhs)
+        got_parts, whole = values(present_parts, j), values([total], j)
+        holds_results = (
+            None
+            if got_parts is None or whole is None or not present_parts
+            else sum(got_parts) == whole[0]
+        )
+        for code in cells:
+            cell = cells[code][j]
+            if cell is None or cell.value is None or row_ok[code] is False:
+                continue
+            mine = [
+                h
+                for h, member in (
+                    (holds_balance, code in left or code in right),
+                    (holds_results, code in parts or code == total),
+                )
+                if member
+            ]
+            ok[code][j] = any(h is True for h in mine) and not any(h is False for h in mine)
+    return ok
+
+
+def _signed(
+    balance: tuple[list[str], list[str]], results: tuple[list[str], str]
+) -> list[dict[str, int]]:
+    """The column identities as signed sums that are zero: code → its sign (a row that is
+    on both sides counts once, on the left)."""
+    (left, right), (parts, total) = balance, results
+    return [
+        {**{c: 1 for c in left}, **{c: -1 for c in right}},
+        {total: 1, **{c: -1 for c in parts}},
+    ]
+
+
+def consistent(
+    cells: dict[str, list[Cell | None]],
+    balance: tuple[list[str], list[str]],
+    results: tuple[list[str], str],
+) -> bool:
+    """No identity that can be computed fails: the rows' totals and the column identities."""
+    for row in cells.values():
+        vals = [c.value if c else None for c in row]
+        if all(v is not None for v in vals) and sum(vals[:-1]) != vals[-1]:  # type: ignore[arg-type]
+            return False
+    width = len(next(iter(cells.values()))) if cells else 0
+    for ident in _signed(balance, results):
+        for j in range(width):
+            got = [cells.get(code, [None] * width)[j] for code in ident]
+            vals = [c.value if c else None for c in got]
+            signed = zip(ident.values(), vals, strict=True)
+            if all(v is not None for v in vals) and sum(s * v for s, v in signed):  # type: ignore[operator,misc]
+                return False
+    return True
+
+
+def solve_pools(
+    cells: dict[str, list[Cell | None]],
+    pools: dict[int, list[str]],
+    balance: tuple[list[str], list[str]],
+    results: tuple[list[str], str],
+    runs: list[list[Cell]] = [],  # noqa: B006 (read only)
+    nodes: int = 20_000,
+) -> list[dict[str, list[Cell | None]]] | None:
+    """The rows of one-row bands (``pools``: pool → its rows; the rows' numbers, as printed,
+    make the pool) placed where the arithmetic allows: every way of drawing each row's cells
+    from its pool, column by column, so that each row's total holds and no column identity
+    that can be computed fails, the number printed first being the first row's (pdftotext
+    reads a page from the top) and the numbers of one run (of ``runs``) one row's cells side
+    by side, in order. None when the search is too big to finish."""
+    rows = [code for codes in pools.values() for code in codes]
+    pool_of = {code: key for key, codes in pools.items() for code in codes}
+    left: dict[int, list[Cell]] = {}
+    for key, codes in pools.items():
+        got = [c for code in codes for c in cells[code] if c is not None and c.value is not None]
+        if len(got) < sum(len(cells[code]) for code in codes):
+            return None  # a blank or unread cell in the pool: nothing to sum
+        left[key] = got
+    first = {key: got[0] for key, got in left.items()}  # printed first: the first row's
+    mine = {id(c) for got in left.values() for c in got}
+    together = [run for run in runs if len(run) > 1 and all(id(c) in mine for c in run)]
+    width = len(cells[rows[0]])
+    idents = []
+    for ident in _signed(balance, results):
+        fixed: list[Any] = []
+        for j in range(width):
+            acc: Any = 0
+            for code, sign in ident.items():
+                cell = cells.get(code, [None] * width)[j] if code not in pool_of else None
+                if code in pool_of:
+                    continue
+                acc = (
+                    None
+                    if acc is None or cell is None or cell.value is None
+                    else acc + sign * cell.value
+                )
+            fixed.append(acc)
+        idents.append((ident, fixed))
+    placed: dict[str, list[Cell]] = {code: [] for code in rows}
+    found: list[dict[str, list[Cell | None]]] = []
+    budget = [nodes]
+
+    def column_holds(j: int) -> bool:
+        for ident, fixed in idents:
+            if fixed[j] is None or not any(code in ident for code in rows):
+                continue
+            if fixed[j] + sum(ident.get(code, 0) * _num(placed[code][j]) for code in rows):
+                return False
+        return True
+
+    def step(j: int, r: int) -> bool:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        if r == len(rows):
+            if not column_holds(j):
+                return True
+            if j + 1 == width:
+                if all(
+                    any(c is first[key] for c in placed[codes[0]]) for key, codes in pools.items()
+                ) and _side_by_side(placed, together):
+                    found.append({code: list(v) for code, v in placed.items()})
+                return True
+            return step(j + 1, 0)
+        code = rows[r]
+        pool = left[pool_of[code]]
+        if j + 1 == width:  # the total: the sum of the row's other cells
+            want = sum(_num(c) for c in placed[code])
+            options = [k for k, c in enumerate(pool) if c.value == want][:1]
+        else:
+            seen: set[Any] = set()
+            options = []
+            room = max(_num(c) for c in pool) - sum(_num(c) for c in placed[code])
+            for k, c in enumerate(pool):
+                if c.value not in seen and c.value <= room:
+                    seen.add(c.value)
+                    options.append(k)
+        for k in options:
+            cell = pool.pop(k)
+            placed[code].append(cell)
+            ok = step(j, r + 1)
+            placed[code].pop()
+            pool.insert(k, cell)
+            if not ok:
+                return False
+        return True
+
+    return found if step(0, 0) else None
+
+
+def agreed(readings: list[dict[str, list[Cell | None]]]) -> dict[str, list[Cell | None]]:
+    """Each cell as every reading has it (None where two readings differ)."""
+    first = readings[0]
+    out: dict[str, list[Cell | None]] = {}
+    for code, row in first.items():
+        out[code] = []
+        for j, cell in enumerate(row):
+            same = all(_value_of(r[code][j]) == _value_of(cell) for r in readings)
+            out[code].append(cell if same else None)
+    return out
+
+
+def _value_of(cell: Cell | None) -> Any:
+    return "unread" if cell is None else cell.value
+
+
+def _side_by_side(placed: dict[str, list[Cell]], together: list[list[Cell]]) -> bool:
+    """Every run's numbers stand in one row, in consecutive columns, in order (by value:
+    equal numbers are one another's stand-ins)."""
+    rows = [[c.value for c in row] for row in placed.values()]
+    for run in together:
+        want, n = [c.value for c in run], len(run)
+        if not any(row[j : j + n] == want for row in rows for j in range(len(row) - n + 1)):
+            return False
+    return True
+
+
+def _num(cell: Cell) -> Any:
+    """A pooled cell's number (pools hold no blank)."""
+    return cell.value

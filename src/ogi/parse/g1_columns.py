@@ -1,0 +1,231 @@
+"""The generation-1 provincial table printed column by column, as plain ``pdftotext`` prints
+an office PDF's table: the header's first cell (指标名称), the row labels one a line, then
+each column as a block — its header (单位, 2016 年, 历年累计) and one line a row — and, after
+a page break, the rows left in the same shape without the headers.
+
+The rows are the labels recognised (``formats/gen1.yml``); a column's lines are the rows'
+cells in order when there are exactly as many as labels, and its cells are left unread
+otherwise (pdftotext drops a blank cell: which row it was is not known). The values are
+kept (``settled_by`` order) only when every identity of ``gen1.yml`` that the table's cells
+allow holds, 其中 rows stay within their parents and 历年累计 is not below the year; else
+they are left empty and the ``column_order`` check says why: a report that breaks its own
+arithmetic cannot tell a misplaced number from its own error.
+
+>>> t = "指标名称\\n行政复议数\\n行政诉讼数\\n\\n单位\\n件\\n件\\n\\n2018 年\\n5\\n6\\n\\n历年累计\\n25\\n26\\n"
+>>> tables, checks = read_g1_columns(t, "r", 0)
+>>> [(c["indicator"], c["column"], c["value"]) for c in tables[0].cells][:3]
+[('g1.reconsiderations', 'year', 5), ('g1.reconsiderations', 'cumulative', 25), ('g1.lawsuits', 'year', 6)]
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .. import formats
+from .columns import number_runs
+from .lines import fold_text
+from .tables import Table, match_indicator
+
+_LINE = re.compile(r"[^\n]*")
+
+
+def lines_of(folded: str, start: int) -> list[tuple[int, str]]:
+    """(offset, stripped text) of every line from ``start``; an empty line is ''."""
+    return [
+        (m.start() + len(m.group()) - len(m.group().lstrip()), m.group().strip())
+        for m in _LINE.finditer(folded, start)
+        if m.start() == 0 or folded[m.start() - 1] == "\n"
+    ]
+
+
+def _column(header: str) -> dict[str, Any] | None:
+    norm = formats.normalise_label(header)
+    family = formats.gen1()["families"]["g1_provincial"]
+    return next((c for c in family["columns"] if re.match(c["pattern"], norm)), None)
+
+
+# the units a cell of the unit column holds
+UNITS = {
+    "万元",
+    "人次",
+    "条",
+    "件",
+    "元",
+    "个",
+    "人",
+    "次",
+    "项",
+    "份",
+    "期",
+    "场",
+    "篇",
+    "家",
+    "户",
+}
+
+
+def is_header(line: str, words: list[str]) -> bool:
+    return formats.normalise_label(line) in {formats.normalise_label(w) for w in words}
+
+
+def read_g1_columns(
+    text: str, report_id: str, start: int
+) -> tuple[list[Table], list[dict[str, Any]]]:
+    """The provincial table when it is printed column by column: (tables, checks)."""
+    folded = fold_text(text)
+    family = formats.gen1()["families"]["g1_provincial"]
+    lines = lines_of(folded, start)
+    at = next(
+        (i for i, (_, s) in enumerate(lines) if is_header(s, family["header"]["label"])), None
+    )
+    if at is None:
+        return [], []
+    rows: list[tuple[dict[str, Any], int, str]] = []  # (indicator, offset, label as printed)
+    columns: list[tuple[str, str]] = []  # (key, header as printed)
+    cells: dict[tuple[int, str], Any] = {}  # (row index, column key) → Cell
+    units: dict[int, str] = {}
+    problems: list[str] = []
+    i, end_of_table = at + 1, lines[at][0]
+    while i < len(lines):
+        labels = []
+        while i < len(lines) and (ind := match_indicator(lines[i][1])) is not None:
+            labels.append((ind, lines[i][0], text[lines[i][0] : lines[i][0] + len(lines[i][1])]))
+            i += 1
+        if not labels:
+            break
+        first, k = len(rows), len(labels)
+        rows += labels
+        order: list[str | None] = []  # the blocks after the labels: "unit", a column key
+        while i < len(lines):
+            s = lines[i][1]
+            if not s or s.startswith("\f"):
+                i += 1
+                continue
+            if is_header(s, family["header"]["unit"]):
+                order.append("unit")
+                i += 1
+            elif (col := _column(s)) is not None and first == 0:
+                columns.append((col["key"], text[lines[i][0] : lines[i][0] + len(s)]))
+                order.append(col["key"])
+                i += 1
+            elif s in UNITS or number_runs(s, s, 0, len(s)):
+                if first == 0 or len(order) > len(columns):
+                    break  # a block with no header where headers are printed
+                order.append(None)
+            else:
+                break
+            lines_in, i = block(lines, i)
+            key = order[-1] if order[-1] is not None else _nth_key(order, columns)
+            if key == "unit":
+                if len(lines_in) == k and all(s in UNITS for _, s in lines_in):
+                    units.update({first + r: s for r, (_, s) in enumerate(lines_in)})
+                continue
+            got = (
+                number_runs(text, folded, lines_in[0][0], lines_in[-1][0] + len(lines_in[-1][1]))
+                if lines_in
+                else []
+            )
+            flat = [c for run in got for c in run]
+            if key is None or len(flat) != k or len(flat) != len(lines_in):
+                problems.append(f"a column holds {len(flat)} numbers for {k} rows")
+                continue
+            for r, cell in enumerate(flat):
+                cells[(first + r, key)] = cell
+            end_of_table = max(end_of_table, flat[-1].end)
+    if not rows or not columns:
+        return [], []
+    ok, why = holds(rows, cells, [k for k, _ in columns])
+    table = Table("g1_provincial", "appendix", lines[at][0], end_of_table, columns)
+    parent_of: dict[str, int] = {}
+    for n, (ind, offset, label) in enumerate(rows, start=1):
+        parent_of.setdefault(ind["code"], n)
+        for key, header in columns:
+            placed = cells.get((n - 1, key))
+            value = placed.value if placed is not None and ok else None
+            table.cells.append(
+                {
+                    "report_id": report_id,
+                    "table": "appendix",
+                    "row": n,
+                    "column": key,
+                    "indicator": ind["code"],
+                    "label": label,
+                    "column_label": header,
+                    "parent_row": parent_of.get(ind.get("parent") or ""),
+                    "value": value,
+                    "value_text": placed.text if placed is not None else "",
+                    "value_status": "printed" if value is not None else "ambiguous",
+                    "settled_by": "order" if value is not None else None,
+                    "unit": units.get(n - 1),
+                    "line": None,
+                    "start": placed.start if placed is not None else offset,
+                    "end": placed.end if placed is not None else offset,
+                }
+            )
+    unread = sum(c["value"] is None for c in table.cells)
+    reasons = "; ".join([*problems, *([] if ok else [why])])
+    check = {
+        "report_id": report_id,
+        "check": "column_order",
+        "subject": "g1.appendix",
+        "status": "pass" if not unread else "ambiguous",
+        "severity": "warning",
+        "expected": None,
+        "observed": None,
+        "message": "The table is printed column by column (row labels one after another, "
+        "each column's cells in a block of its own): its numbers are placed by their order"
+        + (
+            ", and the table's arithmetic holds."
+            if not unread
+            else f"; {unread} of its {len(table.cells)} cells are left empty: {reasons}."
+        ),
+        "start": lines[at][0],
+    }
+    return [table], [check]
+
+
+def block(lines: list[tuple[int, str]], i: int) -> tuple[list[tuple[int, str]], int]:
+    """The lines from ``i`` up to the next empty line."""
+    j = i
+    while j < len(lines) and lines[j][1] and not lines[j][1].startswith("\f"):
+        j += 1
+    return lines[i:j], j
+
+
+def _nth_key(order: list[str | None], columns: list[tuple[str, str]]) -> str | None:
+    """The column a headerless block stands for: the first page's blocks, in their order."""
+    keys = ["unit", *[k for k, _ in columns]]
+    return keys[len(order) - 1] if len(order) <= len(keys) else None
+
+
+def holds(
+    rows: list[tuple[dict[str, Any], int, str]], cells: dict[tuple[int, str], Any], keys: list[str]
+) -> tuple[bool, str]:
+    """Whether the table's arithmetic holds for the cells placed: the identities, 其中 rows
+    within their parents, 历年累计 not below the year (where the cells needed are there)."""
+    at = {ind["code"]: n for n, (ind, _, _) in enumerate(rows)}
+
+    def value(code: str, key: str) -> Any:
+        cell = cells.get((at[code], key)) if code in at else None
+        return None if cell is None else cell.value
+
+    for ident in formats.gen1()["identities"]:
+        parts = [p for p in ident["parts"] if p in at]
+        if ident["total"] not in at or not parts:
+            continue
+        for key in keys:
+            vals = [value(p, key) for p in parts]
+            whole = value(ident["total"], key)
+            if whole is not None and all(v is not None for v in vals) and sum(vals) != whole:
+                return False, f"{ident['title_en']} does not hold ({key})"
+    for ind, _, _ in rows:
+        parent = str(ind.get("parent") or "")
+        for key in keys:
+            v, p = value(ind["code"], key), value(parent, key)
+            if v is not None and p is not None and v > p:
+                return False, f"{ind['code']} is more than its parent ({key})"
+        year, cum = value(ind["code"], "year"), value(ind["code"], "cumulative")
+        if year is not None and cum is not None and cum < year:
+            return False, f"{ind['code']}: 历年累计 below the year"
+    return True, ""
