@@ -25,7 +25,7 @@ from ogi import formats
 from ogi.acquire import Source
 from ogi.build import parse_source
 from ogi.check import run_checks
-from ogi.check.misread import alternatives, settle
+from ogi.check.misread import alternatives, settle, signs
 from ogi.extract import extract
 from ogi.parse import Parsed, parse
 from ogi.summarise import summarise
@@ -35,6 +35,15 @@ from ogi.synth import corpus
 # 复议后起诉 (2 0 1 0 | 3); the fifth cell, 行政复议 总计, is the one misread below
 S4_ROW = "110021000120103"
 TARGET = ("g3.s4.reconsideration", "total")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _page_cache() -> Any:
+    """The OCR'd pages go to the tests' cache (as in test_ocr), which :func:`misread` copies."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("OGI_OCR_CACHE", str(CACHE / "pages"))
+    yield
+    mp.undo()
 
 
 def _s4_glyph(glyphs: list[list[Any]]) -> int | None:
@@ -56,7 +65,7 @@ def misread(tmp_path: Path, text: str, score: float) -> Parsed:
     总计 cell's digit is read as ``text`` with confidence ``score``."""
     data = scan(HONGZE.read_bytes(), SEED)
     source = Source("hongze_scan.pdf", "hongze_scan.pdf", data, hashlib.sha256(data).hexdigest())
-    parse_source(source)  # every page in the cache
+    parse_source(source)  # every page in the tests' cache (_page_cache)
     pages = tmp_path / "pages"
     shutil.copytree(CACHE / "pages", pages)
     patched = 0
@@ -274,4 +283,37 @@ def test_a_misread_cell_is_flagged_never_a_wrong_value(
     }
 
     sure = [(s, e, 1.0) for s, e, _ in spans]
-    assert settle(broken, sure).statistics == stats  # read surely: the report's own break
+    # read surely: the break is the report's own (only the signs of changes are questioned)
+    assert settle(broken, sure).statistics == signs(broken, sure).statistics
+
+
+def test_a_change_read_by_ocr_is_flagged_with_both_signs() -> None:
+    """Generation 2's 本年增/减 may be negative and no identity checks its sign: read by OCR
+    (here every cell, read surely), each nonzero change is left empty with the value as read
+    and its negation as candidates; a zero change, every other cell, and a report not read by
+    OCR keep their values."""
+    report = next(
+        r for seed in range(20) for r in [_report((2, seed))] if _changes(r) and any(_changes(r))
+    )
+    spans = [(c["start"], c["end"], 1.0) for c in report.statistics]
+    settled = settle(report, spans)
+    assert settle(report, []) is report
+    before = {(c["indicator"], c["column"]): c for c in report.statistics}
+    after = {(c["indicator"], c["column"]): c for c in settled.statistics}
+    flagged = {k for k, c in after.items() if c["value"] != before[k]["value"]}
+    assert flagged == {k for k, c in before.items() if k[1] == "change" and c["value"]}
+    assert all(after[k]["value_status"] == "ambiguous" for k in flagged)
+    notes = {n["subject"]: n["message"] for n in settled.notes if n["check"] == "ocr_misread"}
+    assert len(notes) == len(flagged)
+    for indicator, column in flagged:
+        value = before[(indicator, column)]["value"]
+        assert (
+            f"candidates {value} (as read), {-value}. The cell is left empty."
+            in notes[f"{indicator}@{column}"]
+        )
+    gen3 = _report((3, 1))
+    assert settle(gen3, [(c["start"], c["end"], 1.0) for c in gen3.statistics]) is gen3
+
+
+def _changes(report: Parsed) -> list[int | float | None]:
+    return [c["value"] for c in report.statistics if c["column"] == "change"]

@@ -12,6 +12,11 @@ candidates, the value as read among them. Nothing is guessed, even with one cand
 report may print what was read. Cells read surely are never questioned, so a report whose
 surely read cells break its arithmetic keeps its failing check.
 
+A sign is the one thing no identity checks: generation 2's 本年增/减 may be negative, and a
+minus sign is the smallest mark on the page, lost to a faint stroke or made by a speck. So a
+nonzero value of a ``signed`` column (``formats/gen23.yml``) read by OCR is left empty too,
+``ocr_misread`` with the candidates as read and with the other sign (:func:`signs`).
+
 >>> alternatives("38", 0.97, formats.ocr())
 [88, 30, 36, 39, 33]
 >>> alternatives("38", 0.999, formats.ocr())
@@ -102,9 +107,60 @@ def with_confidence(parsed: Parsed, cells: Sequence[OcrCell]) -> Parsed:
     return dataclasses.replace(parsed, statistics=stats)
 
 
+def _signed_columns(generation: int | None) -> set[str]:
+    """The columns of ``generation``'s tables whose values may be negative."""
+    by_gen = formats.gen23()["tables"]["s2"]["by_generation"]
+    if generation not in by_gen:
+        return set()
+    return {c["key"] for b in by_gen[generation]["blocks"] for c in b["columns"] if c.get("signed")}
+
+
+def signs(parsed: Parsed, cells: Sequence[OcrCell]) -> Parsed:
+    """The report with each nonzero value of a signed column read by OCR left empty and
+    flagged (``ocr_misread``: candidates as read and with the other sign)."""
+    signed = _signed_columns(parsed.report.get("generation")) if cells else set()
+    found = scores(parsed.statistics, cells) if signed else {}
+    out = list(parsed.statistics)
+    notes = list(parsed.notes)
+    engine = parsed.report.get("ocr_engine") or "OCR"
+    for i in sorted(found):
+        cell = out[i]
+        value = cell["value"]
+        if cell["column"] not in signed or not value or cell["value_status"] != "printed":
+            continue
+        out[i] = {**cell, "value": None, "value_status": "ambiguous", "settled_by": None}
+        notes.append(
+            {
+                "report_id": parsed.report["report_id"],
+                "check": "ocr_misread",
+                "subject": f"{cell['indicator'] or 'row' + str(cell['row'])}@{cell['column']}",
+                "status": "ambiguous",
+                "severity": "error",
+                "expected": None,
+                "observed": value,
+                "message": (
+                    f"{cell['label']} [{cell['column_label']}] was read by OCR ({engine}) as "
+                    f"{cell['value_text']}; a change may be negative and no identity checks "
+                    f"its sign, which OCR can lose or make from a speck: candidates "
+                    f"{fmt(value)} (as read), {fmt(-value)}. The cell is left empty."
+                ),
+                "start": cell["start"],
+            }
+        )
+    if out == parsed.statistics:
+        return parsed
+    return dataclasses.replace(parsed, statistics=out, notes=notes)
+
+
 def settle(parsed: Parsed, cells: Sequence[OcrCell]) -> Parsed:
     """The report with the cells an unsure read may explain a failing identity by left
-    empty and flagged (``ocr_misread``); unchanged when no identity fails."""
+    empty and flagged (``ocr_misread``), and its signed values (:func:`signs`)."""
+    return signs(_settle_identities(parsed, cells), cells)
+
+
+def _settle_identities(parsed: Parsed, cells: Sequence[OcrCell]) -> Parsed:
+    """The cells an unsure read may explain a failing identity by, left empty and flagged;
+    unchanged when no identity fails."""
     stats = parsed.statistics
     if not cells or not stats:
         return parsed
