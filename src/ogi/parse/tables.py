@@ -178,6 +178,23 @@ def group_of(label: str) -> int | None:
     return chinese_number(m.group(1)) if m else None
 
 
+_GROUP_INSIDE = re.compile(r"[一二三四五六七八九十]+\s*[、.．]")
+
+
+def heading_inside(label: str, family: str) -> int | None:
+    """The group a row label runs into (``(三)其他情形数五、行政诉讼数量``: two lines that OCR or
+    a converter joined, a row and the next group's heading) → that group's number, else None.
+    Only a heading that is a top-level row of the family counts, not any 三、 in a label."""
+    folded = formats.fold(label)
+    for m in _GROUP_INSIDE.finditer(folded, 1):
+        rest = folded[m.start() :]
+        group = group_of(rest)
+        ind = match_indicator(rest, family, group) if group is not None else None
+        if ind and not ind.get("parent"):
+            return group
+    return None
+
+
 _CHILD = re.compile(r"^\s*(?:其中|\d{1,2}\s*[.、．]|[(（]\d{1,2}[)）])")
 
 
@@ -291,6 +308,11 @@ def _read_g1(
     for row_no, row in enumerate(_group_rows(cells[used:], used, has_unit, family), start=1):
         label_cell, rest = row[0], row[1:]
         label = " ".join(label_cell.text.split())
+        joined = heading_inside(label, name)
+        if joined is not None:  # a row run into the next group's heading: neither is read
+            group = joined
+            rows.append(_RowCells(row_no, label, None, "", rest))
+            continue
         group = group_of(label) or group
         if marks and rest and all(formats.fold(c.text).strip() in marks for c in rest):
             continue  # a heading row (一、主动公开情况 | —— | ——): it only opens a group
