@@ -201,6 +201,7 @@ def _merge(
     write_metadata(staging / "metadata.yml")
     files.append(Path("metadata.yml"))
     stamp = m.write(staging / manifest.PATH)
+    m.write_seen(staging / manifest.SEEN)
     pq = dataset.plan(m, out, whole, fresh=True)
     dataset.write(pq, m, staging, out)
 
@@ -217,7 +218,7 @@ def _merge(
         checked=True,
     )
     check_counts(counts, row_counts(m, len(reviewed)))
-    order = [publish.DB, *files, *pq.files, manifest.PATH, Path("datapackage.json")]
+    order = [publish.DB, *files, *pq.files, manifest.SEEN, manifest.PATH, Path("datapackage.json")]
     publish.commit_by_rename(staging, out, order, stamp, pq.remove)
     return counts
 

@@ -13,7 +13,9 @@ import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from .. import acquire, package
 from ..check.cross_year import check_cross_year
@@ -28,6 +30,14 @@ CHUNK_MAX = 64  # inputs per chunk, at most
 CHUNKS = 32  # chunks a build is cut into, at least (when there are inputs enough)
 
 
+class Reused(NamedTuple):
+    """A report of the previous build this one keeps: where it was, its id."""
+
+    pos: int
+    key: str
+    report_id: str
+
+
 @dataclass
 class Item:
     """An input and what this build does with it."""
@@ -36,7 +46,7 @@ class Item:
     input: acquire.Input
     where: str  # the absolute path, as the manifest remembers inputs
     key: str | None = None
-    reuse: manifest.Report | None = None  # unchanged report of the previous build
+    reuse: Reused | None = None  # unchanged report of the previous build
     reject: manifest.Reject | None = None  # rejected (decided before or after parsing)
     outcome: Outcome | None = None  # parsed by this build
     chunk: int | None = None
@@ -57,7 +67,7 @@ def plan(
 ) -> list[Item]:
     version = manifest.parser_version()
     reviews = reviews or []
-    old_reports = {r.key: r for r in previous.reports} if previous else {}
+    find = _finder(previous)
     old_rejects = {r.key: r for r in previous.rejects if r.key} if previous else {}
     seen = previous.seen if previous else {}
     first: dict[str, Path] = {}
@@ -96,11 +106,29 @@ def plan(
                 item.base = item.key
                 rows = [r.cells() for r in item.reviews]
                 item.key = manifest.key(item.key, "review", {"rows": rows}, version)
-            item.reuse = old_reports.get(item.key)
+            item.reuse = find(item.key)
             item.reject = old_rejects.get(item.key)
         items.append(item)
     review.check_reports(reviews, {it.input.sha256 for it in items if it.key})
     return items
+
+
+def _finder(previous: manifest.Manifest | None) -> Any:
+    """key → :class:`Reused` (or None) for the previous build's reports."""
+    if previous is None:
+        return lambda key: None
+    old = previous.reports
+    if isinstance(old, manifest.StoredReports):  # looked up in its file, not held here
+
+        def find(key: str) -> Reused | None:
+            found = old.store.find(key)
+            if found is None:
+                return None
+            return Reused(found[0], key, orjson.loads(found[1])["report_id"])
+
+        return find
+    index = {r.key: Reused(i, r.key, r.report_id) for i, r in enumerate(old)}
+    return index.get
 
 
 def tasks(items: list[Item], scratch: Path) -> list[Task]:
@@ -157,13 +185,25 @@ def settle(items: list[Item], chunks: list[Chunk]) -> None:
     review.check_rejected([(it.reviews, it.reject.problem) for it in items if it.reject])
 
 
-def make_manifest(items: list[Item]) -> manifest.Manifest:
-    reports, rejects = [], []
+def make_manifest(
+    items: list[Item], folder: Path, previous: manifest.Manifest | None = None
+) -> manifest.Manifest:
+    """The new manifest, its reports in a SQLite file in ``folder`` (those reused copied
+    from the previous build's); the outcomes of the parse then keep only their sizes."""
+    reports = manifest.StoredReports(folder / "reports.db")
+    rejects = []
     for it in items:
         if it.reject is not None:
             rejects.append(it.reject)
         elif it.reuse is not None:
-            reports.append(it.reuse)
+            assert previous is not None
+            old = previous.reports
+            if isinstance(old, manifest.StoredReports):
+                blob = old.store.get_blob(it.reuse.key)
+                assert blob is not None
+                reports.store.append_blob(it.reuse.key, blob)
+            else:
+                reports.append(next(r for r in old if r.key == it.reuse.key))
         elif it.outcome is not None and it.outcome.report_id is not None:
             o = it.outcome
             assert it.key is not None and o.source is not None and o.report_id is not None
@@ -182,6 +222,8 @@ def make_manifest(items: list[Item]) -> manifest.Manifest:
                     o.year,
                 )
             )
+            o.source = o.carried = o.body = None  # in the file now (the sizes still used)
+            o.dates, o.rows = [], {}
     seen = {
         it.where: manifest.Seen(
             it.input.fingerprint,
