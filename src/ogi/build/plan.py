@@ -23,7 +23,7 @@ from ..errors import OgiError
 from ..parse import review
 from ..store.tables import create_shard, typed
 from . import manifest, workers
-from .chunk import Chunk, Outcome, Task, warm
+from .chunk import Chunk, Outcome, Task, read_records, spill, warm
 from .result import Progress, Rejected
 
 CHUNK_MAX = 64  # inputs per chunk, at most
@@ -186,12 +186,17 @@ def settle(items: list[Item], chunks: list[Chunk]) -> None:
 
 
 def make_manifest(
-    items: list[Item], folder: Path, previous: manifest.Manifest | None = None
+    items: list[Item],
+    folder: Path,
+    previous: manifest.Manifest | None = None,
+    chunks: list[Chunk] | None = None,
 ) -> manifest.Manifest:
     """The new manifest, its reports in a SQLite file in ``folder`` (those reused copied
     from the previous build's); the outcomes of the parse then keep only their sizes."""
     reports = manifest.StoredReports(folder / "reports.db")
     rejects = []
+    by_index = {c.index: c for c in chunks or []}
+    loaded: tuple[int | None, dict[int, dict[str, Any]]] = (None, {})  # one chunk's at a time
     for it in items:
         if it.reject is not None:
             rejects.append(it.reject)
@@ -206,24 +211,25 @@ def make_manifest(
                 reports.append(next(r for r in old if r.key == it.reuse.key))
         elif it.outcome is not None and it.outcome.report_id is not None:
             o = it.outcome
-            assert it.key is not None and o.source is not None and o.report_id is not None
+            assert it.key is not None and o.report_id is not None and it.chunk is not None
+            if loaded[0] != it.chunk:
+                loaded = (it.chunk, read_records(by_index[it.chunk]))
+            rec = loaded[1][it.pos] if o.source is None else spill(o)
             reports.append(
                 manifest.Report(
                     it.key,
                     it.input.name,
                     o.report_id,
-                    o.source,
+                    rec["source"],
                     o.failing,
-                    o.rows,
+                    _shared_keys(rec["rows"]) or {},
                     o.sizes,
-                    o.dates,
-                    o.carried,
-                    o.body,
+                    rec["dates"],
+                    rec["carried"],
+                    rec["body"],
                     o.year,
                 )
             )
-            o.source = o.carried = o.body = None  # in the file now (the sizes still used)
-            o.dates, o.rows = [], {}
     seen = {
         it.where: manifest.Seen(
             it.input.fingerprint,

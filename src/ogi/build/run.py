@@ -98,7 +98,7 @@ def _build(
             tasks = plan.tasks(items, scratch)
             chunks = plan.parse_chunks(tasks, jobs, time_limit, progress)
             plan.settle(items, chunks)
-        m = plan.make_manifest(items, scratch, previous)
+        m = plan.make_manifest(items, scratch, previous, chunks)
         rejected = [it.rejected() for it in items if it.reject]
         if not m.reports:
             raise BuildFailed(rejected)
