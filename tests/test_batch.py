@@ -83,7 +83,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, R
     )
     out = root / "out"
     result = CliRunner().invoke(
-        main, ["build", str(raw), "--out", str(out), "--time-limit", "5"], catch_exceptions=False
+        main, ["build", str(raw), "--out", str(out)], catch_exceptions=False
     )
     return raw, out, alone, result
 

@@ -340,8 +340,16 @@ def test_pages_satisfy_their_content_security_policy(tab: Page, served: tuple[st
     from ogi.serve.guard import CSP
 
     violations: list[str] = []
-    tab.page.on("console", lambda m: violations.append(m.text) if "Content Security" in m.text else None)
-    for path in ["/", "/ogi/statistics", "/-/search?q=公开", f"/-/report/{SEED_ID}", "/ogi/failing_checks"]:
+    tab.page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
+    for path in [
+        "/",
+        "/ogi/statistics",
+        "/-/search?q=公开",
+        f"/-/report/{SEED_ID}",
+        "/ogi/failing_checks",
+    ]:
         headers = tab.goto(path).all_headers()
         assert headers["content-security-policy"] == CSP, path
         assert headers["x-content-type-options"] == "nosniff", path
@@ -400,8 +408,48 @@ def test_the_data_dictionary_from_a_table(tab: Page, served: tuple[str, Path]) -
     page.wait_for_url("**/-/dictionary#res-checks")
     section = page.locator("#res-checks")
     assert section.is_visible()
-    assert "one of: pass, fail, not_assessable, ambiguous" in page.locator(
-        "tr[id='checks.status']"
-    ).inner_text()
+    assert (
+        "one of: pass, fail, not_assessable, ambiguous"
+        in page.locator("tr[id='checks.status']").inner_text()
+    )
     tab.shot("13-data-dictionary")
     assert tab.errors == []
+
+
+def test_the_reader_shows_a_table_beside_its_text(
+    browser: Any, served_real: tuple[str, Path]
+) -> None:
+    """A real report's section 三 table drawn as a grid beside the text it was read from:
+    every cell of the table there, each with how it was settled, and a cell's link marks it
+    in the text."""
+    base, built = served_real
+    tab = Page(browser, base)
+    page = tab.page
+    stats = [r for r in table(built, "statistics") if r["table"] == "s3" and r["start"]]
+    report_id = sorted({r["report_id"] for r in stats})[0]
+    mine = [r for r in stats if r["report_id"] == report_id]
+    tab.goto(f"/-/report/{report_id}")
+    grid = page.locator("figure.ogi-grid[data-table='s3']")
+    grid.evaluate("g => g.scrollIntoView({block: 'start'})")
+    assert grid.is_visible()
+    assert grid.locator("td.ogi-cell:not(.ogi-none)").count() == len(mine)
+    hows = {r["settled_by"] or r["value_status"] for r in mine}
+    assert {
+        c.split("ogi-by-")[1]
+        for c in grid.locator("td.ogi-cell:not(.ogi-none)").evaluate_all(
+            "cells => cells.map(c => c.className)"
+        )
+    } == hows
+    # beside the text: the grid's left edge is right of the section body's
+    body = page.locator(".ogi-beside:has(figure[data-table='s3']) > .ogi-body")
+    text_box, grid_box = body.bounding_box(), grid.bounding_box()
+    assert text_box is not None and grid_box is not None
+    assert grid_box["x"] > text_box["x"] + text_box["width"] / 2
+    tab.shot("reader-table")
+    cell = mine[len(mine) // 2]
+    grid.locator(f"td.ogi-cell a[href*='start={cell['start']}&']").first.click()
+    page.wait_for_url(f"**/-/report/{report_id}?start={cell['start']}**#hit")
+    hit = page.locator("mark#hit")
+    assert hit.inner_text() == cell["value_text"] and hit.is_visible()
+    assert tab.errors == []
+    page.close()

@@ -33,6 +33,7 @@ from conftest import SEED
 from test_scale import db_content, write_corpus
 
 from ogi.build import publish
+from ogi.errors import OgiError
 from ogi.package.validate import frictionless_errors
 
 OGI = Path(sys.executable).parent / "ogi"
@@ -107,6 +108,24 @@ def assert_whole(out: Path, refs: dict[str, Any]) -> str:
     return which[0]
 
 
+def seen_by_a_reader(out: Path, refs: dict[str, Any]) -> str:
+    """What a reader that is not ogi finds in the folder, before any recovery: "journal"
+    while the publication journal is there (the folder is not a build to read), else the
+    build it holds, whole (a reader's SQLite rolls back what a killed update left)."""
+    if (out / publish.JOURNAL).exists():
+        return "journal"
+    sqlite3.connect(out / "build" / "ogi.db").close()  # as any reader's sqlite3 does
+    files = {
+        rel: digest
+        for rel, digest in published(out).items()
+        if not rel.startswith(publish.STAGING_PREFIX) and not rel.endswith("ogi.db-journal")
+    }
+    now = (files, db_content(out / "build" / "ogi.db"))
+    which = [name for name, ref in refs.items() if ref == now]
+    assert which, "no journal, and the folder is neither the previous build nor the new one"
+    return which[0]
+
+
 @pytest.mark.parametrize("kind", ["full", "incremental"])
 def test_sigkill_at_random_moments(builds: dict[str, Any], kind: str) -> None:
     root, refs = builds["root"], builds["refs"]
@@ -122,6 +141,7 @@ def test_sigkill_at_random_moments(builds: dict[str, Any], kind: str) -> None:
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
+        seen_by_a_reader(out, refs)  # a reader that is not ogi is told, or reads one build
         with publish.locked(out):  # what every command does first
             publish.recover(out)
         seen.append(assert_whole(out, refs))
@@ -164,6 +184,45 @@ def test_recovery_after_each_step_of_publishing(builds: dict[str, Any]) -> None:
         expected = "a" if done < 1 else "b"  # the database's rename is the commit point
         assert assert_whole(out, refs) == expected, done
         shutil.rmtree(out)
+
+
+def test_a_reader_that_is_not_ogi_reads_one_build_whole_at_every_step(
+    builds: dict[str, Any],
+) -> None:
+    """A publication driven step by step as :func:`ogi.build.publish.commit_by_rename` does
+    it (journal, database, every file, ``datapackage.json`` last, journal gone). A kill at
+    any step leaves a folder that a reader sees as one build, whole, or as not to be read
+    (the journal); and a reader that checks :func:`ogi.build.publish.published_build` before
+    and after it reads (:func:`ogi.build.publish.read_whole`) accepts only reads during
+    which nothing it could read changed."""
+    root, refs = builds["root"], builds["refs"]
+    out = root / "reader"
+    shutil.copytree(root / "ref-a", out)
+    staging, files, stamp = _staged_b(root, out)
+    last = Path("datapackage.json")
+    files = [publish.DB, *(f for f in files if f not in (publish.DB, last)), last]
+    steps: list[tuple[Any, str]] = []
+
+    def step() -> None:
+        steps.append((publish.published_build(out), seen_by_a_reader(out, refs)))
+
+    step()
+    inodes = publish.write_journal(out, staging, files, stamp)
+    step()
+    for f in files:
+        publish.move(staging, out, [f], inodes)
+        step()
+    with pytest.raises(OgiError, match="was killed while it published"):
+        publish.read_whole(out, lambda o: "read", wait=0)
+    publish.finish(out, staging)
+    step()
+    seen = [what for _, what in steps]
+    assert seen == ["a", *["journal"] * (len(files) + 1), "b"]
+    for j, (key_j, _) in enumerate(steps):
+        for k in range(j, len(steps)):
+            if key_j is not None and steps[k][0] == key_j:  # the reader accepts its read
+                assert {what for _, what in steps[j : k + 1]} == {seen[j]}, (j, k)
+    assert publish.read_whole(out, lambda o: publish.db_stamp(o / publish.DB)) == stamp
 
 
 def test_a_journal_cut_short_is_ignored(builds: dict[str, Any]) -> None:

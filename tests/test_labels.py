@@ -16,7 +16,7 @@ from ogi import formats
 from ogi.formats import code_label
 from ogi.package import schema
 
-CODED = {"status", "severity", "value_status", "kind"}
+CODED = {"status", "severity", "value_status", "settled_by", "kind"}
 
 
 def enum_values() -> set[tuple[str, str]]:
@@ -29,25 +29,26 @@ def enum_values() -> set[tuple[str, str]]:
     return out
 
 
-
 @pytest.fixture(scope="session")
 def built(seed_built: Path) -> Path:
     """Here, the seed alone: its one failing check is known."""
     return seed_built
 
+
 def test_every_enum_value_of_a_coded_column_has_a_label() -> None:
     values = enum_values()
     assert ("status", "ambiguous") in values and ("kind", "doc_number") in values
+    assert ("settled_by", "cross_year") in values
     assert [v for v in sorted(values) if code_label(*v) is None] == []
 
 
 def test_every_check_of_the_rules_has_a_label() -> None:
     declared = set()
-    for name in ("gen1.yml", "gen23.yml"):
+    for name in ("gen1.yml", "gen23.yml", "plausibility.yml"):
         text = (Path(formats.__file__).parent / name).read_text(encoding="utf-8")
         declared |= set(re.findall(r"check: ([a-z0-9_.]+)", text))
         declared |= set(re.findall(r"subrow_check: ([a-z0-9_.]+)", text))
-    assert "g23.s3_results_sum" in declared
+    assert {"g23.s3_results_sum", "plausible.lawsuits_vs_requests"} <= declared
     assert sorted(c for c in declared if code_label("check", c) is None) == []
 
 
@@ -72,6 +73,10 @@ def test_table_cells_and_facets_show_the_labels(built: Path) -> None:
     assert '<span class="ogi-code-label">通过 / pass</span>' in page  # the status facet
     figures = get(built, "/ogi/figures", report_id=SEED_ID).text
     assert "百分比 / percent <code>percent</code>" in figures
+    statistics = get(built, "/ogi/statistics", report_id=SEED_ID).text
+    assert "按原文（各单元格分开印出） / as printed (each cell apart) <code>printed</code>" in (
+        statistics  # a cell of the settled_by column
+    )
 
 
 def test_queries_and_dashboard_sql_give_the_labels(built: Path) -> None:

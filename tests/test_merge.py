@@ -123,3 +123,36 @@ def test_ogi_merge_says_what_is_wrong_in_one_line(
     assert done.stderr.count("\n") == 1 and "not a complete build" in done.stderr
     with pytest.raises(OgiError):
         merge(tmp_path / "out", [])
+
+
+def test_a_body_s_years_settled_in_one_shard_merge_and_split_ones_are_refused(
+    tmp_path: Path,
+) -> None:
+    """Generation-1 years of one body settle each other's digits (``settled_by =
+    cross_year``): in one shard they merge into the build of all the inputs; split between
+    shards, the merge cannot copy rows one build would make otherwise, and says so."""
+    from test_settled_across_years import _report
+
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for folder in (a, b, c):
+        folder.mkdir()
+    (a / "r2014.txt").write_text(_report(2014, "3200"), encoding="utf-8")
+    (a / "r2015.txt").write_text(_report(2015, "12212"), encoding="utf-8")
+    shutil.copy(SEED, b / SEED.name)
+    build([a, b], tmp_path / "single", jobs=1)
+    build([a], tmp_path / "shard-a", jobs=1)
+    build([b], tmp_path / "shard-b", jobs=1)
+    merge(tmp_path / "merged", [tmp_path / "shard-a", tmp_path / "shard-b"])
+    assert every_file(tmp_path / "merged") == every_file(tmp_path / "single")
+    with open(tmp_path / "merged" / "data" / "statistics.csv", encoding="utf-8") as f:
+        assert sum(r["settled_by"] == "cross_year" for r in csv.DictReader(f)) == 2
+
+    (a / "r2015.txt").rename(c / "r2015.txt")
+    build([a], tmp_path / "shard-a2", jobs=1)
+    build([c], tmp_path / "shard-c", jobs=1)
+    with pytest.raises(OgiError) as e:
+        merge(tmp_path / "merged2", [tmp_path / "shard-a2", tmp_path / "shard-c"])
+    assert str(e.value) == (
+        "r2015.txt: the same body's neighbouring years are in other shards (they settle digits "
+        "its own shard left open); build a body's years in one shard, or all the inputs at once"
+    )

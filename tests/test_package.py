@@ -29,6 +29,7 @@ RESOURCES = [
     "citations",
     "checks",
     "summary",
+    "repeats",
     "rejects",
     "review",
 ]

@@ -579,6 +579,18 @@ def test_markdown_rendering_every_cell(more) -> None:
     # '| 规章 | 22 | 235 |' lost a column: nothing is derived
     for code in ("rules", "normative_documents"):
         assert [got[(f"g3.s2.{code}", c)] for c in ("issued", "repealed", "in_force")] == [None] * 3
+    lost = {c["subject"]: c for c in checks if c["check"] == "digit_split"}
+    assert (lost["g3.s2.rules"]["status"], lost["g3.s2.rules"]["message"]) == (
+        "ambiguous",
+        "规章 printed as “| 22 | 235 |” (offset 2022): only 2 numbers are printed apart for its "
+        "3 columns (a column lost from the row, or two cells' digits run together in one) and 3 "
+        "splits fit one valid number per column (section 二 has no identity to tell splits "
+        "apart): 22, 2, 35 | 22, 23, 5 | 2, 2, 235; the cells are left empty.",
+    )
+    assert (
+        "only 2 numbers are printed apart for its 3 columns"
+        in (lost["g3.s2.normative_documents"]["message"])
+    )
     placed = {c["subject"]: c["message"] for c in checks if c["check"] == "row_by_position"}
     assert sorted(placed) == [
         "g3.s3.not_processed.confirmation",
@@ -753,3 +765,18 @@ def test_web_page_with_merged_cells(charset: str) -> None:
     status = {(c["indicator"], c["column"]): c["value_status"] for c in parsed.statistics}
     assert status[("g3.s3.granted", "commercial")] == "blank"
     assert summarise(parsed)["requests_received"] == 5
+
+
+def test_a_table_the_prose_settles_keeps_the_checks_made_before_it(tmp_path: Path) -> None:
+    """平潭县 2013's table is read again with what its prose states (1853条 settles
+    18535395); a NUL byte in the file is still reported (the second reading of the table
+    replaces only the checks the first one made)."""
+    data = (REAL / "pingtanxian_2013_gen1.txt").read_bytes()
+    marked = tmp_path / "pingtanxian_2013_gen1.txt"
+    marked.write_bytes(data.replace("一、".encode(), "\x00一、".encode(), 1))
+    _, parsed = parse_file(marked)
+    assert [n["check"] for n in parsed.notes if n["check"] != "digit_split"] == ["nul_bytes"]
+    settled = {
+        (c["indicator"], c["column"]): (c["value"], c["settled_by"]) for c in parsed.statistics
+    }
+    assert settled[("g1.proactive_total", "year")] == (1853, "prose")

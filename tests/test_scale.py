@@ -34,6 +34,7 @@ from conftest import SEED
 
 from ogi.build import build, workers
 from ogi.build.chunk import Chunk, Task, parse_chunk
+from ogi.extract import ocr
 from ogi.store.tables import sqlite_uri
 from ogi.synth import corpus
 
@@ -290,7 +291,7 @@ def _dies_on(name: str) -> Callable[[Task, Callable[[int], None]], Chunk]:
 @pytest.mark.parametrize(
     ("work", "problem"),
     [
-        (_hangs_on, "took more than 2 s to parse, so it was stopped"),
+        (_hangs_on, "took more than 20 s to parse, so it was stopped"),
         (_dies_on, "stopped the parser (its process ended with signal 9, out of memory?)"),
     ],
     ids=["hangs", "dies"],
@@ -304,12 +305,54 @@ def test_a_stuck_or_dead_worker_costs_one_input(
         Task(i, [(pos, p) for pos, p in enumerate(paths) if pos // 8 == i], str(tmp_path))
         for i in range(4)
     ]
-    chunks = workers.parse(tasks, 2, time_limit=2, work=work(bad))
+    chunks = workers.parse(tasks, 2, time_limit=20, work=work(bad))
     outcomes = [o for c in chunks for o in c.outcomes]
     assert [o.pos for o in outcomes] == list(range(len(paths)))
     rejected = [(o.path, o.reject) for o in outcomes if o.reject]
     assert rejected == [(paths[4], (problem, workers.REMEDY))]
     assert all(o.report_id for o in outcomes if o.pos != 4)
+
+
+def _reads_pages(
+    name: str, pages: int, told: bool
+) -> Callable[[Task, Callable[[int], None]], Chunk]:
+    """A worker that, before parsing ``name``, reads ``pages`` pages, 2.5 s each — telling
+    each page to the OCR stage's hook as the page reader does (``told``), or not."""
+
+    def work(task: Task, starting: Callable[[int], None]) -> Chunk:
+        def guarded(pos: int) -> None:
+            starting(pos)
+            if dict(task.items)[pos].endswith(name):
+                for _ in range(pages):
+                    time.sleep(2.5)
+                    if told:
+                        ocr.page_done()
+
+        return parse_chunk(task, guarded)
+
+    return work
+
+
+@pytest.mark.parametrize("told", [True, False], ids=["page by page", "no page told"])
+def test_the_time_limit_of_a_scan_is_counted_per_page(
+    inputs: Path, tmp_path: Path, told: bool
+) -> None:
+    """Four pages read by OCR, 2.5 s each, under a 6 s limit: an input whose pages are told
+    as they are read is given the limit for each page, and is parsed; without them (a file
+    that is not a scan), the same 10 s stop it."""
+    paths = sorted(str(p) for p in inputs.iterdir())[:6]
+    scan = Path(paths[2]).name
+    tasks = [Task(i, [(pos, p)], str(tmp_path)) for i, (pos, p) in enumerate(enumerate(paths))]
+    seen: list[int] = []
+    chunks = workers.parse(
+        tasks, 2, time_limit=6, work=_reads_pages(scan, 4, told), pages=seen.append
+    )
+    rejected = [(o.path, o.reject) for c in chunks for o in c.outcomes if o.reject]
+    if told:
+        assert rejected == [] and seen == [1] * 4
+    else:
+        problem = "took more than 6 s to parse, so it was stopped"
+        assert rejected == [(paths[2], (problem, workers.REMEDY))] and seen == []
 
 
 # ---------------------------------------------------------------------------------------------

@@ -285,7 +285,7 @@ def test_citations(seed: Parsed) -> None:
 
 
 def test_checks(seed_checks: list[dict]) -> None:
-    assert len(seed_checks) == 57
+    assert len(seed_checks) == 60
     status = Counter((c["check"], c["status"]) for c in seed_checks)
     assert status == {
         ("g1.received_sum", "pass"): 2,
@@ -295,6 +295,9 @@ def test_checks(seed_checks: list[dict]) -> None:
         ("prose_vs_table", "pass"): 15,
         ("prose_vs_prose", "pass"): 4,
         ("prose_vs_prose", "fail"): 1,
+        ("plausible.answered_vs_received", "pass"): 1,
+        ("plausible.lawsuits_vs_requests", "pass"): 1,
+        ("plausible.reconsiderations_vs_requests", "pass"): 1,
     }
     (fail,) = [c for c in seed_checks if c["status"] == "fail"]
     assert (fail["check"], fail["subject"], fail["expected"], fail["observed"]) == (

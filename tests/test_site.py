@@ -69,6 +69,7 @@ QUERIES = [
     "refusal_ranking",
     "body_over_years",
     "lawsuits_rose",
+    "repeats_last_year",
     "failing_reports",
     "failing_checks",
     "outcomes_by_year",

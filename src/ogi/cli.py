@@ -145,7 +145,7 @@ def _count(n: int, one: str, many: str) -> str:
 
 def build_summary(result: Any, out: Path) -> str:
     """The one line a build ends with: the reports built and where, the rows of each table
-    (the reports and their one summary row each are not counted twice; no review rows are not
+    (the reports and their one summary and repeats row each are not counted twice; no review rows are not
     mentioned), failing checks and rejected files.
 
     >>> from types import SimpleNamespace as R
@@ -156,7 +156,7 @@ def build_summary(result: Any, out: Path) -> str:
     counts = ", ".join(
         f"{n:,} {name}"
         for name, n in result.counts.items()
-        if name not in ("reports", "summary", "rejects") and (n or name != "review")
+        if name not in ("reports", "summary", "repeats", "rejects") and (n or name != "review")
     )
     line = f"built {_count(result.reports, 'report', 'reports')} into {out}: {counts}"
     if result.failing_checks:

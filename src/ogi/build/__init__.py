@@ -4,7 +4,8 @@ The stages, each timed (``BuildResult.seconds``):
 
 * **parse** — find and hash the inputs; parse, in worker processes on every core, those the
   previous build does not already hold (:mod:`ogi.build.chunk`), in chunks of consecutive inputs
-  so that the output does not depend on which worker did what;
+  so that the output does not depend on which worker did what; then, again, the
+  generation-1 reports the same body's neighbouring years settle (:mod:`ogi.build.years`);
 * **package** — write ``data/*.csv`` (each report's rows, in input order, copied from the
   chunk files or from the previous build's files; then the checks that compare reports with
   each other, made anew from every report's small record), ``datapackage.json``,
@@ -24,12 +25,13 @@ or the new one, whole. Unchanged reports — same bytes (sha256), name, provenan
 version (:mod:`ogi.build.manifest`) — are not parsed again.
 
 >>> result = build([Path("data/raw")], Path("."))  # doctest: +SKIP
->>> result.counts["statistics"]
+>>> result.counts["statistics"]  # doctest: +SKIP
 30
 
 The modules, in the order a build runs them: :mod:`~ogi.build.plan` (what each input
 becomes, the chunks, the manifest), :mod:`~ogi.build.workers` and :mod:`~ogi.build.chunk`
-(parsing in worker processes), :mod:`~ogi.build.assemble` (the package's files),
+(parsing in worker processes), :mod:`~ogi.build.years` (the second pass: neighbouring
+years), :mod:`~ogi.build.assemble` (the package's files),
 :mod:`~ogi.build.verify` (the checks before publishing), :mod:`~ogi.build.run` (a build from
 start to end), :mod:`~ogi.build.update` (an incremental build's update of the published
 database), :mod:`~ogi.build.publish` (the journal, the lock, recovery),
@@ -39,7 +41,7 @@ database), :mod:`~ogi.build.publish` (the journal, the lock, recovery),
 
 from __future__ import annotations
 
-from .chunk import parse_file
+from .chunk import parse_file, parse_source
 from .result import BuildFailed, BuildResult, Progress, Rejected, default_jobs
 from .run import build
 
@@ -51,4 +53,5 @@ __all__ = [
     "build",
     "default_jobs",
     "parse_file",
+    "parse_source",
 ]

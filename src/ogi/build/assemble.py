@@ -21,6 +21,7 @@ from .. import package
 from ..package import schema
 from ..package.contents import describe
 from ..package.issuers import issuer_rows
+from ..package.repeats import repeat_rows
 from ..parse import review
 from ..serve.metadata import write_metadata
 from . import manifest, publish
@@ -29,7 +30,7 @@ from .chunk import Chunk
 from .plan import Item
 
 # resources written whole (not from the reports' rows; issuers from their manifest records)
-WHOLE = ("issuers", "indicators", "rejects", "review")
+WHOLE = ("issuers", "indicators", "repeats", "rejects", "review")
 CODE_ONLY = ("indicators",)  # resources only the code decides
 
 
@@ -162,6 +163,8 @@ def _whole_rows(name: str, m: manifest.Manifest, items: list[Item]) -> list[list
         return review.cells(r for it in items if it.reject is None for r in it.reviews)
     if name == "issuers":
         return package.texts(name, issuer_rows(r.body for r in m.reports))
+    if name == "repeats":
+        return package.texts(name, repeat_rows(r.text for r in m.reports))
     rows = [
         {
             "reject_no": no,

@@ -10,12 +10,17 @@ cores); each worker writes three files into the build's scratch folder:
   row;
 * ``chunk-NNNNN.records``: for each report, one JSON line of what its manifest record holds
   besides its id and sizes — its ``sources`` entry, row counts, dates, the few numbers the
-  cross-year rule compares (:func:`ogi.check.cross_year.carried`), its issuer — read back by
+  cross-year rule compares (:func:`ogi.check.cross_year.carried`), its issuer, its years and
+  sentences' hashes (below) — read back by
   the main process as it writes the manifest (:func:`ogi.build.plan.make_manifest`), so that
   it never holds them for all the reports at once;
 
 and returns, for each input, its report's id, failing checks, year and byte sizes per
-resource — or why the file was rejected.
+resource — or why the file was rejected. A report's record also holds what a generation-1
+report gives its neighbouring years and asks of them (:func:`ogi.parse.years.record`), the
+digest of the neighbours' values it was parsed with, and its sentences' hashes (for the
+repeats resource). A task of the second pass (:mod:`ogi.build.years`) gives some of its
+inputs their neighbours' values to parse with.
 
 Each report is checked on its own before it is kept
 (:func:`ogi.package.report_check.check_report`): its rows against the Table Schemas, its keys
@@ -40,24 +45,37 @@ from typing import Any
 import orjson
 
 from .. import acquire, package
-from ..check import run_checks
+from ..check import misread, run_checks
 from ..check.cross_year import carried
 from ..errors import InputError, OgiError
 from ..extract import extract
 from ..package import schema
 from ..package.issuers import issuer_record
+from ..package.repeats import text_record
 from ..package.report_check import check_report, compiled_tables
-from ..parse import Parsed, parse, review
+from ..parse import Parsed, parse, review, years
 from ..store.tables import create_shard, insert_shard_rows
 from ..summarise import summarise
 
 INTERNAL = "please report this as a bug; the other files are built"
 
 
-def parse_file(path: Path) -> tuple[acquire.Source, Parsed]:
-    """Read, decode and parse one input file (raises InputError for bad input)."""
+def parse_file(
+    path: Path, neighbours: years.Neighbours | None = None
+) -> tuple[acquire.Source, Parsed]:
+    """Read, decode and parse one input file (raises InputError for bad input);
+    ``neighbours``: what the same body's neighbouring years say (:mod:`ogi.parse.years`)."""
     source = acquire.read_source(path)
-    return source, parse(extract(source))
+    return source, parse_source(source, neighbours)
+
+
+def parse_source(source: acquire.Source, neighbours: years.Neighbours | None = None) -> Parsed:
+    """Decode and parse one input; a table cell read by OCR keeps the engine's confidence,
+    and one whose misreading would explain a failing identity is left empty and flagged
+    (``check.misread``)."""
+    doc = extract(source)
+    parsed = parse(doc, neighbours)
+    return misread.settle(misread.with_confidence(parsed, doc.ocr_cells), doc.ocr_cells)
 
 
 @dataclass
@@ -69,6 +87,11 @@ class Task:
     items: list[tuple[int, str]]
     scratch: str
     reviews: dict[int, list[review.Review]] = field(default_factory=dict)  # by position
+    # the second pass (ogi.build.years): by position, the neighbouring years' values, their
+    # digest, and the report's record of the first pass (kept: never made from neighbours)
+    neighbours: dict[int, tuple[years.Neighbours | None, str | None, dict[str, Any]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass
@@ -84,8 +107,11 @@ class Outcome:
     failing: int = 0
     dates: list[str] = field(default_factory=list)
     carried: dict[str, Any] | None = None  # what the cross-year rule needs of it
+    years: dict[str, Any] | None = None  # what it gives its neighbouring years, and asks
+    across: str | None = None  # digest of the neighbouring years' values it was parsed with
     body: dict[str, Any] | None = None  # its issuer, for the issuers resource
     year: int | None = None
+    text: dict[str, Any] | None = None  # its sentences' hashes, for the repeats resource
     reject: tuple[str, str] | None = None  # (problem, remedy)
     review_error: str | None = None  # a review row that does not fit the report
 
@@ -133,11 +159,14 @@ def report_rows(parsed: Parsed) -> dict[str, list[dict[str, Any]]]:
 
 
 def _outcome(
-    pos: int, path: str, reviews: list[review.Review] | None = None
+    pos: int,
+    path: str,
+    reviews: list[review.Review] | None = None,
+    second: tuple[years.Neighbours | None, str | None, dict[str, Any]] | None = None,
 ) -> tuple[Outcome, dict[str, list[list[str]]] | None]:
     out = Outcome(pos, path)
     try:
-        source, parsed = parse_file(Path(path))
+        source, parsed = parse_file(Path(path), second[0] if second else None)
         try:
             parsed = review.apply(parsed, reviews or [])
         except OgiError as e:
@@ -164,8 +193,11 @@ def _outcome(
     out.failing = sum(1 for row in cells["checks"] if row[status] == "fail")
     out.dates = [d for d in (source.provenance.get("retrieved"), report.get("published")) if d]
     out.carried = carried(parsed)
+    out.years = second[2] if second else years.record(parsed)
+    out.across = second[1] if second else None
     out.body = issuer_record(report)
     out.year = report.get("year")
+    out.text = text_record(report, (s["body"] or "" for s in parsed.sections))
     return out, cells
 
 
@@ -188,7 +220,7 @@ def parse_chunk(task: Task, starting: Callable[[int], None] | None = None) -> Ch
     for pos, path in task.items:
         if starting is not None:
             starting(pos)
-        out, cells = _outcome(pos, path, task.reviews.get(pos))
+        out, cells = _outcome(pos, path, task.reviews.get(pos), task.neighbours.get(pos))
         outcomes.append(out)
         if cells is None:
             continue
@@ -212,14 +244,15 @@ def parse_chunk(task: Task, starting: Callable[[int], None] | None = None) -> Ch
     return Chunk(task.index, outcomes, stem + ".csv", db_path, offsets, stem + ".records")
 
 
-SPILLED = ("source", "rows", "dates", "carried", "body")  # written to the records file
+# written to the records file
+SPILLED = ("source", "rows", "dates", "carried", "body", "years", "across", "text")
 
 
 def spill(out: Outcome) -> dict[str, Any]:
     """The outcome's record fields for the records file, taken out of it (the outcome sent
     back to the main process keeps its id, failing checks, year and sizes)."""
     record = {"pos": out.pos, **{k: getattr(out, k) for k in SPILLED}}
-    out.source = out.carried = out.body = None
+    out.source = out.carried = out.body = out.years = out.across = out.text = None
     out.rows, out.dates = {}, []
     return record
 

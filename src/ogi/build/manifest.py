@@ -3,7 +3,9 @@ what changed.
 
 ``build/manifest.json`` is published with the package and the database. It lists, in package
 order, every report — the *key* it was built from, its report id, its ``sources`` entry, its
-failing checks, its year, the numbers the cross-year rule compares (:mod:`ogi.check.cross_year`) and,
+failing checks, its year, the numbers the cross-year rule compares (:mod:`ogi.check.cross_year`),
+what a generation-1 report gives its neighbouring years and the digest of the neighbours'
+values it was parsed with (:mod:`ogi.build.years`) and,
 for each CSV file, how many rows and bytes it holds there — and every
 rejected file whose rejection depends only on its bytes. A report's key is the sha256 of its
 bytes, together with its file name and provenance (which appear in its rows) and the parser
@@ -41,7 +43,7 @@ import orjson
 from ..acquire import Input
 from . import records
 
-FORMAT = 5  # 5: one report a line, the reports kept in a SQLite file by a build
+FORMAT = 6  # 6: one report a line (a build keeps them in a SQLite file); years, across, text
 PATH = Path("build") / "manifest.json"
 # the input files as this machine read them (paths, fingerprints): not the build's content
 SEEN = Path("build") / "seen.json"
@@ -80,6 +82,9 @@ class Report:
     carried: dict[str, Any] | None = None  # what the cross-year rule compares
     body: dict[str, Any] | None = None  # its issuer, for the issuers resource
     year: int | None = None  # the year the report covers (its Parquet partition)
+    years: dict[str, Any] | None = None  # what it gives its neighbouring years (ogi.parse.years)
+    across: str | None = None  # digest of the neighbouring years' values it was parsed with
+    text: dict[str, Any] | None = None  # its sentences' hashes, for the repeats resource
 
 
 @dataclass

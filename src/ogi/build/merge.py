@@ -45,7 +45,7 @@ from ..parse import review
 from ..serve.metadata import write_metadata
 from ..store import load
 from ..store.tables import create_shard, insert_shard_rows
-from . import manifest, publish
+from . import manifest, publish, years
 from . import parquet as dataset
 from .assemble import WHOLE, Csv, _Piece, _whole_rows, copy_all
 from .plan import CHUNK_MAX, CHUNKS, across, across_db
@@ -106,6 +106,20 @@ def entries(shards: list[manifest.Manifest]) -> list[Entry]:
     return found
 
 
+def _same_neighbours(reports: list[manifest.Report]) -> None:
+    """An OgiError when a report's neighbouring years (:mod:`ogi.build.years`) are not those
+    its shard parsed it with — a body's consecutive years split between shards: one build of
+    all the inputs would parse it again with them, which a merge, copying rows, cannot."""
+    records = {n: r.years for n, r in enumerate(reports) if r.years is not None}
+    for n, (_, dig) in sorted(years.neighbours_of(records).items()):
+        if dig != reports[n].across:
+            raise OgiError(
+                f"{reports[n].name}: the same body's neighbouring years are in other shards "
+                "(they settle digits its own shard left open); build a body's years in one "
+                "shard, or all the inputs at once"
+            )
+
+
 def merge(out: Path, shard_dirs: list[Path]) -> dict[str, int]:
     """Merge the builds in ``shard_dirs`` into ``out``; return the rows per resource."""
     if not shard_dirs:
@@ -137,13 +151,15 @@ def _merge(
     for m in shards:
         seen.update(m.seen)
     seen.update({e.order[1]: e.seen for e in found if e.seen is not None})
+    reports = [e.report for e in found if e.report is not None]
     m = manifest.Manifest(
         manifest.parser_version(),
-        [e.report for e in found if e.report is not None],
+        reports,
         [e.reject for e in found if e.reject is not None],
         seen=seen,
     )
     m.across = across(m)
+    _same_neighbours(reports)
 
     def piece(e: Entry, name: str) -> tuple[str, int, int]:
         """Where a report's rows of resource ``name`` are in its shard's CSV file."""

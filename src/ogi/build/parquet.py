@@ -82,7 +82,7 @@ class Plan:
 @dataclass
 class Layout:
     """What the dataset needs of the reports, in one pass over them (they may be in a file):
-    each report's key and year, in order, and the rows and bytes of each of its resources."""
+    each report's key (with its ``across``) and year, in order, and the rows and bytes of each of its resources."""
 
     keys: list[str]
     years: array[int]
@@ -96,7 +96,9 @@ def layout(m: manifest.Manifest) -> Layout:
     rows = {name: array("q") for name in package.PER_REPORT}
     sizes = {name: array("q") for name in package.PER_REPORT}
     for r in m.reports:
-        keys.append(r.key)
+        # what its rows are made from: its key, and the neighbouring years' values it was
+        # parsed with (ogi.build.years), which change rows, not keys
+        keys.append(f"{r.key}:{r.across}" if r.across else r.key)
         years.append(int(r.year))  # type: ignore[arg-type]
         for name in package.PER_REPORT:
             rows[name].append(r.rows[name])

@@ -11,6 +11,7 @@ import math
 import os
 import sqlite3
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -31,11 +32,13 @@ CHUNKS = 32  # chunks a build is cut into, at least (when there are inputs enoug
 
 
 class Reused(NamedTuple):
-    """A report of the previous build this one keeps: where it was, its id."""
+    """A report of the previous build this one keeps: where it was, its id, the digest of
+    the neighbouring years' values it was parsed with (:mod:`ogi.build.years`)."""
 
     pos: int
     key: str
     report_id: str
+    across: str | None = None
 
 
 @dataclass
@@ -124,10 +127,11 @@ def _finder(previous: manifest.Manifest | None) -> Any:
             found = old.store.find(key)
             if found is None:
                 return None
-            return Reused(found[0], key, orjson.loads(found[1])["report_id"])
+            record = orjson.loads(found[1])
+            return Reused(found[0], key, record["report_id"], record.get("across"))
 
         return find
-    index = {r.key: Reused(i, r.key, r.report_id) for i, r in enumerate(old)}
+    index = {r.key: Reused(i, r.key, r.report_id, r.across) for i, r in enumerate(old)}
     return index.get
 
 
@@ -195,8 +199,7 @@ def make_manifest(
     from the previous build's); the outcomes of the parse then keep only their sizes."""
     reports = manifest.StoredReports(folder / "reports.db")
     rejects = []
-    by_index = {c.index: c for c in chunks or []}
-    loaded: tuple[int | None, dict[int, dict[str, Any]]] = (None, {})  # one chunk's at a time
+    records = ChunkRecords(chunks or [])
     for it in items:
         if it.reject is not None:
             rejects.append(it.reject)
@@ -212,9 +215,7 @@ def make_manifest(
         elif it.outcome is not None and it.outcome.report_id is not None:
             o = it.outcome
             assert it.key is not None and o.report_id is not None and it.chunk is not None
-            if loaded[0] != it.chunk:
-                loaded = (it.chunk, read_records(by_index[it.chunk]))
-            rec = loaded[1][it.pos] if o.source is None else spill(o)
+            rec = records.get(it.chunk, it.pos) if o.source is None else spill(o)
             reports.append(
                 manifest.Report(
                     it.key,
@@ -228,6 +229,9 @@ def make_manifest(
                     rec["carried"],
                     rec["body"],
                     o.year,
+                    rec["years"],
+                    rec["across"],
+                    rec["text"],
                 )
             )
     seen = {
@@ -247,6 +251,27 @@ def make_manifest(
     m = manifest.Manifest(manifest.parser_version(), reports, rejects, seen=seen)
     m.across = across(m)
     return m
+
+
+class ChunkRecords:
+    """The reports' records in the chunks' records files, read a few chunks at a time (the
+    reports parsed again by the second pass, :mod:`ogi.build.years`, are in chunks after the
+    others: reading the inputs in order goes back and forth between two chunks)."""
+
+    KEPT = 4  # chunks' records held at once
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = {c.index: c for c in chunks}
+        self.loaded: OrderedDict[int, dict[int, dict[str, Any]]] = OrderedDict()
+
+    def get(self, chunk: int, pos: int) -> dict[str, Any]:
+        if chunk in self.loaded:
+            self.loaded.move_to_end(chunk)
+        else:
+            self.loaded[chunk] = read_records(self.chunks[chunk])
+            if len(self.loaded) > self.KEPT:
+                self.loaded.popitem(last=False)
+        return self.loaded[chunk][pos]
 
 
 def across(m: manifest.Manifest) -> list[list[str]]:

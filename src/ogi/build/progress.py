@@ -22,6 +22,7 @@ from .result import Progress
 
 STAGES = {
     "parse": "parsing",
+    "years": "parsing again with neighbouring years",
     "package": "writing the package",
     "validate": "validating",
     "load": "loading the database",

@@ -24,6 +24,13 @@ committed and the remaining renames are done; otherwise the staged files are thr
 the previous build stays as it was. A SIGKILL at any moment therefore leaves either the
 previous build or the new one, whole.
 
+A reader that is not ``ogi`` (frictionless, ``sqlite3``, a notebook) cannot be given the whole
+of a publication by one rename -- the package is a folder of plain files at fixed paths -- so
+it reads as :func:`read_whole` does: a publication is under way, or was cut short by a kill,
+exactly while the journal is there, and every publication renames a new ``datapackage.json``
+in last. So the files read while no journal was there before and after, and
+``datapackage.json`` stayed the same file (:func:`published_build`), are of one build, whole.
+
 One build at a time writes to an output folder: :func:`locked` holds an exclusive lock on the
 folder itself (released by the system when the process ends, however it ends; a forked child
 closes its copy of the lock as it starts, so that the lock never outlives the process that
@@ -44,10 +51,11 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import OgiError
 
@@ -55,6 +63,7 @@ JOURNAL = ".ogi-publish.json"
 STAGING_PREFIX = ".ogi-build-"
 DB = Path("build") / "ogi.db"
 LOCK_WAIT = 2.0  # seconds to wait for the folder's lock before saying another build holds it
+T = TypeVar("T")
 
 
 _HELD: set[int] = set()  # descriptors of the locks this process holds
@@ -324,3 +333,36 @@ def recover(out: Path) -> str | None:
         shutil.rmtree(stale, ignore_errors=True)
         done = done or "removed the files of an interrupted build; the previous one is unchanged"
     return done
+
+
+def published_build(out: Path) -> tuple[int, int] | None:
+    """Which build a reader of ``out`` reads: the inode and modification time of its
+    ``datapackage.json`` (every publication renames a new one in, last); None while a
+    publication is under way or was cut short (its journal is there) or there is none."""
+    if (out / JOURNAL).exists():
+        return None
+    try:
+        st = os.stat(out / "datapackage.json")
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+def read_whole(out: Path, read: Callable[[Path], T], wait: float = 10.0) -> T:
+    """``read(out)``, done again until what it read is one build, whole: no journal before
+    and after it, and the same ``datapackage.json`` (:func:`published_build`). A journal that
+    stays for ``wait`` seconds was left by a kill: an error saying to run ``ogi validate``,
+    which finishes or undoes that publication."""
+    deadline = time.monotonic() + wait
+    while True:
+        before = published_build(out)
+        if before is not None:
+            value = read(out)
+            if published_build(out) == before:
+                return value
+        elif time.monotonic() > deadline:
+            raise OgiError(
+                f"{out}: a build was killed while it published (its journal {JOURNAL} is "
+                f"there); run `ogi validate {out}` to finish or undo it, then read again"
+            )
+        time.sleep(0.05)

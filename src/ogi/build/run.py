@@ -16,7 +16,7 @@ from ..package import schema
 from ..package.issuers import issuer_rows
 from ..parse import review
 from ..store import load
-from . import manifest, plan, publish, update, workers
+from . import manifest, plan, publish, update, workers, years
 from . import parquet as dataset
 from .assemble import copy_all, write_package
 from .result import BuildFailed, BuildResult, Progress, default_jobs, timed
@@ -98,6 +98,9 @@ def _build(
             tasks = plan.tasks(items, scratch)
             chunks = plan.parse_chunks(tasks, jobs, time_limit, progress)
             plan.settle(items, chunks)
+            chunks = years.second_pass(
+                items, chunks, scratch, jobs, time_limit, progress, previous
+            )
         m = plan.make_manifest(items, scratch, previous, chunks)
         rejected = [it.rejected() for it in items if it.reject]
         if not m.reports:
@@ -210,4 +213,5 @@ def row_counts(m: manifest.Manifest, reviewed: int = 0) -> dict[str, int]:
     counts["rejects"] = len(m.rejects)
     counts["review"] = reviewed
     counts["issuers"] = len(issuer_rows(r.body for r in m.reports))
+    counts["repeats"] = sum(1 for r in m.reports if r.text is not None)
     return {res["name"]: counts[res["name"]] for res in schema.resources()}

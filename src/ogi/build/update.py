@@ -76,7 +76,7 @@ def update_published(
                 dp,
                 old_ids - kept,
                 shards,
-                ["issuers", "rejects", "review"],
+                ["issuers", "repeats", "rejects", "review"],
                 stamp,
                 scratch,
                 replaced=[("checks", "check", ACROSS_RULE)],

@@ -32,7 +32,7 @@ from ..extract import ocr
 from .chunk import Chunk, Outcome, Task, parse_chunk
 
 TIME_LIMIT = 120.0  # seconds one input (or one page read by OCR) may take, by default
-MEMORY_LIMIT = 4 << 30  # bytes of address space of a worker
+MEMORY_LIMIT = 4 << 30  # bytes of address space a worker may add to what it was forked with
 REMEDY = "check that it is an OGI annual report; if it is, please report this as a bug"
 
 
@@ -46,17 +46,31 @@ def _die_with_parent() -> None:
 
 
 def limit_memory(limit: int) -> None:
-    """Limit this process's address space to ``limit`` bytes (unless it is lower already)."""
+    """Let this process's address space grow by at most ``limit`` bytes (unless it is limited
+    more already)."""
     _limit_memory(limit)
 
 
+def _address_space() -> int:
+    """Bytes of address space this process holds now (VmSize; 0 where /proc is not)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _limit_memory(limit: int) -> None:
+    # Counted from what the process holds when forked: a build started from a process that
+    # has mapped much already (a notebook with pyarrow, a test session) leaves its workers
+    # the same room to parse as one started from the shell.
     try:
         import resource
 
+        total = _address_space() + limit
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard == resource.RLIM_INFINITY or hard > limit:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        if hard == resource.RLIM_INFINITY or hard > total:
+            resource.setrlimit(resource.RLIMIT_AS, (total, hard))
     except (ImportError, ValueError, OSError):
         pass
 
@@ -128,7 +142,7 @@ class _Run:
                 Outcome(pos, path, reject=(problem, REMEDY))
             )
         rest = [(p, f) for p, f in task.items if p != pos]
-        self.pending.appendleft(Task(task.index, rest, task.scratch))
+        self.pending.appendleft(Task(task.index, rest, task.scratch, task.reviews, task.neighbours))
 
 
 def parse(

@@ -9,13 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..parse import Parsed
-from . import arithmetic, prose, template
+from . import arithmetic, plausible, prose, template
 
 
 def run_checks(parsed: Parsed) -> list[dict[str, Any]]:
     """All check rows for one parsed report."""
     rows = (
-        arithmetic.check_tables(parsed) + template.check_tables(parsed) + prose.check_prose(parsed)
+        arithmetic.check_tables(parsed)
+        + template.check_tables(parsed)
+        + prose.check_prose(parsed)
+        + plausible.check_plausible(parsed)
     )
     rid = parsed.report["report_id"]
     engine = parsed.report.get("ocr_engine")

@@ -11,7 +11,7 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from ..errors import InputError
 from .ocr import page_done
-from .pdf import Block, PdfRead, blocks_text, page_blocks
+from .pdf import Block, PdfRead, blocks_text, ocr_cells, page_blocks
 from .scan_tables import ImagePage
 
 # the magic bytes of the images read: PNG, JPEG, TIFF (both byte orders)
@@ -50,4 +50,5 @@ def read_image(data: bytes, path: str) -> PdfRead:
         page_done()
     if chars == 0:
         raise InputError(path, "is an image in which OCR found no text", "get a legible copy")
-    return PdfRead(blocks_text(blocks), len(frames), len(frames), unread)
+    text = blocks_text(blocks)
+    return PdfRead(text, len(frames), len(frames), unread, ocr_cells(text, blocks))

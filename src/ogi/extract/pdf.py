@@ -60,7 +60,10 @@ def _unwrap(lines: list[tuple[str, bool]]) -> list[str]:
     return out
 
 
-Block = tuple[int, float, list[tuple[str, bool]]]  # page, top, lines (text, runs to margin)
+# page, top, lines (text, runs to margin); for a table read by OCR, each row's cells
+# (text, the engine's confidence in it)
+Block = tuple[int, float, list[tuple[str, bool]], list[list[tuple[str, float | None]]] | None]
+OcrCell = tuple[int, int, float]  # a cell read by OCR: start, end in the text; confidence
 
 
 def page_blocks(page: PageReader | ImagePage, n: int) -> tuple[int, list[Block]]:
@@ -80,18 +83,23 @@ def page_blocks(page: PageReader | ImagePage, n: int) -> tuple[int, list[Block]]
     right = max((ln.x1 for ln in lines), default=0.0)
     em = max((ln.bottom - ln.top for ln in lines), default=10.0)
     blocks: list[Block] = [
-        (n, line.top, [(line.text, line.x1 >= right - 1.5 * em)]) for line in lines
+        (n, line.top, [(line.text, line.x1 >= right - 1.5 * em)], None) for line in lines
     ]
     for table in tables:
         inside = table.cell_chars(chars)
         cells = [[_cell(cell_lines(c)) for c in row] for row in inside]
+        scores: list[list[float | None]] | None = None
         if isinstance(page, ImagePage):
-            cells = page.fill_blanks(table.rows, cells)
+            cells, scores = page.fill_blanks(table.rows, cells, page.cell_scores(inside))
         if all(len(row) == 1 for row in cells):  # a frame drawn round text, not a table
-            blocks.append((n, table.bbox[1], _framed(table, inside, cells)))
+            blocks.append((n, table.bbox[1], _framed(table, inside, cells), None))
             continue
-        rows = [("| " + " | ".join(row) + " |", False) for row in cells if any(row)]
-        blocks.append((n, table.bbox[1], rows))
+        kept = [i for i, row in enumerate(cells) if any(row)]
+        rows = [("| " + " | ".join(cells[i]) + " |", False) for i in kept]
+        scored = (
+            None if scores is None else [list(zip(cells[i], scores[i], strict=True)) for i in kept]
+        )
+        blocks.append((n, table.bbox[1], rows, scored))
     return len(chars), blocks
 
 
@@ -125,9 +133,44 @@ def blocks_text(blocks: list[Block]) -> str:
     """The page blocks in reading order as text, wrapped paragraphs joined."""
     blocks.sort(key=lambda b: (b[0], b[1]))
     lines: list[tuple[str, bool]] = []
-    for _, _, block in blocks:
+    for _, _, block, _ in blocks:
         lines.extend(block)
     return "\n".join(_unwrap(lines))
+
+
+def ocr_cells(text: str, blocks: list[Block]) -> tuple[OcrCell, ...]:
+    """Where each table cell read by OCR stands in ``text`` (the blocks' text, as
+    ``blocks_text`` sorted them) with the engine's confidence in it. A table row is a line
+    of the text as it was made (rows are never joined to other lines), so the rows are
+    found in order, each after the one before."""
+    out: list[OcrCell] = []
+    pos = 0
+    for _, _, block, scored in blocks:
+        rows = [line for line, _ in block if line.startswith("|")]
+        for j, line in enumerate(rows):
+            at = _line_at(text, line, pos)
+            if at < 0:
+                continue
+            pos = at + len(line)
+            if scored is None:
+                continue
+            start = at + 2  # after "| "
+            for cell, score in scored[j]:
+                if cell and score is not None:
+                    out.append((start, start + len(cell), round(score, 5)))
+                start += len(cell) + 3  # " | "
+    return tuple(out)
+
+
+def _line_at(text: str, line: str, pos: int) -> int:
+    """The offset of the first whole line ``line`` of ``text`` at or after ``pos``, or -1."""
+    at = text.find(line, pos)
+    while at >= 0:
+        end = at + len(line)
+        if (at == 0 or text[at - 1] == "\n") and (end == len(text) or text[end] == "\n"):
+            return at
+        at = text.find(line, at + 1)
+    return -1
 
 
 class PdfRead(NamedTuple):
@@ -137,6 +180,7 @@ class PdfRead(NamedTuple):
     pages: int
     ocr_pages: int
     unread: int
+    cells: tuple[OcrCell, ...] = ()  # the table cells read by OCR (``ocr_cells``)
 
 
 def read_pdf(data: bytes, path: str) -> PdfRead:
@@ -187,7 +231,8 @@ def read_pdf(data: bytes, path: str) -> PdfRead:
             "is a PDF with neither a text layer nor any text OCR could read",
             "get a legible copy of the report",
         )
-    return PdfRead(blocks_text(blocks), pages, ocr_pages, unread)
+    text = blocks_text(blocks)
+    return PdfRead(text, pages, ocr_pages, unread, ocr_cells(text, blocks) if ocr_pages else ())
 
 
 def pdf_to_text(data: bytes, path: str) -> str:

@@ -129,12 +129,17 @@ class ImagePage:
         # a blank page (the back of a sheet) costs no OCR
         self.glyphs: list[Glyph] = read_page(self.gray) if (self.gray < INK).any() else []
         self.unsure = 0  # cells with ink but no text, read again and still unsure
+        self.scores: dict[Char, float] = {}  # the confidence of each character (``chars``)
         self.resolved = 0  # unsure characters read again, sure, in their cell alone
 
     def chars(self) -> list[Char]:
+        """The characters read, in points; each one's confidence kept in ``scores``."""
         s = 72.0 / self.dpi
-        return [
-            Char(
+        out = []
+        for g in self.glyphs:
+            if g.text.isspace():
+                continue
+            char = Char(
                 UNREAD if g.score < MIN_SCORE and g.text in DIGITLIKE else g.text,
                 g.x0 * s,
                 g.top * s,
@@ -142,8 +147,16 @@ class ImagePage:
                 g.bottom * s,
                 True,
             )
-            for g in self.glyphs
-            if not g.text.isspace()
+            self.scores[char] = min(g.score, self.scores.get(char, 1.0))
+            out.append(char)
+        return out
+
+    def cell_scores(self, inside: list[list[list[Char]]]) -> list[list[float | None]]:
+        """The engine's confidence in each table cell: that of its least sure character
+        (None for a cell without characters)."""
+        return [
+            [min((self.scores.get(c, 1.0) for c in cell), default=None) for cell in row]
+            for row in inside
         ]
 
     def edges(self) -> list[dict[str, Any]]:
@@ -174,15 +187,19 @@ class ImagePage:
         out[margin : margin + y1 - y0, margin : margin + x1 - x0] = crop[y0:y1, x0:x1]
         return out
 
-    def fill_blanks(self, rows: list[list[Box]], cells: list[list[str]]) -> list[list[str]]:
-        """The cells' texts, each empty cell that holds ink read again alone (``?`` when
-        the engine is unsure of it)."""
+    def fill_blanks(
+        self, rows: list[list[Box]], cells: list[list[str]], scores: list[list[float | None]]
+    ) -> tuple[list[list[str]], list[list[float | None]]]:
+        """The cells' texts and confidences, each empty cell that holds ink read again alone
+        (``?`` when the engine is unsure of it); a cell read again has the confidence of
+        that reading."""
         s = self.dpi / 72.0
         pad = max(2, int(0.02 * self.dpi))  # inside the ruling lines
         out = []
-        for boxes, texts in zip(rows, cells, strict=True):
+        sure: list[list[float | None]] = [list(r) for r in scores]
+        for r, (boxes, texts) in enumerate(zip(rows, cells, strict=True)):
             row = []
-            for (x0, top, x1, bottom), text in zip(boxes, texts, strict=True):
+            for k, ((x0, top, x1, bottom), text) in enumerate(zip(boxes, texts, strict=True)):
                 crop = self.gray[
                     int(top * s) + pad : int(bottom * s) - pad,
                     int(x0 * s) + pad : int(x1 * s) - pad,
@@ -197,6 +214,7 @@ class ImagePage:
                 read = "".join(g.text for g in glyphs).strip()
                 if read and all(g.score >= MIN_SCORE for g in glyphs):
                     row.append(read)
+                    sure[r][k] = min(g.score for g in glyphs)
                     self.resolved += text.count(UNREAD)
                 elif unsure and UNREAD not in text:  # a number with a dot at an end
                     self.unsure += 1
@@ -207,4 +225,4 @@ class ImagePage:
                     self.unsure += 1
                     row.append(UNREAD)
             out.append(row)
-        return out
+        return out, sure

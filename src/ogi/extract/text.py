@@ -42,6 +42,8 @@ class Document:
     notes: list[dict[str, object]] = field(default_factory=list)  # check rows of the reading
     ocr_engine: str | None = None  # the OCR engine, its version and models, when any page was OCR'd
     ocr_pages: int | None = None  # how many pages were read by OCR
+    # the table cells read by OCR: (start, end) in ``text`` and the engine's confidence
+    ocr_cells: tuple[tuple[int, int, float], ...] = ()
 
 
 def decode(source: Source) -> tuple[str, str]:
@@ -233,6 +235,7 @@ def extract(source: Source) -> Document:
     OCR, a web page's text, or the text itself), check it is an OGI report, and read its
     crawler header."""
     ocr_engine, ocr_pages = None, None
+    ocr_cells: tuple[tuple[int, int, float], ...] = ()
     if source.data[:1024].lstrip().startswith(b"%PDF") or source.data.startswith(READ):
         from .image import read_image
         from .ocr import engine_id
@@ -245,7 +248,7 @@ def extract(source: Source) -> Document:
             form = "pdf-ocr" if read.ocr_pages else "pdf"
         text = read.text
         if read.ocr_pages:
-            ocr_engine, ocr_pages = engine_id(), read.ocr_pages
+            ocr_engine, ocr_pages, ocr_cells = engine_id(), read.ocr_pages, read.cells
     else:
         text, encoding = decode(source)
         form = "text"
@@ -278,7 +281,9 @@ def extract(source: Source) -> Document:
     header, body_start = read_header(text)
     binary = form in ("pdf", "pdf-ocr", "image")  # NUL bytes belong to such files
     notes = [nul_note(source.data)] if not binary and _nuls_left_out(source, encoding) else []
-    return Document(source, text, encoding, form, header, body_start, notes, ocr_engine, ocr_pages)
+    return Document(
+        source, text, encoding, form, header, body_start, notes, ocr_engine, ocr_pages, ocr_cells
+    )
 
 
 def _nuls_left_out(source: Source, encoding: str) -> bool:

@@ -59,6 +59,12 @@ def prose() -> dict[str, Any]:
 
 
 @cache
+def plausibility() -> dict[str, Any]:
+    """Plausibility rules over the summary row: possible but unlikely numbers (warnings)."""
+    return _load("plausibility.yml")  # type: ignore[no-any-return]
+
+
+@cache
 def layout() -> dict[str, Any]:
     """Page chrome, crawler headers, section markers, report cues."""
     return _load("layout.yml")  # type: ignore[no-any-return]
@@ -243,3 +249,10 @@ def province_name(text: Any) -> Any:
     if not isinstance(text, str):
         return text
     return _provinces().get(text.strip(), text.strip())
+
+
+@cache
+def ocr() -> dict[str, Any]:
+    """What OCR misreads in a table cell (confusions) and the confidences that make a cell a
+    suspect when its table breaks an identity (``formats/ocr.yml``)."""
+    return _load("ocr.yml")  # type: ignore[no-any-return]

@@ -24,6 +24,7 @@ from . import (
     stream,
     tables,
     template,
+    years,
 )
 from .issuers import issuer_columns, issuer_note
 from .lines import (
@@ -61,12 +62,14 @@ class Parsed:
         }
 
 
-def parse(doc: Document) -> Parsed:
+def parse(doc: Document, neighbours: years.Neighbours | None = None) -> Parsed:
     """Parse a decoded report completely. A text holding more numbers, citations or section
     numbers than a report holds (``limits`` in ``formats/layout.yml``) is refused with an
-    InputError."""
+    InputError. ``neighbours``: what the same body's neighbouring years in the batch say of
+    the report's generation-1 rows left ambiguous (:mod:`ogi.parse.years`; the build gives
+    them)."""
     try:
-        return _parse(doc)
+        return _parse(doc, neighbours)
     except TooMany as e:
         raise InputError(
             doc.source.path,
@@ -76,7 +79,7 @@ def parse(doc: Document) -> Parsed:
         ) from None
 
 
-def _parse(doc: Document) -> Parsed:
+def _parse(doc: Document, neighbours: years.Neighbours | None = None) -> Parsed:
     src, text = doc.source, doc.text
     rid = src.report_id
     count_numbers(text, doc.body_start)
@@ -96,6 +99,7 @@ def _parse(doc: Document) -> Parsed:
         generation = guess if guess in (2, 3) else None
     if generation in (2, 3):
         found, notes = template.read_template_tables(text, rid, generation, doc.body_start)
+    read = len(notes)  # the checks made while reading the tables, after the file's own
     notes = [*doc.notes, *notes]  # what reading the file found (NUL bytes left out)
     blocks = [
         (b[0].start, b[-1].end) for b in tables.pipe_blocks(split_lines(text, doc.body_start))
@@ -167,11 +171,14 @@ def _parse(doc: Document) -> Parsed:
     evidence = _prose_evidence(figs)
     if (
         streamed
-        and evidence
+        and (evidence or neighbours)
         and any(c["value_status"] == "ambiguous" for t in found for c in t.cells)
     ):
-        # the prose names values of cells whose digits split several ways: read again with it
-        found, notes = stream.read_stream_tables(text, rid, doc.body_start, evidence)
+        # the prose (or the neighbouring years) name values of cells whose digits split
+        # several ways: read again with them
+        found, again = stream.read_stream_tables(text, rid, doc.body_start, evidence, neighbours)
+        first = len(doc.notes)
+        notes = [*notes[:first], *again, *notes[first + read :]]
     for no, cite in enumerate(cites, start=1):
         s, e = sentences.at(cite["start"])
         cite.update(

@@ -156,9 +156,14 @@ def apply(parsed: Parsed, rows: list[Review]) -> Parsed:
                 "remove the row, or review the cell as it is read now",
             )
         if cell["value"] is not None:
+            by = (
+                "the same body's neighbouring year in the build"
+                if cell.get("settled_by") == "cross_year"
+                else "the report"
+            )
             raise row.error(
                 f"the cell {row.indicator} [{row.column}] of {report['source_file']} is settled "
-                f"by the report already ({cell['value_status']}: {cell['value']})",
+                f"by {by} already ({cell['value_status']}: {cell['value']})",
                 "remove the row",
             )
         cell.update(value=row.number(), settled_by="review")

@@ -26,7 +26,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from . import numerals
+from . import numerals, years
 from .digits import LIMIT, Cell
 from .lines import fold_text
 from .tables import Table, match_indicator, printed_twice
@@ -126,7 +126,7 @@ def _rows(text: str, folded: str, start: int, end: int) -> list[_Row]:
             break
         run_end = num.end()
         nxt = folded[run_end : run_end + 1]
-        digits = folded[num.start() : run_end]
+        digits = numerals.strip_zero_width(folded[num.start() : run_end])
         if nxt in ("、", ".", "．") and digits.isdigit() and rows:
             # a list number before the next label: alone (… 0\n2.政府公报公开数) or stuck to
             # this row's digits (…853762、政府公报公开数)
@@ -141,7 +141,7 @@ def _rows(text: str, folded: str, start: int, end: int) -> list[_Row]:
                 pos = run_end
                 continue
             tail = str(expected)
-            if digits.endswith(tail) and len(digits) > len(tail):
+            if folded.endswith(tail, 0, run_end) and len(digits) > len(tail):
                 _extend(rows[-1], text, num.start(), run_end - len(tail))
                 pending = (run_end - len(tail), expected)
                 pos = run_end
@@ -199,11 +199,17 @@ Evidence = dict[tuple[str, str], set[float]]  # (indicator, column) → values t
 
 
 def read_stream_tables(
-    text: str, report_id: str, start: int, evidence: Evidence | None = None
+    text: str,
+    report_id: str,
+    start: int,
+    evidence: Evidence | None = None,
+    neighbours: years.Neighbours | None = None,
 ) -> tuple[list[Table], list[dict[str, Any]]]:
     """The provincial table, when it is flattened without one cell per line. ``evidence``:
     values the report's own prose states for cells (``ogi.parse`` links them); a row whose
-    digits split several ways keeps the splits that agree with it (``settled_by`` prose)."""
+    digits split several ways keeps the splits that agree with it (``settled_by`` prose).
+    ``neighbours``: what the same body's neighbouring years say (:mod:`ogi.parse.years`); a
+    row left with several splits keeps the one that continues them (``cross_year``)."""
     folded = fold_text(text)
     header_re, family = _header()
     m = header_re.search(folded, start)
@@ -247,7 +253,7 @@ def read_stream_tables(
         if row.values and row.again is None:
             read.read(formats.fold(row.values), _year_within(keys))
         reads.append(read)
-    survivors, by_prose = _solve(reads, rows, keys, evidence or {})
+    survivors, by_prose, by_years = _solve(reads, rows, keys, evidence or {}, neighbours)
     result = TemplateResult()
     table = Table(
         "g1_provincial",
@@ -289,8 +295,12 @@ def read_stream_tables(
         else:
             if n - 1 in by_prose:
                 why = f"the report's prose ({by_prose[n - 1]}) and {why}"
+            if n - 1 in by_years:
+                why = f"{by_years[n - 1]} and {why}"
             chosen, status = decide(result, read, survivors[n - 1], why)
-        settled = "prose" if n - 1 in by_prose and status == "inferred" else None
+        settled = None
+        if status == "inferred":
+            settled = "cross_year" if n - 1 in by_years else "prose" if n - 1 in by_prose else None
         for i, (key, header) in enumerate(columns):
             cell = chosen[i] if chosen else None
             value = cell.value if cell and status in ("printed", "inferred") else None
@@ -355,11 +365,16 @@ def _by_evidence(
 
 
 def _solve(
-    reads: list[RowRead], rows: list[_Row], keys: list[str], evidence: Evidence
-) -> tuple[list[list[list[Cell]]], dict[int, str]]:
+    reads: list[RowRead],
+    rows: list[_Row],
+    keys: list[str],
+    evidence: Evidence,
+    neighbours: years.Neighbours | None = None,
+) -> tuple[list[list[list[Cell]]], dict[int, str], dict[int, str]]:
     """Candidates per row that satisfy 历年累计 ≥ year and the identities across rows; of rows
-    still left with several, those agreeing with the prose (with what it said, per row), and
-    then the identities again (a row the prose settled may settle its parts)."""
+    still left with several, those agreeing with the prose, then the one continuing the
+    neighbouring years (with what each said, per row), the identities again after each (a
+    row settled so may settle its parts)."""
     year = keys.index("year") if "year" in keys else None
     cum = keys.index("cumulative") if "cumulative" in keys else None
 
@@ -386,7 +401,10 @@ def _solve(
     by_prose = _by_evidence(per_row, codes, keys, evidence)
     if by_prose:
         _by_identities(per_row, codes, parents, len(keys))
-    return per_row, by_prose
+    by_years = years.narrow(per_row, codes, keys, neighbours) if neighbours else {}
+    if by_years:
+        _by_identities(per_row, codes, parents, len(keys))
+    return per_row, by_prose, by_years
 
 
 def _by_identities(

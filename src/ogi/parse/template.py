@@ -125,6 +125,7 @@ class RowRead:
     label_end: int = 0
     stacked: bool = False  # its table is printed column by column: its numbers are not known
     placed: str = ""  # its label was not found: where the row was placed by its position
+    short: int = 0  # numbers printed apart (by pipes or tabs), when fewer than its columns
 
     def read(self, raw: str, prune: Prune = _always, sum_width: int | None = None) -> RowRead:
         """Take the row's candidate splits from its printed value text (folded; ``self.start``
@@ -135,6 +136,8 @@ class RowRead:
             return self
         chunks = fit(chunks, len(self.kinds))
         self.printed = len(chunks) == len(self.kinds)
+        if ("|" in raw or "\t" in raw) and 0 < len(chunks) < len(self.kinds):
+            self.short = len(chunks)  # a column lost from the row, or two cells run together
         for n, cand in enumerate(splits(chunks, self.kinds, prune, sum_width)):
             if n >= LIMIT:
                 self.too_many, self.candidates = True, []
@@ -509,16 +512,20 @@ def _split_check(
 ) -> None:
     subject = row.subject
     where = f"{row.label} printed as “{row.text}” (offset {row.start})"
+    what = (
+        f"only {row.short} numbers are printed apart for its {len(row.kinds)} columns (a "
+        "column lost from the row, or two cells' digits run together in one)"
+        if row.short
+        else "the digits run together"
+    )
     if status == "inferred":
-        message = (
-            f"{where}: the digits run together; only one split fits {why}: {_fmt(survivors[0])}."
-        )
+        message = f"{where}: {what}; only one split fits {why}: {_fmt(survivors[0])}."
         st = "pass"
     elif status == "ambiguous":
         shown = " | ".join(_fmt(c) for c in survivors[:12])
         more = f" and {len(survivors) - 12} more" if len(survivors) > 12 else ""
         message = (
-            f"{where}: the digits run together and {len(survivors)} splits fit {why}: {shown}{more}; "
+            f"{where}: {what} and {len(survivors)} splits fit {why}: {shown}{more}; "
             "the cells are left empty."
         )
         st = "ambiguous"

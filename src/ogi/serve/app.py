@@ -27,7 +27,7 @@ from ..build import publish
 from ..errors import OgiError
 from ..package import schema
 from ..store.views import views
-from . import cache, guard, pages, processes, requestlog
+from . import cache, guard, processes, requestlog, snapshot
 from .metadata import site
 
 # The site's templates (they override Datasette's and datasette-dashboards' of the same name)
@@ -98,18 +98,48 @@ def _guard_rich_tracebacks() -> None:
         handle_exception.traceback = _GuardedTraceback(handle_exception.traceback)  # type: ignore[assignment]
 
 
+OPEN_WAIT = 10.0  # seconds to wait for a publication under way to end before opening
+
+
 def make_datasette(out: Path, cache_file: Path | None = None) -> Datasette:
     """A Datasette over ``out/build/ogi.db`` (immutable) with ``out/metadata.yml``, the
     site's templates and stylesheet; its response cache in memory, or in ``cache_file``
-    shared with other processes (see :mod:`ogi.serve.cache`)."""
+    shared with other processes (see :mod:`ogi.serve.cache`).
+
+    It opens one build whole (:mod:`ogi.serve.snapshot`): the database, the metadata and
+    the package files of the same publication -- opened again if a publication ended while
+    they were being opened; while one is under way (or after a kill cut it short, until
+    :func:`ogi.build.publish.recover_if_needed` finishes or undoes it) it waits."""
     db = out / "build" / "ogi.db"
     meta = out / "metadata.yml"
     if not db.exists():
         raise OgiError(f"{db}: no database; run `ogi build` first (or `make run`)")
     if not meta.exists():
         raise OgiError(f"{meta}: no metadata.yml; run `ogi build` first")
-    metadata = yaml.safe_load(meta.read_text(encoding="utf-8"))
     _guard_rich_tracebacks()
+    deadline = time.monotonic() + OPEN_WAIT
+    while True:
+        before = snapshot.published(out)
+        if before is None:
+            publish.recover_if_needed(out)
+            before = snapshot.published(out)
+        if before is not None:
+            ds = _open(out, db, meta, before)
+            if snapshot.published(out) == before:
+                break
+            guard.close_asides(ds)
+        if time.monotonic() > deadline:
+            raise OgiError(
+                f"{out}: a build is publishing into this folder; serve it once it is done"
+            )
+        time.sleep(0.05)
+    if cache_file is not None:
+        cache.share(ds, cache_file)
+    return ds
+
+
+def _open(out: Path, db: Path, meta: Path, stamp: snapshot.Stamp) -> Datasette:
+    metadata = yaml.safe_load(meta.read_text(encoding="utf-8"))
     with publish.db_lock(out, exclusive=False):  # not while a build updates it in place
         ds = Datasette(
             immutables=[str(db)],
@@ -118,13 +148,11 @@ def make_datasette(out: Path, cache_file: Path | None = None) -> Datasette:
             template_dir=str(HERE / "templates"),
             static_mounts=[("ogi-static", str(HERE / "static"))],
         )
-        _open_now(ds, db)
-    if cache_file is not None:
-        cache.share(ds, cache_file)
+        _open_now(ds, db, stamp)
     return ds
 
 
-def _open_now(ds: Datasette, db: Path) -> None:
+def _open_now(ds: Datasette, db: Path, stamp: snapshot.Stamp) -> None:
     """Open the site's connection to its database file now, not at the first request.
 
     The site reads the file it opened for as long as it runs: a build that finds it open
@@ -142,7 +170,49 @@ def _open_now(ds: Datasette, db: Path) -> None:
     thread.start()
     thread.join()
     guard.open_aside(database)  # and the connection for the SQL clients write
-    pages.open_package_files(ds)  # and the package's files of the same build
+    snapshot.pin(ds, stamp)  # and the package's files of the same build
+
+
+class Switching:
+    """The site of ``out`` as an ASGI app that takes up each new build published there.
+
+    Each request first looks at which build is published (:func:`ogi.serve.snapshot.published`,
+    one ``stat``); when it is not the one served, the site of the new build is opened whole
+    (:func:`make_datasette`) and this request and every later one are answered by it -- in
+    every worker process of ``ogi serve``, since each looks before each request: once a
+    publication has ended, no worker answers from the build before it. Requests already
+    under way end with the build they began with. While a publication is under way, or cut
+    short by a kill until the next ``ogi`` command, the build served stays the one before."""
+
+    def __init__(self, out: Path, ds: Datasette, cache_file: Path | None = None) -> None:
+        self.out, self.cache_file = out, cache_file
+        self.ds, self.app = ds, ds.app()
+        self.stamp = snapshot.stamp_of(ds)
+        self.lock: asyncio.Lock | None = None
+        self.switches = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http":
+            now = snapshot.published(self.out)
+            if now is not None and now != self.stamp:
+                await self._switch()
+        await self.app(scope, receive, send)
+
+    async def _switch(self) -> None:
+        if self.lock is None:
+            self.lock = asyncio.Lock()
+        async with self.lock:
+            now = snapshot.published(self.out)
+            if now is None or now == self.stamp:  # another request switched already
+                return
+            try:
+                ds = await asyncio.to_thread(make_datasette, self.out, self.cache_file)
+            except OgiError:
+                return  # nothing whole to take up: go on serving the build served
+            await ds.invoke_startup()
+            # the site replaced: its Aside and files close once the requests under way end
+            self.ds, self.app, self.stamp = ds, ds.app(), snapshot.stamp_of(ds)
+            self.switches += 1
 
 
 # How :func:`serve` tells its worker processes what to serve (uvicorn starts each worker
@@ -155,9 +225,8 @@ def worker_app() -> Any:
     """The ASGI app of one worker process of :func:`serve` (a uvicorn app factory): the site
     of ``$OGI_SERVE_OUT`` with the response cache that all workers share in
     ``$OGI_SERVE_CACHE``."""
-    app = make_datasette(
-        Path(os.environ[OUT_VARIABLE]), cache_file=Path(os.environ[CACHE_VARIABLE])
-    ).app()
+    out, cache_file = Path(os.environ[OUT_VARIABLE]), Path(os.environ[CACHE_VARIABLE])
+    app = Switching(out, make_datasette(out, cache_file=cache_file), cache_file)
     return app if os.environ.get(requestlog.VERBOSE_VARIABLE) else requestlog.logged(app)
 
 
@@ -247,7 +316,8 @@ def serve(
         threading.Thread(target=warm, args=(base, warm_paths()), daemon=True).start()
     if workers == 1:
         guard.limit_memory()
-        app = ds.app() if verbose else requestlog.logged(ds.app())
+        switching = Switching(out, ds)
+        app = switching if verbose else requestlog.logged(switching)
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=verbose)
         return
     with tempfile.TemporaryDirectory(prefix="ogi-serve-") as tmp:

@@ -10,7 +10,7 @@ site would do, without one. Datasette's own ``Cache-Control: max-age`` headers a
 Only complete, successful ``GET`` responses of HTML or JSON are kept: not streamed
 responses (CSV), not responses that set cookies, not requests that carry Datasette's
 cookies (a signed-in actor, flash messages) or ask for a trace (``_trace``). The key is the
-scheme, ``Host`` header, path and query string (Datasette writes absolute URLs from the
+build the site serves (:func:`ogi.serve.snapshot.build_id`), the scheme, ``Host`` header, path and query string (Datasette writes absolute URLs from the
 ``Host``), the query string written one way (:func:`normal_query`), so that the dashboard's
 script and another client asking for the same chart data with other escapes share a page. Entries are evicted least-recently-used when the cache exceeds ``max_bytes``.
 Responses carry ``x-ogi-cache: hit`` or ``miss`` so that a load test can tell them apart.
@@ -174,8 +174,9 @@ def normal_query(query: bytes) -> bytes:
     return urlencode(pairs, quote_via=quote).encode("ascii")
 
 
-def _key(scope: Scope) -> tuple[Any, ...] | None:
-    """The cache key of a request, or None when it must not be cached."""
+def _key(scope: Scope, build: str = "") -> tuple[Any, ...] | None:
+    """The cache key of a request (of the site serving ``build``), or None when it must not
+    be cached."""
     if scope.get("type") != "http" or scope.get("method") != "GET":
         return None
     query = scope.get("query_string", b"")
@@ -187,15 +188,22 @@ def _key(scope: Scope) -> tuple[Any, ...] | None:
             return None
         if name == b"host":
             host = value
-    return (scope.get("scheme", "http"), host, scope.get("path", ""), normal_query(query))
+    key = (scope.get("scheme", "http"), host, scope.get("path", ""), normal_query(query))
+    return (build, *key) if build else key
 
 
-def with_cache(app: ASGIApp, cache: ResponseCache | SharedCache | None = None) -> ASGIApp:
-    """Wrap an ASGI app with a response cache (a new :class:`ResponseCache` unless given)."""
+def with_cache(
+    app: ASGIApp,
+    cache: ResponseCache | SharedCache | None = None,
+    build: Callable[[], str] = str,
+) -> ASGIApp:
+    """Wrap an ASGI app with a response cache (a new :class:`ResponseCache` unless given),
+    its pages keyed by the build the app serves (``build()``, see
+    :mod:`ogi.serve.snapshot`): a page of one build is never a hit for another."""
     store = cache if cache is not None else ResponseCache()
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        key = _key(scope)
+        key = _key(scope, build())
         if key is None:
             await app(scope, receive, send)
             return

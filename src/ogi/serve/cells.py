@@ -14,8 +14,8 @@ cell's HTML:
 * ``unit`` of a count of figures (*Figures by unit*) → the figures in that unit;
 * ``indicator`` (a foreign key Datasette labels with ``label_zh``) → the indicator, labelled
   in both languages;
-* codes (``check``, ``status``, ``severity``, ``value_status``, ``kind``) → their label in
-  both languages (``formats/labels.yml``), the code beside it.
+* codes (``check``, ``status``, ``severity``, ``value_status``, ``settled_by``, ``kind``) →
+  their label in both languages (``formats/labels.yml``), the code beside it.
 
 Values are escaped; links are built from ids only.
 """
@@ -62,9 +62,10 @@ def _link(href: str, text: str, title: str | None = None) -> Markup:
 
 # the only columns render() may change: every other cell returns at once
 COLUMNS = frozenset({"start", "source_file", "report_id", "prev_report_id", "section_id"})
+COLUMNS |= {"previous_report_id"}
 COLUMNS |= {"issuer", "indicator", "parent_id", "unit"}
 # columns holding codes, shown with their bilingual label (formats/labels.yml)
-CODED = frozenset({"check", "status", "severity", "value_status", "kind"})
+CODED = frozenset({"check", "status", "severity", "value_status", "settled_by", "kind"})
 COLUMNS |= CODED
 
 
@@ -109,7 +110,7 @@ def render(
         if isinstance(report_id, str) and REPORT_ID.fullmatch(report_id):
             return _link(reader_url(report_id), value, "阅读原文 / read the report")
     if (
-        column in ("report_id", "prev_report_id")
+        column in ("report_id", "prev_report_id", "previous_report_id")
         and (table is None or is_view)
         and isinstance(value, str)
         and REPORT_ID.fullmatch(value)

@@ -13,31 +13,22 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from datasette.utils.asgi import NotFound, Response
 
 from ..package import schema
+from . import snapshot
 from .metadata import site
 
 
-def descriptor_path(datasette: Any) -> Path | None:
-    """The datapackage.json of the build beside the served database, if any."""
-    db = datasette.databases.get(site()["database"])
-    if db is None or not db.path:
-        return None
-    path = Path(db.path).parent.parent / "datapackage.json"
-    return path if path.is_file() else None
-
-
 async def descriptor(datasette: Any, request: Any) -> Response:
-    """``/-/package/datapackage.json``."""
-    path = descriptor_path(datasette)
-    if path is None:
+    """``/-/package/datapackage.json`` of the build the site serves."""
+    raw = snapshot.read(datasette, "datapackage.json")
+    if raw is None:
         raise NotFound("没有 datapackage.json / the package descriptor is not beside the database")
     return Response(
-        path.read_text(encoding="utf-8"),
+        raw.decode("utf-8"),
         content_type="application/json; charset=utf-8",
         headers={"cache-control": "max-age=3600"},
     )
@@ -110,7 +101,7 @@ async def page(datasette: Any, request: Any) -> Response:
             {
                 "resources": entries(),
                 "db": site()["database"],
-                "has_descriptor": descriptor_path(datasette) is not None,
+                "has_descriptor": snapshot.fd(datasette, "datapackage.json") is not None,
             },
             request=request,
         )

@@ -10,86 +10,53 @@
 ``/-/package/parquet/parquet.json``
     The descriptor: what is where.
 
-Only files the descriptor lists are served.
+Only files the descriptor lists are served, those of the build the site serves (opened
+with its database: :mod:`ogi.serve.snapshot`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from html import escape
-from pathlib import Path
 from typing import Any
 
 from datasette.utils.asgi import NotFound, Response
 
-from .metadata import site
+from . import snapshot
 
-CHUNK = 1 << 20
 PARQUET = "application/vnd.apache.parquet"
 
 
-def _root(datasette: Any) -> Path | None:
-    """The published ``parquet/`` folder beside the served database, if any."""
-    db = datasette.databases.get(site()["database"])
-    if db is None or not db.path:
-        return None
-    root = Path(db.path).parent.parent / "parquet"
-    return root if (root / "parquet.json").is_file() else None
-
-
 def files(datasette: Any, name: str) -> list[dict[str, Any]]:
-    """The Parquet files of resource ``name`` as the descriptor lists them (none when there
-    is no dataset)."""
-    root = _root(datasette)
-    if root is None:
+    """The Parquet files of resource ``name`` as the descriptor of the build the site
+    serves lists them (none when there is no dataset)."""
+    raw = snapshot.read(datasette, snapshot.PARQUET_INDEX)
+    if raw is None:
         return []
     try:
-        body = json.loads((root / "parquet.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        body = json.loads(raw)
+    except ValueError:
         return []
     res = next((r for r in body.get("resources", []) if r.get("name") == name), None)
     return list(res["files"]) if res else []
 
 
-async def _send(send: Any, path: Path, content_type: str, name: str) -> None:
-    size = path.stat().st_size
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", content_type.encode()),
-                (b"content-length", str(size).encode()),
-                (b"content-disposition", f'attachment; filename="{name}"'.encode()),
-                (b"cache-control", b"max-age=3600"),
-            ],
-        }
-    )
-    with path.open("rb") as f:
-        while True:
-            chunk = await asyncio.to_thread(f.read, CHUNK)
-            more = len(chunk) == CHUNK
-            await send({"type": "http.response.body", "body": chunk, "more_body": more})
-            if not more:
-                break
-
-
 async def parquet_file(datasette: Any, request: Any, send: Any) -> None:
-    """A file of the dataset, or its descriptor."""
-    root = _root(datasette)
+    """A file of the dataset, or its descriptor: those opened with the database."""
     rel = request.url_vars["path"]
-    if root is None:
-        raise NotFound("没有该文件 / no such file in the package")
     if rel == "parquet.json":
-        await _send(send, root / rel, "application/json; charset=utf-8", rel)
+        index = snapshot.fd(datasette, snapshot.PARQUET_INDEX)
+        if index is None:
+            raise NotFound("没有该文件 / no such file in the package")
+        await snapshot.send_file(send, index, rel, "application/json; charset=utf-8")
         return
     name = rel.split("/", 1)[0]
-    if rel not in {f["path"] for f in files(datasette, name)} or not (root / rel).is_file():
+    found = snapshot.fd(datasette, f"parquet/{rel}")
+    if rel not in {f["path"] for f in files(datasette, name)} or found is None:
         raise NotFound("没有该文件 / no such file in the package")
     # statistics/year=2024/part-0.parquet is downloaded as statistics-2024.parquet
     parts = [p.removeprefix("year=") for p in rel.split("/")[:-1]]
-    await _send(send, root / rel, PARQUET, "-".join(parts) + ".parquet")
+    await snapshot.send_file(send, found, "-".join(parts) + ".parquet", PARQUET)
 
 
 async def parquet_index(datasette: Any, request: Any) -> Response:

@@ -5,7 +5,9 @@ memory, crash a page into a traceback, or frame the site.
   (:data:`SQL_LIMITS`): a string or blob of at most 8 MB, SQL text of at most 100 KB.
   Datasette's time limit is enforced by SQLite's progress handler, which never fires inside
   one function call: ``printf('%.*c', 900000000, 'x')`` ran 33 s and took 7.8 GB. Now it
-  fails at once ("string or blob too big").
+  fails at once ("string or blob too big"): the built-ins that can run long inside one call
+  (``printf``, ``instr``, ``replace``, ``trim``) are bounded (:mod:`ogi.serve.bounded`), and
+  ``LIKE``/``GLOB`` patterns are at most 1,000 bytes (200 in SQL a client writes).
 * **Whose SQL waits** -- SQL a client writes (``?sql=``, ``?_where=``) runs in a thread of
   its own with a connection of its own (:class:`Aside`), never in the worker's thread that
   renders pages (``num_sql_threads: 0``): a cached page, the home page and every page of
@@ -38,6 +40,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl
 
+from . import bounded
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -47,9 +51,15 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 SQL_LIMITS = {
     sqlite3.SQLITE_LIMIT_LENGTH: 8 << 20,  # bytes of a string or blob (and of a row)
     sqlite3.SQLITE_LIMIT_SQL_LENGTH: 100_000,  # bytes of SQL text
+    # bytes of a LIKE or GLOB pattern: matching costs up to its length times the string's
+    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 1000,
 }
 MEMORY_LIMIT = 2 << 30  # bytes of address space of a worker of `ogi serve`
 WATCHDOG_GRACE = 1.0  # seconds past the time limit before the watchdog interrupts
+# bytes of a LIKE or GLOB pattern in SQL a client writes: one match costs up to the pattern's
+# length times the string's, inside one call, where no time limit reaches (a pattern of 200
+# bytes against a string of 8 MB: under 2 s)
+CLIENT_LIKE_PATTERN = 200
 # Query string arguments that carry SQL the client wrote.
 CLIENT_SQL = {"sql", "_where"}
 METHODS = {"GET", "HEAD"}
@@ -78,9 +88,11 @@ HEADERS = [
 
 
 def limit_connection(conn: sqlite3.Connection) -> None:
-    """Set :data:`SQL_LIMITS` on a connection."""
+    """Set :data:`SQL_LIMITS` on a connection, and bound the built-in functions that can
+    run for seconds inside one call (:mod:`ogi.serve.bounded`)."""
     for limit, value in SQL_LIMITS.items():
         conn.setlimit(limit, value)
+    bounded.install(conn, SQL_LIMITS[sqlite3.SQLITE_LIMIT_LENGTH])
 
 
 def die_with_parent() -> None:
@@ -122,21 +134,24 @@ class Aside:
     watchdog interrupts a statement that runs past the time limit."""
 
     def __init__(self, database: Any) -> None:
-        self.database = database
+        # no reference to the database kept: the Aside goes (its thread ends, its connection
+        # closes) when the site of another build has replaced the database's
+        self.seconds = database.ds.setting("sql_time_limit_ms") / 1000 + WATCHDOG_GRACE
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="ogi-client-sql")
         self.conn: sqlite3.Connection | None = None
         self.interrupted = 0  # statements the watchdog interrupted
-        self.executor.submit(self._open).result()
+        self.executor.submit(self._open, database).result()
 
-    def _open(self) -> None:
-        conn = self.database.connect()
-        self.database.ds._prepare_connection(conn, self.database.name)
+    def _open(self, database: Any) -> None:
+        conn = database.connect()
+        database.ds._prepare_connection(conn, database.name)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, CLIENT_LIKE_PATTERN)
         self.conn = conn
 
     def _call(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         conn = self.conn
         assert conn is not None
-        seconds = self.database.ds.setting("sql_time_limit_ms") / 1000 + WATCHDOG_GRACE
+        seconds = self.seconds
         fired = threading.Event()
 
         def interrupt() -> None:
@@ -148,13 +163,51 @@ class Aside:
         watchdog.start()
         try:
             return fn(conn)
+        except BaseException as e:
+            drop_tracebacks(e)
+            raise
         finally:
             watchdog.cancel()
             if fired.is_set():
                 self.interrupted += 1
 
+    def close(self, wait: bool = True) -> None:
+        def close_conn() -> None:
+            if self.conn is not None:
+                self.conn.close()
+
+        self.executor.submit(close_conn)
+        self.executor.shutdown(wait=wait)
+
     async def run(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, self._call, fn)
+
+
+def drop_tracebacks(error: BaseException) -> None:
+    """Forget the tracebacks of an error of SQL run aside, of the errors it carries and of
+    those it was raised from, so that the frames they hold -- with the cursor of the
+    statement -- are freed here, in the SQL thread.
+
+    Freed in the thread that renders pages instead (once the error page is sent), the
+    cursor's statement is finalized there, which waits for SQLite's lock on the connection
+    -- held by the next client statement for as long as it runs: every request of the
+    worker then waited up to the time limit (``scripts/hostile_probe.py`` found cached pages
+    answering in 2 s while hostile queries ran one after another)."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [error]
+    while todo:
+        e = todo.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        e.__traceback__ = None
+        todo += [x for x in (e.__context__, e.__cause__) if x is not None]
+        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+        todo += (
+            [v for v in vars(e).values() if isinstance(v, BaseException)]
+            if hasattr(e, "__dict__")
+            else []
+        )
 
 
 def open_aside(database: Any) -> Aside:
@@ -165,6 +218,15 @@ def open_aside(database: Any) -> Aside:
         aside = _ASIDE[database] = Aside(database)
     _patch_execute_fn()
     return aside
+
+
+def close_asides(datasette: Any, wait: bool = True) -> None:
+    """Stop the :class:`Aside` threads of ``datasette``'s databases once their statements end
+    (a site given up for another build's)."""
+    for database in datasette.databases.values():
+        aside = _ASIDE.pop(database, None)
+        if aside is not None:
+            aside.close(wait)
 
 
 def aside_of(database: Any) -> Aside | None:

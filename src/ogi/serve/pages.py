@@ -27,14 +27,9 @@ Report text is escaped everywhere: a report containing HTML or script shows it a
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
 import re
 import sqlite3
-import weakref
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -47,7 +42,7 @@ from ..package import schema
 from ..parse.outline import body_offset
 from ..store.search import fts_query
 from ..store.views import search_columns
-from . import highlight
+from . import grids, highlight, snapshot
 from .cells import REPORT_ID, reader_url
 from .metadata import site
 
@@ -178,49 +173,13 @@ def _title(table: str, column: str) -> tuple[str, str]:
 
 # --- the package's CSV files -------------------------------------------------------------
 
-CHUNK = 1 << 20
 
-
-_OPENED: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
-
-
-def _package_path(datasette: Any, name: str) -> Path | None:
+def package_file(datasette: Any, name: str) -> int | None:
+    """The published CSV file of resource ``name`` of the build the site serves, opened with
+    its database (:mod:`ogi.serve.snapshot`); None when there is none."""
     if name not in {r["name"] for r in schema.resources()}:
         return None
-    db = datasette.databases.get(site()["database"])
-    if db is None or not db.path:
-        return None
-    return Path(db.path).parent.parent / "data" / f"{name}.csv"
-
-
-def open_package_files(datasette: Any) -> None:
-    """Open the package's CSV files now, with the database (under the same lock): the site
-    then serves the files of the build whose database it serves, also after a rebuild has
-    published new ones in their place (it renames new files in, so the opened ones stay)."""
-    opened: dict[str, int] = {}
-    for res in schema.resources():
-        path = _package_path(datasette, res["name"])
-        if path is not None:
-            with contextlib.suppress(OSError):  # no such file: none served
-                opened[res["name"]] = os.open(path, os.O_RDONLY)
-    _OPENED[datasette] = opened
-    weakref.finalize(datasette, _close_all, list(opened.values()))
-
-
-def _close_all(fds: list[int]) -> None:
-    for fd in fds:
-        os.close(fd)
-
-
-def package_file(datasette: Any, name: str) -> int | Path | None:
-    """The published CSV file of resource ``name`` of the build the site serves: the file
-    opened at start (a descriptor), or, for a site that opened none, the file beside the
-    served database; None when there is none."""
-    opened = _OPENED.get(datasette)
-    if opened is not None:
-        return opened.get(name)
-    path = _package_path(datasette, name)
-    return path if path is not None and path.is_file() else None
+    return snapshot.fd(datasette, f"data/{name}.csv")
 
 
 async def package_csv(datasette: Any, request: Any, send: Any) -> None:
@@ -229,36 +188,7 @@ async def package_csv(datasette: Any, request: Any, send: Any) -> None:
     found = package_file(datasette, name)
     if found is None:
         raise NotFound("没有该文件 / no such file in the package")
-    fd = found if isinstance(found, int) else os.open(found, os.O_RDONLY)
-    try:
-        await _send_file(send, fd, f"{name}.csv")
-    finally:
-        if not isinstance(found, int):
-            os.close(fd)
-
-
-async def _send_file(send: Any, fd: int, filename: str) -> None:
-    size = os.fstat(fd).st_size
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", b"text/csv; charset=utf-8"),
-                (b"content-length", str(size).encode()),
-                (b"content-disposition", f'attachment; filename="{filename}"'.encode()),
-                (b"cache-control", b"max-age=3600"),
-            ],
-        }
-    )
-    offset = 0
-    while True:
-        chunk = await asyncio.to_thread(os.pread, fd, min(CHUNK, size - offset), offset)
-        offset += len(chunk)
-        more = bool(chunk) and offset < size
-        await send({"type": "http.response.body", "body": chunk, "more_body": more})
-        if not more:
-            break
+    await snapshot.send_file(send, found, f"{name}.csv", "text/csv; charset=utf-8")
 
 
 # --- the report reader --------------------------------------------------------------------
@@ -367,6 +297,15 @@ async def _printed_at(db: Any, report_id: str, start: int) -> tuple[int | None, 
     return None, None
 
 
+def _home(sections: list[Section], start: int | None) -> Section | None:
+    """The section a table is printed in: the last one that starts at or before its first
+    cell (the first section for a table without a printed cell)."""
+    if start is None:
+        return sections[0] if sections else None
+    before = [s for s in sections if s.start <= start]
+    return before[-1] if before else (sections[0] if sections else None)
+
+
 async def report(datasette: Any, request: Any) -> Response:
     """``/-/report/<report_id>``: the report's text with what the link pointed at marked."""
     report_id = request.url_vars["report_id"]
@@ -422,6 +361,11 @@ async def report(datasette: Any, request: Any) -> Response:
                 section.heading_marks.append((lo, hi, "q"))
             for lo, hi in highlight.find(section.body, q):
                 section.body_marks.append((lo, hi, "q"))
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for grid in await grids.report_grids(db, report_id):
+        home = _home(sections, grid.start)
+        if home is not None:
+            tables.setdefault(home.section_id, []).append(grids.shown(grid, report_id))
     by_id = {s.section_id: s for s in sections}
     path: list[Section] = []
     node = hit
@@ -438,6 +382,7 @@ async def report(datasette: Any, request: Any) -> Response:
             "heading": _render_marked(s.heading, s.heading_marks),
             "body": _render_marked(s.body, s.body_marks),
             "is_hit": s.is_hit,
+            "grids": tables.get(s.section_id, []),
             "row_url": datasette.urls.row(
                 dbname,
                 "sections",

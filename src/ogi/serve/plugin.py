@@ -67,7 +67,19 @@ from ogi.package import schema
 from ogi.store.search import fts_query, segment
 
 from ..store.views import search_columns, views
-from . import bom, cache, cells, dictionary, downloads, guard, highlight, pages, partials, titles
+from . import (
+    bom,
+    cache,
+    cells,
+    dictionary,
+    downloads,
+    guard,
+    highlight,
+    pages,
+    partials,
+    snapshot,
+    titles,
+)
 from .metadata import site
 
 
@@ -329,7 +341,9 @@ def asgi_wrapper(datasette: Any) -> Any:
         served = [db for name, db in datasette.databases.items() if not name.startswith("_")]
         app = guard.mark_client_sql(app)
         if served and all(not db.is_mutable for db in served):
-            app = cache.with_cache(app, cache.store_for(datasette))
+            app = cache.with_cache(
+                app, cache.store_for(datasette), lambda: snapshot.build_of(datasette)
+            )
         return guard.with_guard(bom.with_bom(app))
 
     return wrap

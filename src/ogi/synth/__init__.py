@@ -69,6 +69,8 @@ class Synthetic:
     truth: dict[tuple[str, str], Value | None] = field(default_factory=dict)
     fault: str | None = None
     must_fail: set[tuple[str, str]] = field(default_factory=set)  # (check, subject)
+    # every value its provincial generation-1 table prints, whether a reader can know it or not
+    printed: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def _place(rng: random.Random) -> tuple[str, str]:
@@ -119,10 +121,15 @@ def report(
     fault: str | None,
     name: str,
     national: bool = False,
+    body: tuple[str, str] | None = None,
+    year: int | None = None,
+    before: dict[str, int] | None = None,
 ) -> Synthetic:
     """One synthetic report of a generation, printed in a form, with an optional fault
-    (``national``: a generation-1 report with the national-style table)."""
-    city, county = _place(rng)
+    (``national``: a generation-1 report with the national-style table). ``body`` (city,
+    county), ``year`` and ``before`` (the body's 历年累计 of the year before): a report of a
+    series (:func:`series`)."""
+    city, county = body or _place(rng)
     # a crawled page holds the none flattening; a converter's rendering prints every cell apart
     layout = {"crawled": "none", "converted": "markdown"}.get(form, form)
     if form in ("html_word", "pdf_office"):
@@ -132,8 +139,8 @@ def report(
         doc, truth, must_fail = gen1.national_doc(rng, f"{city}{county}", fault, year)
         issuer = f"{city}{county}人民政府"
     elif generation == 1:
-        year = rng.randint(2009, 2018)
-        doc, truth, must_fail = gen1.gen1_doc(rng, f"{city}{county}", fault, layout, year)
+        year = year or rng.randint(2009, 2018)
+        doc, truth, must_fail = gen1.gen1_doc(rng, f"{city}{county}", fault, layout, year, before)
         issuer = f"{city}{county}人民政府"
     else:
         year = rng.choice([2019, 2020]) if generation == 2 else rng.randint(2021, 2025)
@@ -170,7 +177,27 @@ def report(
     encoding = "gbk" if form in ("html_gbk", "html_word") else "utf-8"
     text = data.decode(encoding) if not form.startswith("pdf") else ""
     name = name.rsplit(".", 1)[0] + SUFFIX.get(form, ".txt")
-    return Synthetic(name, generation, form, issuer, year, text, data, truth, fault, must_fail)
+    syn = Synthetic(name, generation, form, issuer, year, text, data, truth, fault, must_fail)
+    if generation == 1 and not national:
+        syn.printed = gen1.printed_values(doc)
+    return syn
+
+
+def series(seed: int, first: int, count: int, form: str = "crawled") -> list[Synthetic]:
+    """``count`` generation-1 reports of one body for consecutive years from ``first``, each
+    year's 历年累计 carrying on the year before's (what a batch of one body's reports holds).
+    Each report's ``truth`` is what a reader of it alone can know; ``printed`` every value."""
+    rng = random.Random(seed)
+    body = _place(rng)
+    out: list[Synthetic] = []
+    before: dict[str, int] | None = None
+    for i in range(count):
+        syn = report(
+            rng, 1, form, None, f"series_{i:02d}.txt", body=body, year=first + i, before=before
+        )
+        before = {code: v for (code, col), v in syn.printed.items() if col == "cumulative"}
+        out.append(syn)
+    return out
 
 
 def corpus(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 
-from .model import Doc, Head, Row, Table
+from .model import Doc, Head, Row, Table, within
 from .truth import Value, resolve
 
 FAULTS = (
@@ -59,9 +59,15 @@ def _split(rng: random.Random, total: int, parts: int) -> list[int]:
 
 
 def gen1_doc(
-    rng: random.Random, place: str, fault: str | None, form: str, year: int
+    rng: random.Random,
+    place: str,
+    fault: str | None,
+    form: str,
+    year: int,
+    before: dict[str, int] | None = None,
 ) -> tuple[Doc, dict[tuple[str, str], Value | None], set[tuple[str, str]]]:
-    """The document, its true cell values (None: must be empty) and the checks that must fail."""
+    """The document, its true cell values (None: must be empty) and the checks that must fail.
+    ``before``: the same body's 历年累计 of the year before, which this year's carries on."""
     year_v: dict[str, int] = {}
     received = rng.randint(0, 900)
     for total, parts in SUMS:
@@ -83,12 +89,17 @@ def gen1_doc(
     elif fault == "subrow_exceeds_parent":
         year_v["g1.proactive_gazette"] = proactive + rng.randint(1, 50)
         must_fail.add(("g1.subrow_le_parent", "g1.proactive_gazette@year"))
-    cum_v = {code: v + rng.randint(0, 3 * v + 20) for code, v in year_v.items()}
-    for total, parts in SUMS:  # the cumulative column obeys the same identities
-        cum_v[total] = sum(cum_v[p] for p in parts)
-    cum_v["g1.proactive_total"] = max(
-        cum_v["g1.proactive_total"], cum_v["g1.proactive_website"], cum_v["g1.proactive_gazette"]
-    )
+    if before is not None:  # 历年累计 of N = 历年累计 of N−1 + year N (identities hold on)
+        cum_v = {code: before[code] + v for code, v in year_v.items()}
+    else:
+        cum_v = {code: v + rng.randint(0, 3 * v + 20) for code, v in year_v.items()}
+        for total, parts in SUMS:  # the cumulative column obeys the same identities
+            cum_v[total] = sum(cum_v[p] for p in parts)
+        cum_v["g1.proactive_total"] = max(
+            cum_v["g1.proactive_total"],
+            cum_v["g1.proactive_website"],
+            cum_v["g1.proactive_gazette"],
+        )
     prose_received = received
     rate = round(rng.uniform(95, 100), 2)
     second_rate = rate
@@ -194,6 +205,18 @@ def gen1_doc(
     return doc, truth, must_fail
 
 
+def printed_values(doc: Doc) -> dict[tuple[str, str], int]:
+    """The values a provincial table of :func:`gen1_doc` prints, by (indicator, column)."""
+    table = next(p for kind, p in doc.blocks if kind == "table")
+    assert isinstance(table, Table)
+    out = {}
+    for (code, _, _, _), row in zip(ROWS, table.rows, strict=True):
+        year, cum = row.values
+        assert year is not None and cum is not None
+        out[(code, "year")], out[(code, "cumulative")] = int(year), int(cum)
+    return out
+
+
 NATIONAL_FAULTS = ("channels_do_not_add_up", "subrow_exceeds_parent", "prose_disagrees")
 
 
@@ -243,6 +266,11 @@ def national_doc(
         ("g1n.lawsuits", ["g1n.lawsuit_upheld", "g1n.lawsuit_corrected", "g1n.lawsuit_other"]),
         ("g1n.staff", ["g1n.staff_full_time", "g1n.staff_part_time"]),
     ]:
+        # plausible (formats/plausibility.yml): answers, reconsiderations and lawsuits within
+        # twice the requests received plus 20
+        if total in ("g1n.answers_total", "g1n.reconsiderations", "g1n.lawsuits"):
+            cap = 2 * v["g1n.requests_received"] + 20
+            v.update(zip(parts, within([v[p] for p in parts], cap), strict=True))
         v[total] = sum(v[p] for p in parts)
     for code, ind in inds.items():  # 其中 rows that are not parts of a sum stay within their parent
         if ind.get("parent") in (

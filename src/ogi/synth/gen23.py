@@ -8,7 +8,7 @@ import random
 from typing import Any
 
 from .. import formats
-from .model import Doc, Head, Row, Table
+from .model import Doc, Head, Row, Table, within
 from .truth import Value, resolve
 
 FAULTS = ("results_do_not_add_up", "prose_disagrees", "blank_cells", "s4_total_off")
@@ -78,6 +78,12 @@ def gen23_doc(
     """The document, its true cell values (None: must be empty) and the checks that must fail."""
     spec = formats.gen23()["tables"]
     s2, s3, s4 = s2_values(rng, gen), s3_values(rng, gen), s4_values(rng)
+    # plausible (formats/plausibility.yml): reconsiderations, and lawsuits, within twice the
+    # requests plus 20, with room for the 1–3 an s4_total_off fault adds
+    cap = 2 * (s3["received"][6] + s3["carried_in"][6]) + 20 - 3
+    for b, share in ((0, cap), (1, cap // 2), (2, cap // 2)):
+        four = within(s4[b][:4], share)
+        s4[b] = [*four, sum(four)]
     must_fail: set[tuple[str, str]] = set()
     blanks: set[tuple[str, int]] = set()
     g = f"g{gen}"

@@ -47,6 +47,19 @@ class Doc:
     blocks: list[tuple[str, object]]  # ("h", text) | ("p", text) | ("table", Table)
 
 
+def within(parts: list[int], cap: int) -> list[int]:
+    """``parts`` scaled down (each rounded down) so that they add up to at most ``cap``: the
+    generated reports stay plausible (formats/plausibility.yml) without drawing again.
+
+    >>> within([300, 100], 40), within([3, 1], 40)
+    ([30, 10], [3, 1])
+    """
+    total = sum(parts)
+    if total <= cap:
+        return parts
+    return [p * max(cap, 0) // total for p in parts]
+
+
 def _cells(row: Row) -> list[str | None]:
     label = [row.label] if row.label else []  # the value row of section 四 has no label
     return [*label, *([row.unit] if row.unit is not None else []), *row.values]
