@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 import sqlite3
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +35,32 @@ from .plan import CHUNK_MAX, CHUNKS, ChunkRecords, Item, settle
 from .result import Progress
 
 
+class Packed(Mapping[int, dict[str, Any]]):
+    """Records by position, held as their JSON bytes (some 0.8 KB a generation-1 report,
+    where the dict is 4 KB) and decoded when looked up."""
+
+    def __init__(self, found: dict[int, bytes]) -> None:
+        self.found = found
+
+    def __getitem__(self, pos: int) -> dict[str, Any]:
+        record: dict[str, Any] = orjson.loads(self.found[pos])
+        return record
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.found)
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+
 def first_records(
     items: list[Item], chunks: list[Chunk], previous: manifest.Manifest | None
-) -> dict[int, dict[str, Any]]:
+) -> Packed:
     """By position, the records of their own evidence (:func:`ogi.parse.years.record`) of the
     reports that have one (generation 1): read from this build's chunks' records files, a
     chunk at a time, or from the previous build's manifest (its SQLite file) for a report
     reused."""
-    found: dict[int, dict[str, Any]] = {}
+    found: dict[int, bytes] = {}
     records = ChunkRecords(chunks)
     reused: dict[int, int] = {}  # position in the previous build → in this one
     for it in items:
@@ -51,20 +70,21 @@ def first_records(
             assert it.chunk is not None
             rec = records.get(it.chunk, it.pos)["years"]
             if rec is not None:
-                found[it.pos] = rec
+                found[it.pos] = orjson.dumps(rec)
         elif it.reuse is not None:
             reused[it.reuse.pos] = it.pos
     if reused and previous is not None:  # one pass over the previous build's reports
         for i, r in enumerate(previous.reports):
             if i in reused and r.years is not None:
-                found[reused[i]] = r.years
-    return dict(sorted(found.items()))
+                found[reused[i]] = orjson.dumps(r.years)
+    return Packed(dict(sorted(found.items())))
 
 
 def neighbours_of(
-    records: dict[int, dict[str, Any]],
+    records: Mapping[int, dict[str, Any]],
 ) -> dict[int, tuple[years.Neighbours | None, str | None]]:
-    """:func:`wanted`, of the reports' records by position."""
+    """Of the reports' records by position: the neighbours each report with open rows is to
+    be parsed with, and their digest (None, None: no neighbour says anything of them)."""
     by_year: dict[tuple[str, int], list[int]] = {}
     for pos, r in records.items():
         by_year.setdefault((r["body"], r["year"]), []).append(pos)
