@@ -82,9 +82,11 @@ run: build serve
 
 # The benchmark (not part of `make test`): N synthetic reports built, against the chain a user
 # would otherwise run and a bare csv + sqlite3 load; figures in build/bench.json. N=1000 too.
+# BENCH: more options, e.g. BENCH="--memory-at 2000,10000" (the peak memory of smaller builds).
 N ?= 10000
+BENCH ?=
 bench: $(STAMP) $(FONT)
-	$(BIN)/python scripts/bench.py --reports $(N)
+	$(BIN)/python scripts/bench.py --reports $(N) $(BENCH)
 
 # Debian's Tesseract with its Simplified Chinese model: the OCR engine the benchmark compares
 # RapidOCR (the build's engine) against. Only `make bench-ocr` needs it, not `make test`.

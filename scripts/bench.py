@@ -66,6 +66,9 @@ KEYS = [
     "rows_per_table",
     "group_by_sqlite_seconds",
     "group_by_duckdb_seconds",
+    "main_peak_mb_at",
+    "worker_peak_mb_at",
+    "load_average",
 ]
 # the GROUP BY over statistics timed on SQLite (build/ogi.db) and on DuckDB (parquet/)
 GROUP_BY = (
@@ -259,6 +262,41 @@ def _sizes(out: Path) -> tuple[float, float, dict[str, int]]:
     return db.stat().st_size / 1e6, parquet / 1e6, rows
 
 
+def _first(corpus_dir: Path, work: Path, n: int) -> Path:
+    """A folder of the corpus's first ``n`` reports (hard links)."""
+    part = work / f"corpus-first-{n}"
+    shutil.rmtree(part, ignore_errors=True)
+    part.mkdir(parents=True)
+    for name in sorted(p.name for p in corpus_dir.glob("synthetic_*"))[:n]:
+        os.link(corpus_dir / name, part / name)
+    return part
+
+
+def peaks_at(corpus_dir: Path, work: Path, sizes: list[int], jobs: int | None) -> dict[str, Any]:
+    """The peak memory of the main process and of the largest worker of a full build of the
+    corpus's first n reports, for each n of ``sizes``: whether it grows with the reports."""
+    main, worker = {}, {}
+    for n in sizes:
+        part = _first(corpus_dir, work, n)
+        out = work / f"out-first-{n}"
+        shutil.rmtree(out, ignore_errors=True)
+        got = _in_child(run_build, str(part), str(out), True, jobs)
+        main[str(n)], worker[str(n)] = round(got["main_mb"], 1), round(got["child_mb"], 1)
+        click.echo(
+            f"  {n} reports: main process {main[str(n)]} MB, largest worker {worker[str(n)]} MB"
+        )
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(part, ignore_errors=True)
+    return {"main_peak_mb_at": main, "worker_peak_mb_at": worker}
+
+
+def _partial(json_path: Path, n: int, figures: dict[str, Any]) -> None:
+    """The figures measured so far (a long run can be read before it ends)."""
+    text = json.dumps(figures, indent=2) + "\n"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.with_name(f"bench-{n}-partial.json").write_text(text, encoding="utf-8")
+
+
 def _tenth(package: Path, work: Path, share: int) -> Path:
     """A copy of the package with the first 1/``share`` of each resource's rows by report
     (whole reports: every row of the first reports), for timing the chain on a part."""
@@ -350,6 +388,12 @@ def _uptime() -> str:
     help="Time the chain on 1/N of the reports and scale it up [default: 10 above 20,000 "
     "reports, else the whole].",
 )
+@click.option(
+    "--memory-at",
+    default="",
+    help="Comma-separated numbers of reports: first build the corpus's first n reports and "
+    "record the peak memory of the main process and the workers (does it grow?).",
+)
 def main(
     n: int,
     jobs: int | None,
@@ -358,6 +402,7 @@ def main(
     work: Path,
     json_path: Path,
     chain_share: int | None,
+    memory_at: str,
 ) -> None:
     """Build N synthetic reports; compare with the chain and the floor; write the figures."""
     work.mkdir(parents=True, exist_ok=True)
@@ -372,8 +417,17 @@ def main(
     for leftover in corpus_dir.glob("*_added*"):
         leftover.unlink()
     shutil.rmtree(out, ignore_errors=True)
+    so_far: dict[str, Any] = {"reports": n, "load_average": [_uptime()]}
+    memory: dict[str, Any] = {"main_peak_mb_at": {}, "worker_peak_mb_at": {}}
+    if memory_at:
+        click.echo("peak memory of full builds of the corpus's first reports:")
+        memory = peaks_at(corpus_dir, work, [int(x) for x in memory_at.split(",")], jobs)
+        so_far.update(memory)
+        _partial(json_path, n, so_far)
 
     full = _in_child(run_build, str(corpus_dir), str(out), True, jobs)
+    so_far["full_build"] = {k: v for k, v in full.items() if k != "load_seconds"}
+    _partial(json_path, n, so_far)
     package = out / "datapackage.json"
     built = _digests(out)
     added = _added_report(corpus_dir, seed)
@@ -383,17 +437,23 @@ def main(
         added.unlink()
     if not inc["incremental"] or inc["parsed"] != 1:
         raise click.ClickException(f"the second build was not incremental: {inc}")
+    so_far["incremental_build"] = {k: v for k, v in inc.items() if k != "load_seconds"}
+    _partial(json_path, n, so_far)
     _in_child(run_build, str(corpus_dir), str(out), False, jobs)  # the report taken away
     if _digests(out) != built:
         raise click.ClickException("the package built again is not the full build's, byte for byte")
+    floor = _in_child(run_floor, str(package), str(work / "floor.db"))
+    so_far["floor_seconds"] = floor
+    _partial(json_path, n, so_far)
+    group_by = _in_child(run_group_by, str(out))
+    so_far["group_by"] = group_by
+    _partial(json_path, n, so_far)
     share = chain_share or (10 if n > 20_000 else 1)
     if share > 1:  # the chain on a tenth, scaled up (it is linear in the rows)
         click.echo(f"the chain on 1/{share} of the reports, its time scaled by {share}")
         chain = run_chain(_tenth(package, work, share), work / "chain.db") * share
     else:
         chain = run_chain(package, work / "chain.db")
-    floor = _in_child(run_floor, str(package), str(work / "floor.db"))
-    group_by = _in_child(run_group_by, str(out))
     db_mb, parquet_mb, per_table = _sizes(out)
 
     s = full["seconds"]
@@ -422,6 +482,8 @@ def main(
         "rows_per_table": per_table,
         "group_by_sqlite_seconds": round(group_by["times"]["sqlite"], 3),
         "group_by_duckdb_seconds": round(group_by["times"]["duckdb"], 3),
+        **memory,
+        "load_average": [so_far["load_average"][0], _uptime()],
     }
     assert list(figures) == KEYS
     jobs_used = jobs or len(os.sched_getaffinity(0))

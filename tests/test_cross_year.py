@@ -166,7 +166,12 @@ def test_an_update_in_place_writes_the_published_database_alone(
     added = build([folder], out)
     assert added.in_place and added.parsed == 1 and len(merged) == 1
     assert [r["subject"] for r in _csv_rows(out)] == ["2022→2023", "2023→2024"]
-    assert sorted(os.listdir(out / "build")) == ["manifest.json", "ogi.db", "parquet-digests.json"]
+    assert sorted(os.listdir(out / "build")) == [
+        "manifest.json",
+        "ogi.db",
+        "parquet-digests.json",
+        "seen.json",
+    ]
     _same_as_from_scratch(folder, out, tmp_path / "scratch")
 
 

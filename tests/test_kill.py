@@ -251,7 +251,12 @@ def test_commands_recover_first(builds: dict[str, Any]) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert assert_whole(out, refs) == "b"
-    assert sorted(os.listdir(out / "build")) == ["manifest.json", "ogi.db", "parquet-digests.json"]
+    assert sorted(os.listdir(out / "build")) == [
+        "manifest.json",
+        "ogi.db",
+        "parquet-digests.json",
+        "seen.json",
+    ]
 
 
 def test_a_replaced_file_is_exchanged_and_never_put_back(tmp_path: Path) -> None:

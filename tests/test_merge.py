@@ -84,6 +84,32 @@ def test_merged_shards_are_the_build_of_all_the_inputs(
     assert every_file(merged) == want
 
 
+def test_shards_built_elsewhere_merge_into_the_same_bytes(
+    inputs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Shards built from copies of the inputs at other paths (other machines), merged: every
+    file is the single build's but ``build/seen.json``, this machine's record of the files it
+    read (their paths and inodes), which the manifest no longer holds."""
+    a, b = inputs
+    single = tmp_path / "single"
+    build([a, b], single, jobs=1)
+    elsewhere = {}
+    for name, folder in (("a", a), ("b", b)):
+        copy = tmp_path / f"machine-{name}" / "deep" / "er" / folder.name
+        shutil.copytree(folder, copy)
+        elsewhere[name] = copy
+        build([copy], tmp_path / f"shard-{name}", jobs=1)
+    merged = tmp_path / "merged"
+    merge(merged, [tmp_path / "shard-a", tmp_path / "shard-b"])
+    want, got = every_file(single), every_file(merged)
+    assert got.pop("build/seen.json") != want.pop("build/seen.json")  # the paths differ
+    assert got == want and "build/manifest.json" in want and "build/ogi.db" in want
+    text = (merged / "build" / "manifest.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in text and "machine-a" not in text
+    seen = (merged / "build" / "seen.json").read_text(encoding="utf-8")
+    assert str(elsewhere["a"]) in seen and str(elsewhere["b"]) in seen
+
+
 def test_ogi_merge_says_what_is_wrong_in_one_line(
     inputs: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -148,6 +148,7 @@ def test_incremental_build_equals_a_build_from_scratch(inputs: Path, tmp_path: P
         "manifest.json",
         "ogi.db",
         "parquet-digests.json",
+        "seen.json",
     ]  # no journal left
     assert second.parsed == 3 + 1 + 1  # added, changed, renamed; the others reused
     assert second.reused == 31 - 3 and len(second.rejected) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+from array import array
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -54,17 +55,16 @@ class _Run:
     sizes: list[dict[str, int]] = field(default_factory=list)
 
 
-def _runs(items: list[Item], old: manifest.Manifest | None) -> list[_Run]:
+def _runs(items: list[Item]) -> list[_Run]:
     """The package's reports, in order, as runs (few: an incremental build that adds one
     report to ten thousand copies three runs of each file, not ten thousand pieces)."""
-    index = {r.key: i for i, r in enumerate(old.reports)} if old is not None else {}
     runs: list[_Run] = []
     for it in items:
         if it.reject is not None:
             continue
         last = runs[-1] if runs else None
         if it.reuse is not None:
-            i = index[it.reuse.key]
+            i = it.reuse.pos
             if last is not None and last.chunk is None and last.last == i - 1:
                 last.last = i
             else:
@@ -82,12 +82,12 @@ def _pieces(
     name: str,
     runs: list[_Run],
     chunks: list[Chunk],
-    old: manifest.Manifest | None,
+    old_sizes: dict[str, array[int]] | None,
     out: Path,
 ) -> list[_Piece]:
     """Where the rows of resource ``name`` are, in package order."""
     head = len(package.header_text(name).encode("utf-8"))
-    starts = list(accumulate((r.sizes[name] for r in old.reports), initial=head)) if old else []
+    starts = list(accumulate(old_sizes[name], initial=head)) if old_sizes else []
     chunk_at = {c.index: c.offsets[name][0] for c in chunks}
     chunk_path = {c.index: c.csv for c in chunks}
     old_path = str(out / "data" / f"{name}.csv")
@@ -179,6 +179,20 @@ def _whole_rows(name: str, m: manifest.Manifest, items: list[Item]) -> list[list
     return package.texts(name, rows)
 
 
+def write_descriptor(target: Path, m: manifest.Manifest) -> None:
+    """``datapackage.json``: its ``sources`` (one a report), the date it was created, what it
+    contains."""
+    sources, dates = [], set()  # the same dates recur
+    for r in m.reports:
+        sources.append(r.source)
+        dates.update(r.dates)
+    created = package.created(dates)
+    contents = describe(len(sources), issuer_rows(r.body for r in m.reports))
+    desc = package.descriptor(sources, created, contents)
+    # the same bytes as json.dumps(..., ensure_ascii=False, indent=2), faster
+    target.write_bytes(orjson.dumps(desc, option=orjson.OPT_INDENT_2) + b"\n")
+
+
 @dataclass
 class Staged:
     """What :func:`write_package` staged: the files to publish (relative paths, in publishing
@@ -210,7 +224,8 @@ def write_package(
     files: list[Path] = []
     jobs: list[Csv] = []
     whole: dict[str, str] = {}  # digests of the resources written whole, for the Parquet
-    runs = _runs(items, old)
+    runs = _runs(items)
+    old_sizes = manifest.sizes(old.reports) if old is not None else None
     for res in schema.resources():
         name = res["name"]
         rel = Path("data") / f"{name}.csv"
@@ -226,20 +241,16 @@ def write_package(
             m.files[str(rel)] = (root / rel).stat().st_size
         else:  # the reports' rows, then the checks across reports
             tail = package.csv_text(m.across).encode("utf-8") if name == "checks" else b""
-            jobs.append(Csv(root / rel, head, _pieces(name, runs, chunks, old, out), tail))
+            pieces = _pieces(name, runs, chunks, old_sizes, out)
+            jobs.append(Csv(root / rel, head, pieces, tail))
             m.files[str(rel)] = jobs[-1].size
         files.append(rel)
-    sources = [r.source for r in m.reports]
-    when = package.created(d for r in m.reports for d in r.dates)
-    # the same bytes as json.dumps(..., ensure_ascii=False, indent=2), faster
-    contents = describe(len(m.reports), issuer_rows(r.body for r in m.reports))
-    desc = package.descriptor(sources, when, contents)
-    text = orjson.dumps(desc, option=orjson.OPT_INDENT_2) + b"\n"
-    (root / "datapackage.json").write_bytes(text)
+    write_descriptor(root / "datapackage.json", m)
     if old is None:
         write_metadata(root / "metadata.yml")
         files.append(Path("metadata.yml"))
     stamp = m.write(root / manifest.PATH)
+    m.write_seen(root / manifest.SEEN)
     pq = dataset.plan(m, out, whole, fresh=old is None)
-    order = [publish.DB, *files, *pq.files, manifest.PATH, Path("datapackage.json")]
+    order = [publish.DB, *files, *pq.files, manifest.SEEN, manifest.PATH, Path("datapackage.json")]
     return Staged(order, stamp, jobs, pq)

@@ -1,20 +1,26 @@
 """Chunk: a run of consecutive inputs, parsed together in one worker process.
 
 A build cuts the inputs it has to parse into chunks and hands them to worker processes (both
-cores); each worker writes two files into the build's scratch folder:
+cores); each worker writes three files into the build's scratch folder:
 
 * ``chunk-NNNNN.csv``: the CSV rows of its reports, resource after resource, without headers —
   the package is these pieces copied one after the other;
 * ``chunk-NNNNN.db``: the same rows with their types, and the sections' text already segmented
   for search — the loader copies them into the database with SQL, without a Python object per
   row;
+* ``chunk-NNNNN.records``: for each report, one JSON line of what its manifest record holds
+  besides its id and sizes — its ``sources`` entry, row counts, dates, the few numbers the
+  cross-year rule compares (:func:`ogi.check.cross_year.carried`), its issuer, its years and
+  sentences' hashes (below) — read back by
+  the main process as it writes the manifest (:func:`ogi.build.plan.make_manifest`), so that
+  it never holds them for all the reports at once;
 
-and returns, for each input, what the build keeps in memory: the report's id, its ``sources``
-entry, row counts and byte sizes per resource, the few numbers the cross-year rule compares
-(:func:`ogi.check.cross_year.carried`), what a generation-1 report gives its neighbouring
-years and asks of them (:func:`ogi.parse.years.record`) — or why the file was rejected. A
-task of the second pass (:mod:`ogi.build.years`) gives some of its inputs their neighbours'
-values to parse with.
+and returns, for each input, its report's id, failing checks, year and byte sizes per
+resource — or why the file was rejected. A report's record also holds what a generation-1
+report gives its neighbouring years and asks of them (:func:`ogi.parse.years.record`), the
+digest of the neighbours' values it was parsed with, and its sentences' hashes (for the
+repeats resource). A task of the second pass (:mod:`ogi.build.years`) gives some of its
+inputs their neighbours' values to parse with.
 
 Each report is checked on its own before it is kept
 (:func:`ogi.package.report_check.check_report`): its rows against the Table Schemas, its keys
@@ -22,8 +28,8 @@ within the report, and the domain rules. A report that fails is rejected as an i
 error, so that one parser bug costs one report, not the batch.
 
 >>> chunk = parse_chunk(Task(0, [(0, "data/raw/000_6fcf304d54296c97.txt")], "/tmp"))  # doctest: +SKIP
->>> chunk.outcomes[0].rows["statistics"]  # doctest: +SKIP
-30
+>>> chunk.outcomes[0].sizes["statistics"] > 0  # doctest: +SKIP
+True
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from .. import acquire, package
 from ..check import misread, run_checks
@@ -117,6 +125,7 @@ class Chunk:
     csv: str
     db: str
     offsets: dict[str, tuple[int, int]]  # resource → (start, length) in the CSV file
+    records: str = ""  # the reports' records (one JSON line each, by position)
 
 
 WARM_UP = (
@@ -228,4 +237,29 @@ def parse_chunk(task: Task, starting: Callable[[int], None] | None = None) -> Ch
             start = f.tell()
             f.writelines(pieces[name])
             offsets[name] = (start, f.tell() - start)
-    return Chunk(task.index, outcomes, stem + ".csv", db_path, offsets)
+    with open(stem + ".records", "wb") as f:
+        for out in outcomes:
+            if out.report_id is not None:
+                f.write(orjson.dumps(spill(out)) + b"\n")
+    return Chunk(task.index, outcomes, stem + ".csv", db_path, offsets, stem + ".records")
+
+
+# written to the records file
+SPILLED = ("source", "rows", "dates", "carried", "body", "years", "across", "text")
+
+
+def spill(out: Outcome) -> dict[str, Any]:
+    """The outcome's record fields for the records file, taken out of it (the outcome sent
+    back to the main process keeps its id, failing checks, year and sizes)."""
+    record = {"pos": out.pos, **{k: getattr(out, k) for k in SPILLED}}
+    out.source = out.carried = out.body = out.years = out.across = out.text = None
+    out.rows, out.dates = {}, []
+    return record
+
+
+def read_records(chunk: Chunk) -> dict[int, dict[str, Any]]:
+    """The records of a chunk's reports, by position."""
+    if not chunk.records:
+        return {}
+    with open(chunk.records, "rb") as f:
+        return {r["pos"]: r for r in map(orjson.loads, f)}

@@ -151,14 +151,15 @@ def _merge(
     for m in shards:
         seen.update(m.seen)
     seen.update({e.order[1]: e.seen for e in found if e.seen is not None})
+    reports = [e.report for e in found if e.report is not None]
     m = manifest.Manifest(
         manifest.parser_version(),
-        [e.report for e in found if e.report is not None],
+        reports,
         [e.reject for e in found if e.reject is not None],
         seen=seen,
     )
     m.across = across(m)
-    _same_neighbours(m.reports)
+    _same_neighbours(reports)
 
     def piece(e: Entry, name: str) -> tuple[str, int, int]:
         """Where a report's rows of resource ``name`` are in its shard's CSV file."""
@@ -216,6 +217,7 @@ def _merge(
     write_metadata(staging / "metadata.yml")
     files.append(Path("metadata.yml"))
     stamp = m.write(staging / manifest.PATH)
+    m.write_seen(staging / manifest.SEEN)
     pq = dataset.plan(m, out, whole, fresh=True)
     dataset.write(pq, m, staging, out)
 
@@ -232,7 +234,7 @@ def _merge(
         checked=True,
     )
     check_counts(counts, row_counts(m, len(reviewed)))
-    order = [publish.DB, *files, *pq.files, manifest.PATH, Path("datapackage.json")]
+    order = [publish.DB, *files, *pq.files, manifest.SEEN, manifest.PATH, Path("datapackage.json")]
     publish.commit_by_rename(staging, out, order, stamp, pq.remove)
     return counts
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from array import array
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any
 
 from .. import package
 from ..package import schema
+from ..package.parquet_format import writer_version
 from . import manifest
 
 ROOT = Path("parquet")
@@ -35,7 +37,7 @@ DESCRIPTOR = ROOT / "parquet.json"
 # the digests of the published files, the build's own record (they hold the parser version,
 # which the published descriptor must not: it would change with every change of the code)
 DIGESTS = Path("build") / "parquet-digests.json"
-LAYOUT = 1  # of the dataset: changing it rewrites every file
+LAYOUT = 2  # of the dataset: changing it rewrites every file (2: full row groups)
 
 
 def partitioned(name: str) -> bool:
@@ -77,13 +79,39 @@ class Plan:
         return [p.path for p in self.write] + [DIGESTS, DESCRIPTOR]
 
 
-def _year_of(m: manifest.Manifest) -> dict[str, int]:
-    return {r.report_id: int(r.year) for r in m.reports if r.year is not None}
+@dataclass
+class Layout:
+    """What the dataset needs of the reports, in one pass over them (they may be in a file):
+    each report's key (with its ``across``) and year, in order, and the rows and bytes of each of its resources."""
+
+    keys: list[str]
+    years: array[int]
+    rows: dict[str, array[int]]
+    sizes: dict[str, array[int]]
+
+
+def layout(m: manifest.Manifest) -> Layout:
+    keys: list[str] = []
+    years = array("q")
+    rows = {name: array("q") for name in package.PER_REPORT}
+    sizes = {name: array("q") for name in package.PER_REPORT}
+    for r in m.reports:
+        # what its rows are made from: its key, and the neighbouring years' values it was
+        # parsed with (ogi.build.years), which change rows, not keys
+        keys.append(f"{r.key}:{r.across}" if r.across else r.key)
+        years.append(int(r.year))  # type: ignore[arg-type]
+        for name in package.PER_REPORT:
+            rows[name].append(r.rows[name])
+            sizes[name].append(r.sizes[name])
+    return Layout(keys, years, rows, sizes)
 
 
 def _across_by_year(m: manifest.Manifest) -> dict[int, list[list[str]]]:
-    year_of = _year_of(m)
+    if not m.across:
+        return {}
     rid = schema.field_names("checks").index("report_id")
+    wanted = {row[rid] for row in m.across}
+    year_of = {r.report_id: int(r.year) for r in m.reports if r.report_id in wanted}  # type: ignore[arg-type]
     out: dict[int, list[list[str]]] = {}
     for row in m.across:
         out.setdefault(year_of[row[rid]], []).append(row)
@@ -91,8 +119,6 @@ def _across_by_year(m: manifest.Manifest) -> dict[int, list[list[str]]]:
 
 
 def _digest(*parts: Any) -> str:
-    from ..package.parquet import writer_version
-
     text = json.dumps([LAYOUT, writer_version(), *parts], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -123,9 +149,10 @@ def plan(m: manifest.Manifest, out: Path, whole: dict[str, str], fresh: bool = F
     """The dataset of the build ``m`` into ``out``; ``whole``: for each resource written
     whole (not from the reports), a digest of its CSV rows. ``fresh``: write every file (a
     full build), else only those whose digest the published dataset does not have."""
-    years: dict[int, list[manifest.Report]] = {}
-    for r in m.reports:
-        years.setdefault(int(r.year), []).append(r)  # type: ignore[arg-type]
+    lay = layout(m)
+    years: dict[int, list[int]] = {}  # year → its reports' positions
+    for i, year in enumerate(lay.years):
+        years.setdefault(year, []).append(i)
     across = _across_by_year(m)
     parts = []
     for res in schema.resources():
@@ -134,12 +161,10 @@ def plan(m: manifest.Manifest, out: Path, whole: dict[str, str], fresh: bool = F
             parts.append(Part(name, None, -1, _digest(name, whole[name])))
             continue
         for year in sorted(years):
-            reports = years[year]
-            rows = sum(r.rows[name] for r in reports)
+            at = years[year]
+            rows = sum(lay.rows[name][i] for i in at)
             extra = across.get(year, []) if name == "checks" else []
-            # what each report's rows are made from: its key, and the neighbouring years'
-            # values it was parsed with (ogi.build.years), which change rows, not keys
-            keys = [f"{r.key}:{r.across}" if r.across else r.key for r in reports]
+            keys = [lay.keys[i] for i in at]
             parts.append(Part(name, year, rows + len(extra), _digest(name, keys, extra)))
     old = {} if fresh else _published(out)
     write = []
@@ -163,17 +188,16 @@ def plan(m: manifest.Manifest, out: Path, whole: dict[str, str], fresh: bool = F
 
 
 def _year_pieces(
-    name: str, m: manifest.Manifest, csv: Path
+    name: str, lay: Layout, csv: Path
 ) -> dict[int, list[bytes | tuple[str, int, int]]]:
     """For each year, the byte ranges of its reports' rows in the CSV file ``csv``."""
     head = len(package.header_text(name).encode("utf-8"))
-    starts = list(accumulate((r.sizes[name] for r in m.reports), initial=head))
+    starts = list(accumulate(lay.sizes[name], initial=head))
     pieces: dict[int, list[bytes | tuple[str, int, int]]] = {}
     last: dict[int, int] = {}  # year → index of the report its last range ends with
-    for i, r in enumerate(m.reports):
-        year = int(r.year)  # type: ignore[arg-type]
+    for i, year in enumerate(lay.years):
         ranges = pieces.setdefault(year, [package.header_text(name).encode("utf-8")])
-        size = r.sizes[name]
+        size = lay.sizes[name][i]
         if not size:
             continue
         prev = ranges[-1]
@@ -194,11 +218,12 @@ def write(p: Plan, m: manifest.Manifest, root: Path, out: Path) -> None:
     for part in p.write:
         todo.setdefault(part.resource, []).append(part)
     across = _across_by_year(m)
+    lay = layout(m) if todo else None
     for name, parts in todo.items():
         csv = root / "data" / f"{name}.csv"
         if not csv.exists():
             csv = out / "data" / f"{name}.csv"
-        by_year = _year_pieces(name, m, csv) if partitioned(name) else {}
+        by_year = _year_pieces(name, lay, csv) if partitioned(name) and lay else {}
         for part in parts:
             target = root / part.path
             if part.year is None:
@@ -207,7 +232,8 @@ def write(p: Plan, m: manifest.Manifest, root: Path, out: Path) -> None:
                 source = list(by_year[part.year])
                 if name == "checks" and part.year in across:
                     source.append(package.csv_text(across[part.year]).encode("utf-8"))
-            rows = write_csv(name, Pieces(source), target)
+            with Pieces(source) as stream:
+                rows = write_csv(name, stream, target)
             if part.rows not in (-1, rows):
                 raise OSError(f"{part.path}: {rows} rows written, {part.rows} expected")
             part.rows, part.bytes = rows, target.stat().st_size
@@ -219,7 +245,7 @@ def write(p: Plan, m: manifest.Manifest, root: Path, out: Path) -> None:
 
 def write_descriptor(p: Plan, target: Path) -> None:
     """``parquet/parquet.json``: what is where."""
-    from ..package.parquet import arrow_schema, writer_version
+    from ..package.parquet import arrow_schema
 
     resources = []
     for res in schema.resources():

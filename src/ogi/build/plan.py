@@ -11,9 +11,12 @@ import math
 import os
 import sqlite3
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from .. import acquire, package
 from ..check.cross_year import check_cross_year
@@ -21,11 +24,21 @@ from ..errors import OgiError
 from ..parse import review
 from ..store.tables import create_shard, typed
 from . import manifest, workers
-from .chunk import Chunk, Outcome, Task, warm
+from .chunk import Chunk, Outcome, Task, read_records, spill, warm
 from .result import Progress, Rejected
 
 CHUNK_MAX = 64  # inputs per chunk, at most
 CHUNKS = 32  # chunks a build is cut into, at least (when there are inputs enough)
+
+
+class Reused(NamedTuple):
+    """A report of the previous build this one keeps: where it was, its id, the digest of
+    the neighbouring years' values it was parsed with (:mod:`ogi.build.years`)."""
+
+    pos: int
+    key: str
+    report_id: str
+    across: str | None = None
 
 
 @dataclass
@@ -36,7 +49,7 @@ class Item:
     input: acquire.Input
     where: str  # the absolute path, as the manifest remembers inputs
     key: str | None = None
-    reuse: manifest.Report | None = None  # unchanged report of the previous build
+    reuse: Reused | None = None  # unchanged report of the previous build
     reject: manifest.Reject | None = None  # rejected (decided before or after parsing)
     outcome: Outcome | None = None  # parsed by this build
     chunk: int | None = None
@@ -57,7 +70,7 @@ def plan(
 ) -> list[Item]:
     version = manifest.parser_version()
     reviews = reviews or []
-    old_reports = {r.key: r for r in previous.reports} if previous else {}
+    find = _finder(previous)
     old_rejects = {r.key: r for r in previous.rejects if r.key} if previous else {}
     seen = previous.seen if previous else {}
     first: dict[str, Path] = {}
@@ -96,11 +109,30 @@ def plan(
                 item.base = item.key
                 rows = [r.cells() for r in item.reviews]
                 item.key = manifest.key(item.key, "review", {"rows": rows}, version)
-            item.reuse = old_reports.get(item.key)
+            item.reuse = find(item.key)
             item.reject = old_rejects.get(item.key)
         items.append(item)
     review.check_reports(reviews, {it.input.sha256 for it in items if it.key})
     return items
+
+
+def _finder(previous: manifest.Manifest | None) -> Any:
+    """key → :class:`Reused` (or None) for the previous build's reports."""
+    if previous is None:
+        return lambda key: None
+    old = previous.reports
+    if isinstance(old, manifest.StoredReports):  # looked up in its file, not held here
+
+        def find(key: str) -> Reused | None:
+            found = old.store.find(key)
+            if found is None:
+                return None
+            record = orjson.loads(found[1])
+            return Reused(found[0], key, record["report_id"], record.get("across"))
+
+        return find
+    index = {r.key: Reused(i, r.key, r.report_id, r.across) for i, r in enumerate(old)}
+    return index.get
 
 
 def tasks(items: list[Item], scratch: Path) -> list[Task]:
@@ -148,7 +180,6 @@ def settle(items: list[Item], chunks: list[Chunk]) -> None:
             continue
         o.rows, o.sizes = _shared_keys(o.rows) or {}, _shared_keys(o.sizes) or {}
         o.source, o.carried = _shared_keys(o.source), _shared_keys(o.carried)
-        o.years = _shared_keys(o.years)
         it.outcome = o
         if o.review_error is not None:
             raise OgiError(o.review_error)
@@ -158,32 +189,49 @@ def settle(items: list[Item], chunks: list[Chunk]) -> None:
     review.check_rejected([(it.reviews, it.reject.problem) for it in items if it.reject])
 
 
-def make_manifest(items: list[Item]) -> manifest.Manifest:
-    reports, rejects = [], []
+def make_manifest(
+    items: list[Item],
+    folder: Path,
+    previous: manifest.Manifest | None = None,
+    chunks: list[Chunk] | None = None,
+) -> manifest.Manifest:
+    """The new manifest, its reports in a SQLite file in ``folder`` (those reused copied
+    from the previous build's); the outcomes of the parse then keep only their sizes."""
+    reports = manifest.StoredReports(folder / "reports.db")
+    rejects = []
+    records = ChunkRecords(chunks or [])
     for it in items:
         if it.reject is not None:
             rejects.append(it.reject)
         elif it.reuse is not None:
-            reports.append(it.reuse)
+            assert previous is not None
+            old = previous.reports
+            if isinstance(old, manifest.StoredReports):
+                blob = old.store.get_blob(it.reuse.key)
+                assert blob is not None
+                reports.store.append_blob(it.reuse.key, blob)
+            else:
+                reports.append(next(r for r in old if r.key == it.reuse.key))
         elif it.outcome is not None and it.outcome.report_id is not None:
             o = it.outcome
-            assert it.key is not None and o.source is not None and o.report_id is not None
+            assert it.key is not None and o.report_id is not None and it.chunk is not None
+            rec = records.get(it.chunk, it.pos) if o.source is None else spill(o)
             reports.append(
                 manifest.Report(
                     it.key,
                     it.input.name,
                     o.report_id,
-                    o.source,
+                    rec["source"],
                     o.failing,
-                    o.rows,
+                    _shared_keys(rec["rows"]) or {},
                     o.sizes,
-                    o.dates,
-                    o.carried,
-                    o.body,
+                    rec["dates"],
+                    rec["carried"],
+                    rec["body"],
                     o.year,
-                    o.years,
-                    o.across,
-                    o.text,
+                    rec["years"],
+                    rec["across"],
+                    rec["text"],
                 )
             )
     seen = {
@@ -203,6 +251,27 @@ def make_manifest(items: list[Item]) -> manifest.Manifest:
     m = manifest.Manifest(manifest.parser_version(), reports, rejects, seen=seen)
     m.across = across(m)
     return m
+
+
+class ChunkRecords:
+    """The reports' records in the chunks' records files, read a few chunks at a time (the
+    reports parsed again by the second pass, :mod:`ogi.build.years`, are in chunks after the
+    others: reading the inputs in order goes back and forth between two chunks)."""
+
+    KEPT = 4  # chunks' records held at once
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = {c.index: c for c in chunks}
+        self.loaded: OrderedDict[int, dict[int, dict[str, Any]]] = OrderedDict()
+
+    def get(self, chunk: int, pos: int) -> dict[str, Any]:
+        if chunk in self.loaded:
+            self.loaded.move_to_end(chunk)
+        else:
+            self.loaded[chunk] = read_records(self.chunks[chunk])
+            if len(self.loaded) > self.KEPT:
+                self.loaded.popitem(last=False)
+        return self.loaded[chunk][pos]
 
 
 def across(m: manifest.Manifest) -> list[list[str]]:

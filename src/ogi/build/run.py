@@ -81,7 +81,6 @@ def _build(
     reviews: list[review.Review],
 ) -> BuildResult:
     seconds: dict[str, float] = {}
-    previous = None if full else manifest.trusted(out, publish.db_stamp(out / publish.DB))
     committed = False
 
     def commit() -> None:
@@ -92,13 +91,17 @@ def _build(
     try:
         scratch = staging / "scratch"
         scratch.mkdir()
+        stamp_of_db = publish.db_stamp(out / publish.DB)
+        previous = None if full else manifest.trusted(out, stamp_of_db, scratch)
         with timed(seconds, "parse"):
             items = plan.plan(paths, previous, reviews)
             tasks = plan.tasks(items, scratch)
             chunks = plan.parse_chunks(tasks, jobs, time_limit, progress)
             plan.settle(items, chunks)
-            chunks = years.second_pass(items, chunks, scratch, jobs, time_limit, progress)
-        m = plan.make_manifest(items)
+            chunks = years.second_pass(
+                items, chunks, scratch, jobs, time_limit, progress, previous
+            )
+        m = plan.make_manifest(items, scratch, previous, chunks)
         rejected = [it.rejected() for it in items if it.reject]
         if not m.reports:
             raise BuildFailed(rejected)
@@ -121,7 +124,7 @@ def _build(
         files, stamp, csvs = staged.files, staged.stamp, staged.csvs
         dp = staging / "datapackage.json"
         try:
-            check_descriptor(dp)
+            check_descriptor(dp, None if previous is None else parsed_sources(items))
             if previous is None:  # validation and loading at once, on the two cores
                 with timed(seconds, "package"):
                     copy_all(csvs)
@@ -145,8 +148,8 @@ def _build(
                 if not clean:
                     raise_errors(dp)
                 check_counts(result.counts, expected)
-                with timed(seconds, "parquet"):
-                    dataset.write(staged.parquet, m, staging, out)
+                with timed(seconds, "parquet"):  # pyarrow in a process of its own
+                    workers.Aside(dataset.write, staged.parquet, m, staging, out).result()
                 with timed(seconds, "publish"):
                     commit()
                     publish.commit_by_rename(staging, out, files, stamp, staged.parquet.remove)
@@ -176,6 +179,12 @@ def _build(
             shutil.rmtree(staging, ignore_errors=True)
         else:  # published, or stopped after the commit point: finish (or undo) it now
             publish.recover(out)
+
+
+def parsed_sources(items: list[plan.Item]) -> list[int]:
+    """The positions, among the package's ``sources``, of the reports this build parsed."""
+    kept = (it for it in items if it.reject is None)
+    return [i for i, it in enumerate(kept) if it.reuse is None]
 
 
 def same(m: manifest.Manifest, previous: manifest.Manifest) -> bool:

@@ -8,13 +8,13 @@ the database's ``COMMIT``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..check.cross_year import RULE as ACROSS_RULE
 from ..store import update as store_update
-from . import manifest, publish
+from . import manifest, publish, workers
 from . import parquet as dataset
 from .assemble import Staged, copy_all
 from .chunk import Chunk
@@ -54,7 +54,7 @@ def update_published(
         """Last before the database's COMMIT: the staged files complete and valid; for an
         update in place, the journal (the commit point follows)."""
         nonlocal inodes
-        copying.result()
+        seconds["parquet"] = seconds.get("parquet", 0.0) + copying.result()
         with timed(seconds, "validate"):
             validate_new(staging, chunks, m)
         check_counts(counts, expected)
@@ -62,30 +62,31 @@ def update_published(
             commit()  # from here on, the database's stamp says which build
             inodes = publish.write_journal(out, staging, rest, stamp, remove)
 
-    # the CSV files are copied (in the kernel) while the database is updated
-    with (
-        timed(seconds, "load"),
-        ThreadPoolExecutor(1) as aside,
-        publish.db_lock(out, exclusive=True),
-    ):
-        copying = aside.submit(_copy_and_write, staged, m, staging, out, seconds)
-        (staging / "build").mkdir(exist_ok=True)
-        in_place = small(m, previous) and publish.unused(out / publish.DB)
-        if not in_place:
-            publish.clone(out / publish.DB, staging / publish.DB)
-        result.counts = store_update.update(
-            out / publish.DB if in_place else staging / publish.DB,
-            dp,
-            old_ids - kept,
-            shards,
-            ["issuers", "repeats", "rejects", "review"],
-            stamp,
-            scratch,
-            replaced=[("checks", "check", ACROSS_RULE)],
-            seconds=result.load_seconds,
-            in_place=in_place,
-            before_commit=ready,
-        )
+    # the CSV files are copied (in the kernel), then the Parquet files of the years touched
+    # written (pyarrow in that process, not this one), while the database is updated
+    with timed(seconds, "load"), publish.db_lock(out, exclusive=True):
+        copying = workers.Aside(_copy_and_write, staged, m, staging, out)
+        try:
+            (staging / "build").mkdir(exist_ok=True)
+            in_place = small(m, previous) and publish.unused(out / publish.DB)
+            if not in_place:
+                publish.clone(out / publish.DB, staging / publish.DB)
+            result.counts = store_update.update(
+                out / publish.DB if in_place else staging / publish.DB,
+                dp,
+                old_ids - kept,
+                shards,
+                ["issuers", "repeats", "rejects", "review"],
+                stamp,
+                scratch,
+                replaced=[("checks", "check", ACROSS_RULE)],
+                seconds=result.load_seconds,
+                in_place=in_place,
+                before_commit=ready,
+            )
+        except BaseException:
+            copying.cancel()
+            raise
     result.in_place = in_place
     with timed(seconds, "publish"):
         if in_place:
@@ -95,14 +96,13 @@ def update_published(
             publish.commit_by_rename(staging, out, files, stamp, remove)
 
 
-def _copy_and_write(
-    staged: Staged, m: manifest.Manifest, staging: Path, out: Path, seconds: dict[str, float]
-) -> None:
+def _copy_and_write(staged: Staged, m: manifest.Manifest, staging: Path, out: Path) -> float:
     """The package's CSV files copied, then the Parquet files of the years touched written
-    from them."""
+    from them: the seconds the Parquet took."""
     copy_all(staged.csvs)
-    with timed(seconds, "parquet"):
-        dataset.write(staged.parquet, m, staging, out)
+    t = time.perf_counter()
+    dataset.write(staged.parquet, m, staging, out)
+    return time.perf_counter() - t
 
 
 def small(m: manifest.Manifest, previous: manifest.Manifest) -> bool:

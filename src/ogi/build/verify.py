@@ -29,14 +29,20 @@ def raise_errors(dp: Path) -> None:
         raise load.InvalidPackage(problems)
 
 
-def check_descriptor(dp: Path) -> None:
+def check_descriptor(dp: Path, only: list[int] | None = None) -> None:
     """Raise InvalidPackage with the errors frictionless finds in the descriptor itself (its
     sources, titles, schemas): the rows are checked by :mod:`ogi.package.fastcheck`, the
-    descriptor here, so that no package frictionless rejects is published."""
+    descriptor here, so that no package frictionless rejects is published. ``only``: the
+    ``sources`` entries to check (an incremental build: those of the reports it parsed; the
+    others are the published build's, checked when it was built; each entry is checked on
+    its own)."""
     import frictionless
     import orjson
 
     descriptor = orjson.loads(dp.read_bytes())
+    if only is not None:
+        sources = descriptor.get("sources", [])
+        descriptor["sources"] = [sources[i] for i in only]
     problems = [e.message for e in frictionless.Package.metadata_validate(descriptor)]
     if problems:
         raise load.InvalidPackage(problems)

@@ -6,6 +6,7 @@ reports it keeps); the record's columns are :data:`ogi.parse.issuers.ISSUER_COLU
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..parse.issuers import ISSUER_COLUMNS
@@ -20,18 +21,41 @@ def issuer_record(report: dict[str, Any]) -> dict[str, Any] | None:
     return {k: report[k] for k in (*ISSUER_COLUMNS, "year")}
 
 
+@dataclass
+class _Body:
+    """What the issuers resource needs of one body's reports."""
+
+    latest: dict[str, Any]
+    printed: set[str]
+    reports: int
+    first: Any
+    last: Any
+
+
+def _latest_key(r: dict[str, Any]) -> tuple[Any, str]:
+    return (r["year"], r["issuer_printed"] or "")
+
+
 def issuer_rows(records: Iterable[dict[str, Any] | None]) -> list[dict[str, Any]]:
     """The issuers resource: one row per body (issuer_id), from the reports' records, sorted
     by id; the place names are those of its latest report (the latest by year, then name)."""
-    bodies: dict[str, list[dict[str, Any]]] = {}
+    bodies: dict[str, _Body] = {}  # folded as the records come: none of them is kept
     for r in records:
-        if r is not None:
-            bodies.setdefault(r["issuer_id"], []).append(r)
+        if r is None:
+            continue
+        b = bodies.get(r["issuer_id"])
+        if b is None:
+            bodies[r["issuer_id"]] = b = _Body(r, set(), 0, r["year"], r["year"])
+        elif _latest_key(r) > _latest_key(b.latest):  # the first of the latest, as max()
+            b.latest = r
+        if r["issuer_printed"]:
+            b.printed.add(r["issuer_printed"])
+        b.reports += 1
+        b.first, b.last = min(b.first, r["year"]), max(b.last, r["year"])
     rows = []
     for bid in sorted(bodies):
-        reps = bodies[bid]
-        latest = max(reps, key=lambda r: (r["year"], r["issuer_printed"] or ""))
-        printed = sorted({r["issuer_printed"] for r in reps if r["issuer_printed"]})
+        b = bodies[bid]
+        latest, printed = b.latest, sorted(b.printed)
         rows.append(
             {
                 "issuer_id": bid,
@@ -45,9 +69,9 @@ def issuer_rows(records: Iterable[dict[str, Any] | None]) -> list[dict[str, Any]
                 "area_code": latest["area_code"],
                 "area_code_today": latest["area_code_today"],
                 "place_source": latest["place_source"],
-                "reports": len(reps),
-                "first_year": min(r["year"] for r in reps),
-                "last_year": max(r["year"] for r in reps),
+                "reports": b.reports,
+                "first_year": b.first,
+                "last_year": b.last,
             }
         )
     return rows

@@ -22,7 +22,6 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable
-from importlib.metadata import version
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,20 +30,17 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from . import schema
+from .parquet_format import COMPRESSION, LEVEL, writer_version
+
+__all__ = ["COMPRESSION", "LEVEL", "Pieces", "arrow_schema", "write_csv", "writer_version"]
 
 BLOCK = 1 << 24  # bytes of CSV text read at a time: one row group
-COMPRESSION, LEVEL = "zstd", 3
 ARROW_TYPES = {
     "integer": pa.int64(),
     "number": pa.float64(),
     "date": pa.date32(),
     "boolean": pa.bool_(),
 }
-
-
-def writer_version() -> str:
-    """What the bytes of a Parquet file depend on besides its rows: the pyarrow version."""
-    return f"pyarrow {version('pyarrow')}, {COMPRESSION} {LEVEL}"
 
 
 def arrow_type(field_type: str) -> pa.DataType:
@@ -103,27 +99,40 @@ class Pieces(io.RawIOBase):
         self._parts = list(parts)
         self._at = 0  # the part being read
         self._offset = 0  # within it
+        self._files: dict[str, int] = {}  # path → open descriptor (a year's rows are many ranges)
+
+    def close(self) -> None:
+        for fd in self._files.values():
+            os.close(fd)
+        self._files = {}
+        super().close()
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        """Fill ``b`` from as many parts as it holds (the reader makes one batch, so one row
+        group, of each read: a read of one report's rows at a time made thousands)."""
         view = memoryview(b).cast("B")
-        while self._at < len(self._parts):
+        filled = 0
+        while self._at < len(self._parts) and filled < len(view):
             part = self._parts[self._at]
+            room = len(view) - filled
             if isinstance(part, bytes):
-                data = part[self._offset : self._offset + len(view)]
+                data = part[self._offset : self._offset + room]
             else:
                 path, start, length = part
-                want = min(len(view), length - self._offset)
-                with open(path, "rb") as f:
-                    data = os.pread(f.fileno(), want, start + self._offset) if want else b""
+                want = min(room, length - self._offset)
+                fd = self._files.get(path)
+                if fd is None:
+                    fd = self._files[path] = os.open(path, os.O_RDONLY)
+                data = os.pread(fd, want, start + self._offset) if want else b""
                 if want and not data:
                     raise OSError(f"{path}: shorter than the build recorded")
             if not data:
                 self._at, self._offset = self._at + 1, 0
                 continue
-            view[: len(data)] = data
+            view[filled : filled + len(data)] = data
+            filled += len(data)
             self._offset += len(data)
-            return len(data)
-        return 0
+        return filled

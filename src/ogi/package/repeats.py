@@ -78,51 +78,60 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, SHARE_DIGITS) if whole else None
 
 
+MANY = ""  # a sentence found in the reports of more than one body (no body is named "")
+
+
 def repeat_rows(records: Iterable[dict[str, Any] | None]) -> list[dict[str, Any]]:
     """The repeats resource, one row per report (in the order given): its sentences; the
     same body's latest earlier report and the share of the sentences repeated from it
     (empty without one); the other bodies' reports of the same year and the share of the
     sentences found in at least one of them (empty without any). A report whose body is not
-    known is compared with nobody; a report without a sentence has no shares."""
+    known is compared with nobody; a report without a sentence has no shares.
+
+    Held while it runs: the records (their hashes as the strings they came in) and, for one
+    year at a time, each sentence's body (or :data:`MANY`); a report's set of hashes is
+    decoded when it is compared."""
     recs = [r for r in records if r is not None]
-    sets = {r["report_id"]: _hashes(r["hashes"]) for r in recs}
     by_body: dict[str, list[dict[str, Any]]] = {}
-    for r in recs:
+    by_year: dict[int, list[int]] = {}  # year → the positions of its reports with a body
+    for n, r in enumerate(recs):
         if r["body"] is not None and r["year"] is not None:
             by_body.setdefault(r["body"], []).append(r)
-    # year → sentence → the bodies whose reports of that year have it
-    bodies_of: dict[int, dict[bytes, set[str]]] = {}
-    reports_of: dict[int, set[str]] = {}
-    for body, reps in by_body.items():
-        for r in reps:
-            seen = bodies_of.setdefault(r["year"], {})
-            for h in sets[r["report_id"]]:
-                seen.setdefault(h, set()).add(body)
-            reports_of.setdefault(r["year"], set()).add(body)
-    rows = []
-    for r in recs:
-        mine = sets[r["report_id"]]
-        row: dict[str, Any] = {
+            by_year.setdefault(r["year"], []).append(n)
+    rows: list[dict[str, Any]] = [
+        {
             "report_id": r["report_id"],
-            "sentences": len(mine),
+            "sentences": len(_hashes(r["hashes"])),
             "previous_report_id": None,
             "previous_year": None,
             "repeated_previous": None,
             "same_year_bodies": None,
             "repeated_same_year": None,
         }
-        body, year = r["body"], r["year"]
-        if body is not None and year is not None:
+        for r in recs
+    ]
+    for year in sorted(by_year):
+        at = by_year[year]
+        whose: dict[bytes, str] = {}  # sentence → the body whose reports have it, or MANY
+        for n in at:
+            body = recs[n]["body"]
+            for h in _hashes(recs[n]["hashes"]):
+                if whose.setdefault(h, body) != body:
+                    whose[h] = MANY
+        bodies = {recs[n]["body"] for n in at}
+        for n in at:
+            r, row = recs[n], rows[n]
+            body, mine = r["body"], _hashes(r["hashes"])
             earlier = [p for p in by_body[body] if p["year"] < year]
             if earlier:
                 prev = max(earlier, key=lambda p: (p["year"], p["report_id"]))
                 row["previous_report_id"], row["previous_year"] = prev["report_id"], prev["year"]
-                row["repeated_previous"] = _share(len(mine & sets[prev["report_id"]]), len(mine))
-            others = len(reports_of[year] - {body})
+                shared = len(mine & _hashes(prev["hashes"]))
+                row["repeated_previous"] = _share(shared, len(mine))
+            others = len(bodies) - 1
             if others:
                 row["same_year_bodies"] = others
-                seen = bodies_of[year]
-                shared = sum(1 for h in mine if len(seen[h] - {body}) > 0)
+                shared = sum(1 for h in mine if whose[h] != body)
                 row["repeated_same_year"] = _share(shared, len(mine))
-        rows.append(row)
+        del whose
     return rows
