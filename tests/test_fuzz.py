@@ -282,6 +282,11 @@ LARGE = {
     "book-title marks never closed": (_ten_mb("《"), "report"),
     "spaces": (_ten_mb(" "), "report"),
     "blank lines": (_ten_mb("\n"), "report"),
+    # a table printed column by column (plain pdftotext) starts at its header's first cell
+    "a column table's header, then blank lines": (
+        _ten_mb("\n").replace("\n\n", "\n指标名称\n", 1),
+        "report",
+    ),
     "document numbers": (_ten_mb("榕晋政办〔2018〕1号，"), f"{NOT_A_REPORT} 20,000 numbers"),
     "book titles": (_ten_mb("《条例》"), f"{NOT_A_REPORT} 10,000 citations"),
     "one sentence of numbers": (_ten_mb("1 "), f"{NOT_A_REPORT} 20,000 numbers"),

@@ -61,9 +61,12 @@ def cells(parsed: Parsed) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def flagged(checks: list[dict[str, Any]], indicator: str) -> bool:
-    """A check that is not a pass names the cell's row (or a row it belongs to)."""
+    """A check that is not a pass names the cell's row (or a row it belongs to), or the cell
+    itself (``indicator@column``, as ``ocr_misread`` does)."""
     return any(
-        c["status"] != "pass" and c["subject"] and indicator.startswith(c["subject"])
+        c["status"] != "pass"
+        and c["subject"]
+        and indicator.startswith(c["subject"].split("@")[0])
         for c in checks
     )
 

@@ -20,6 +20,8 @@ arithmetic cannot tell a misplaced number from its own error.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from .. import formats
@@ -28,15 +30,41 @@ from .lines import fold_text
 from .tables import Table, match_indicator
 
 _LINE = re.compile(r"[^\n]*")
+_FILLED = re.compile(r"^[^\S\n]*(\S[^\n]*)", re.M)  # a line that is not blank
+# The lines a table printed column by column is read within, its header's first cell first:
+# a provincial table is some 150 lines, page breaks and all; a text of ten million blank lines
+# after the header is not read to its end.
+TABLE_LINES = 5000
 
 
-def lines_of(folded: str, start: int) -> list[tuple[int, str]]:
-    """(offset, stripped text) of every line from ``start``; an empty line is ''."""
-    return [
+def lines_of(folded: str, start: int, limit: int | None = None) -> list[tuple[int, str]]:
+    """(offset, stripped text) of every line from ``start`` (the first ``limit``); an empty
+    line is ''."""
+    found = (
         (m.start() + len(m.group()) - len(m.group().lstrip()), m.group().strip())
         for m in _LINE.finditer(folded, start)
         if m.start() == 0 or folded[m.start() - 1] == "\n"
-    ]
+    )
+    return list(islice(found, limit))
+
+
+@lru_cache(maxsize=64)
+def _normalised(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(formats.normalise_label(w) for w in words)
+
+
+def is_header(line: str, words: list[str]) -> bool:
+    return bool(line) and formats.normalise_label(line) in _normalised(tuple(words))
+
+
+def table_lines(folded: str, start: int, words: list[str]) -> list[tuple[int, str]]:
+    """The lines of a table printed column by column, from the first line from ``start`` that
+    is one of ``words`` (its header's first cell, 指标名称), at most :data:`TABLE_LINES`; []
+    when no line is. Blank lines are skipped in the search without being looked at."""
+    for m in _FILLED.finditer(folded, start):
+        if is_header(m.group(1).strip(), words):
+            return lines_of(folded, m.start(), TABLE_LINES)
+    return []
 
 
 def _column(header: str) -> dict[str, Any] | None:
@@ -65,22 +93,16 @@ UNITS = {
 }
 
 
-def is_header(line: str, words: list[str]) -> bool:
-    return formats.normalise_label(line) in {formats.normalise_label(w) for w in words}
-
-
 def read_g1_columns(
     text: str, report_id: str, start: int
 ) -> tuple[list[Table], list[dict[str, Any]]]:
     """The provincial table when it is printed column by column: (tables, checks)."""
     folded = fold_text(text)
     family = formats.gen1()["families"]["g1_provincial"]
-    lines = lines_of(folded, start)
-    at = next(
-        (i for i, (_, s) in enumerate(lines) if is_header(s, family["header"]["label"])), None
-    )
-    if at is None:
+    lines = table_lines(folded, start, family["header"]["label"])
+    if not lines:
         return [], []
+    at = 0
     rows: list[tuple[dict[str, Any], int, str]] = []  # (indicator, offset, label as printed)
     columns: list[tuple[str, str]] = []  # (key, header as printed)
     cells: dict[tuple[int, str], Any] = {}  # (row index, column key) → Cell

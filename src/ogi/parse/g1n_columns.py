@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import formats
 from .columns import number_runs
-from .g1_columns import UNITS, block, holds, is_header, lines_of
+from .g1_columns import UNITS, block, holds, is_header, table_lines
 from .lines import fold_text
 from .tables import Table, group_of, match_indicator
 
@@ -55,12 +55,10 @@ def read_g1n_columns(
     """The national-style table when it is printed column by column: (tables, checks)."""
     folded = fold_text(text)
     family = formats.gen1()["families"][FAMILY]
-    lines = lines_of(folded, start)
-    at = next(
-        (i for i, (_, s) in enumerate(lines) if is_header(s, family["header"]["label"])), None
-    )
-    if at is None:
+    lines = table_lines(folded, start, family["header"]["label"])
+    if not lines:
         return [], []
+    at = 0
     rows: list[Label] = []
     units: dict[int, str] = {}
     cells: dict[tuple[int, str], Any] = {}
