@@ -24,3 +24,37 @@ def test_a_spawned_step_reports_its_own_peak_memory(monkeypatch: pytest.MonkeyPa
     del ballast
     assert 5 < own < 200  # an interpreter with click imported: tens of MB, not 400
     assert children >= 0
+
+
+def test_the_part_the_chain_is_timed_on_is_a_valid_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """At 100,000 reports the chain is timed on the first tenth of the reports; a report whose
+    previous report (``repeats.previous_report_id``) is not in it must not make the part
+    invalid. The committed package with its reports listed latest first gives such a part."""
+    import csv
+    import shutil
+
+    from frictionless import validate
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench
+
+    root = Path(__file__).resolve().parents[1]
+    package = tmp_path / "package"
+    shutil.copytree(root / "data", package / "data", ignore=shutil.ignore_patterns("raw"))
+    shutil.copy(root / "datapackage.json", package / "datapackage.json")
+    reports = package / "data" / "reports.csv"
+    with open(reports, encoding="utf-8", newline="") as f:
+        head, *rows = list(csv.reader(f))
+    with open(reports, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows([head, *reversed(rows)])
+    part = bench._tenth(package / "datapackage.json", tmp_path, 2)
+    data = part.parent / "data"
+    with open(data / "reports.csv", encoding="utf-8", newline="") as f:
+        kept = {r["report_id"] for r in csv.DictReader(f)}
+    with open(data / "repeats.csv", encoding="utf-8", newline="") as f:
+        repeats = list(csv.DictReader(f))
+    assert len(repeats) == len(kept) == len(rows) // 2
+    assert all(r["previous_report_id"] in kept | {""} for r in repeats)
+    assert validate(str(part)).valid

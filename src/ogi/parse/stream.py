@@ -63,8 +63,7 @@ def _header() -> tuple[re.Pattern[str], dict[str, Any]]:
     labels = "|".join(flex(w) for w in family["header"]["label"])
     units = "|".join(flex(w) for w in sorted(family["header"]["unit"], key=len, reverse=True))
     col = r"(?:\d{4}\s*年\s*度?|本\s*年\s*度?|当\s*年|历\s*年\s*累\s*计|累\s*计)"
-    # Each run of white space is matched by one \s* only: ``\s*\|?\s*`` side by side split a
-    # run of n blanks n² ways, and a header followed by blank lines took minutes to fail.
+    # one \s* a run of white space (``\s*\|?\s*`` took minutes on a header then blank lines)
     return re.compile(
         rf"(?:{labels})\s*(?:\|\s*)?(?:(?:{units})\s*)?(?:\|\s*)?"
         rf"(?P<cols>(?:{col}\s*(?:\|\s*)?){{1,3}})"
