@@ -167,7 +167,8 @@ def match_indicator(
     return index.get((family, group, norm)) or index.get((family, None, norm))
 
 
-_GROUP = re.compile(r"^\s*([一二三四五六七八九十]+)\s*[、.．]")
+_GROUP_MARK = r"([一二三四五六七八九十]+)\s*[、.．]"  # 四、 opening a top-level group
+_GROUP = re.compile(r"^\s*" + _GROUP_MARK)
 
 
 def group_of(label: str) -> int | None:
@@ -178,7 +179,7 @@ def group_of(label: str) -> int | None:
     return chinese_number(m.group(1)) if m else None
 
 
-_GROUP_INSIDE = re.compile(r"[一二三四五六七八九十]+\s*[、.．]")
+_GROUP_INSIDE = re.compile(_GROUP_MARK)
 
 
 def heading_inside(label: str, family: str) -> int | None:
