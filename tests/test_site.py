@@ -447,8 +447,11 @@ def test_table_search_returns_whole_rows(built: Path) -> None:
     assert response.status_code == 200
     (row,) = (r for r in read_csv(built / "data" / "sections.csv") if "双随机" in r["body"])
     expected = {
-        key: (int(value) if key in {"seq", "level", "ordinal", "heading_start", "start", "end"} and value
-        else value)
+        key: (
+            int(value)
+            if key in {"seq", "level", "ordinal", "heading_start", "start", "end"} and value
+            else value
+        )
         for key, value in row.items()
     }
     expected = {key: (None if value == "" else value) for key, value in expected.items()}
@@ -687,9 +690,7 @@ def _ogi_executable() -> str:
 
 
 @contextlib.contextmanager
-def serving(
-    out: Path, log_dir: Path, *args: str, timeout: float = 20, **env: str
-) -> Iterator[str]:
+def serving(out: Path, log_dir: Path, *args: str, timeout: float = 20, **env: str) -> Iterator[str]:
     """``ogi serve`` of ``out`` on a free port of 127.0.0.1 (with ``args`` added to its
     command line and ``env`` to its environment, its log in ``log_dir/serve.log``) until the
     block ends: its base URL, once it answers (within ``timeout`` seconds)."""
@@ -1497,9 +1498,10 @@ def test_parquet_files_are_offered_beside_the_csv_files(site: Path) -> None:
     assert r["/-/package/parquet/parquet.json"].json() == body
     for missing in paths[-5:-2]:
         assert r[missing].status_code == 404, missing
-    assert 'class="ogi-parquet" href="/-/package/parquet/statistics">Parquet</a>' in r[
-        "/ogi/statistics"
-    ].text
+    assert (
+        'class="ogi-parquet" href="/-/package/parquet/statistics">Parquet</a>'
+        in r["/ogi/statistics"].text
+    )
     assert '<a href="/-/package/parquet/summary">Parquet</a>' in r["/"].text
 
 
@@ -1728,6 +1730,32 @@ def test_the_shared_cache_is_one_for_every_process_and_bounded(tmp_path: Path) -
     one.put(("e",), 200, [], b"1")
     holder.execute("rollback")
     assert one.get(("e",)) is None and not one.conn.in_transaction
+
+
+def test_a_worker_opens_the_prepared_cache_while_another_writes_it(tmp_path: Path) -> None:
+    """Workers start at once: one opening the cache file while another writes to it found a
+    new file locked (turning it to WAL needs the file to itself) and died as it started. ogi
+    serve prepares the file before its workers; on a prepared one the pragma needs no lock
+    (and the worker's tables, already there, wait only for the other's write to end)."""
+    from ogi.serve.cache import SharedCache
+
+    fresh, prepared = tmp_path / "fresh.db", tmp_path / "prepared.db"
+    SharedCache.prepare(prepared)
+    for path in (fresh, prepared):
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("create table if not exists other (x)")
+        holder.execute("begin immediate")
+        holder.execute("insert into other values (1)")
+        worker = sqlite3.connect(path, timeout=0.1)
+        if path == fresh:  # what a worker met before the file was prepared
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                worker.execute("pragma journal_mode = wal")
+        else:
+            assert worker.execute("pragma journal_mode = wal").fetchone() == ("wal",)
+        worker.close()
+        holder.execute("rollback")
+        holder.close()
+    assert SharedCache(prepared).conn.execute("pragma journal_mode").fetchone() == ("wal",)
 
 
 def test_workers_one_per_cpu_or_as_many_as_asked(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -323,6 +323,7 @@ def serve(
     with tempfile.TemporaryDirectory(prefix="ogi-serve-") as tmp:
         os.environ[OUT_VARIABLE] = str(out.resolve())
         os.environ[CACHE_VARIABLE] = str(Path(tmp) / "cache.db")
+        cache.SharedCache.prepare(Path(tmp) / "cache.db")
         if verbose:
             os.environ[requestlog.VERBOSE_VARIABLE] = "1"
         processes.run(f"{__name__}:worker_app", host, port, workers, access_log=verbose)

@@ -96,6 +96,13 @@ class SharedCache:
         self.conn.execute("pragma synchronous = off")  # a cache: a crash may lose it
         self.conn.executescript(f"begin immediate; {self.SCHEMA} commit;")
 
+    @classmethod
+    def prepare(cls, path: Path) -> None:
+        """Make the file (its tables, in WAL mode) before the workers open it: a worker
+        turning a new file to WAL while another writes its tables found it locked, and died
+        as it started. Once the file is in WAL mode, opening it again changes nothing."""
+        cls(path).conn.close()
+
     @staticmethod
     def _encode(key: tuple[Any, ...]) -> bytes:
         return repr(key).encode("utf-8")
