@@ -7,21 +7,25 @@ value read is the truth's and the rest are flagged."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ogi.build import parse_file
 from ogi.parse.columns import confirmed, layouts, number_runs
 from ogi.parse.digits import Cell
+from ogi.parse.header_columns import read_column_blocks
 from ogi.synth import zoo
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pdftotext"
 # fixture → (its zoo report, cells read, cells with a value)
 CASES = {
     "zoo_00001_gen1_national.txt": (1, 58, 58),
-    "zoo_00002_gen2.txt": (2, 183, 121),  # its results do not add up: those cells flagged
+    # its results do not add up: those cells flagged; of section 二 only the first column is
+    # read (generation 2's blocks print their later columns after the next blocks' captions)
+    "zoo_00002_gen2.txt": (2, 198, 138),
     "zoo_00004_gen1.txt": (4, 30, 30),
-    "zoo_00007_gen3.txt": (7, 185, 175),  # section 二 and 四 are not read from this form
+    "zoo_00007_gen3.txt": (7, 200, 200),  # every cell
 }
 
 
@@ -60,7 +64,7 @@ def test_the_first_rows_cells_printed_last_are_placed() -> None:
         "other_org": 13,
         "total": 146,
     }
-    check = next(n for n in parsed.notes if n["check"] == "column_order")
+    check = _check(parsed.notes, "g3.s3")
     assert check["status"] == "pass"
 
 
@@ -69,8 +73,100 @@ def test_a_report_that_breaks_its_arithmetic_is_flagged_not_corrected() -> None:
     cells = {(c["indicator"], c["column"]): c for c in parsed.statistics}
     assert cells[("g2.s3.total", "natural_person")]["value"] is None
     assert cells[("g2.s3.total", "natural_person")]["value_status"] == "ambiguous"
-    check = next(n for n in parsed.notes if n["check"] == "column_order")
+    check = _check(parsed.notes, "g2.s3")
     assert check["status"] == "ambiguous" and "40 of its 161 cells" in check["message"]
+
+
+def _check(notes: list[dict[str, Any]], subject: str) -> dict[str, Any]:
+    (check,) = [n for n in notes if n["check"] == "column_order" and n["subject"] == subject]
+    return check
+
+
+def _cells(parsed: Any, table: str) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (c["indicator"], c["column"]): c
+        for c in parsed.statistics
+        if (c["indicator"] or "").split(".")[1:2] == [table]
+    }
+
+
+def test_section_four_is_read_under_its_header_cells(items: list[zoo.ZooReport]) -> None:
+    """Section 四 printed block by block: 结果/维持, 结果/纠正, 行政/复议/其他/结果, then 6, 0,
+    0; 尚未审结 and 总计, then 0, 6; … the lawsuits' last blocks after sections 五 and 六."""
+    _, parsed = parse_file(FIXTURES / "zoo_00007_gen3.txt")
+    cells = _cells(parsed, "s4")
+    truth = {k: v for k, v in items[7].truth.items() if ".s4." in k[0]}
+    assert {k: c["value"] for k, c in cells.items()} == truth
+    assert {c["settled_by"] for c in cells.values()} == {"order"}
+    assert cells[("g3.s4.lawsuit_direct", "total")]["value_text"] == "5"
+    assert _check(parsed.notes, "g3.s4")["status"] == "pass"
+
+
+def test_a_section_four_group_that_does_not_add_up_is_flagged(tmp_path: Path) -> None:
+    text = (FIXTURES / "zoo_00007_gen3.txt").read_text()
+    # the lawsuits filed directly: 4 + 0 + 0 + 1 = 5; printed 7, the group is not confirmed
+    at = text.index("六、其他需要报告的事项")
+    (tmp_path / "r.txt").write_text(text[:at] + text[at:].replace("总计\n5", "总计\n7", 1))
+    _, parsed = parse_file(tmp_path / "r.txt")
+    cells = _cells(parsed, "s4")
+    direct = {col: c["value"] for (ind, col), c in cells.items() if ind.endswith("lawsuit_direct")}
+    assert direct == dict.fromkeys(("upheld", "corrected", "other", "pending", "total"))
+    assert {c["value_status"] for (ind, _), c in cells.items() if ind.endswith("direct")} == {
+        "ambiguous"
+    }
+    assert cells[("g3.s4.reconsideration", "total")]["value"] == 6  # the other groups hold
+    check = _check(parsed.notes, "g3.s4")
+    assert check["status"] == "ambiguous" and "5 of its 15 cells" in check["message"]
+
+
+def test_section_two_is_read_column_by_column(items: list[zoo.ZooReport]) -> None:
+    """Generation 3's blocks: each column's numbers after its label (本年制发件数 2826, 0;
+    信息内容 规章 行政规范性文件; 本年废止件数 5, 1157; …), row labels between them."""
+    _, parsed = parse_file(FIXTURES / "zoo_00007_gen3.txt")
+    cells = _cells(parsed, "s2")
+    truth = {k: v for k, v in items[7].truth.items() if ".s2." in k[0]}
+    assert {k: c["value"] for k, c in cells.items()} == truth
+    assert cells[("g3.s2.fees", "fee_amount")]["unit"] == "万元"
+    assert _check(parsed.notes, "g3.s2")["status"] == "pass"
+
+
+def test_section_two_is_read_until_a_column_leaves_its_block(
+    items: list[zoo.ZooReport],
+) -> None:
+    """Generation 2's pdftotext prints （一）'s first column (本年新制作数量 0, 1), then the next
+    blocks' captions and first columns, and （一）'s other columns after them: the first column
+    is read, and from the caption that comes too early on, nothing by order."""
+    _, parsed = parse_file(FIXTURES / "zoo_00002_gen2.txt")
+    cells = _cells(parsed, "s2")
+    read = {k: c["value"] for k, c in cells.items() if c["value"] is not None}
+    truth = items[2].truth
+    assert read == {
+        k: truth[k]
+        for k in (("g2.s2.rules", "new_made"), ("g2.s2.normative_documents", "new_made"))
+    }
+    assert {c["value_status"] for c in cells.values() if c["value"] is None} == {"ambiguous"}
+    check = _check(parsed.notes, "g2.s2")
+    assert check["status"] == "ambiguous" and "20 of its 22 cells" in check["message"]
+
+
+def test_read_column_blocks_wants_each_column_named_alone() -> None:
+    blocks = [("第一块", ["甲", "乙"], 2)]
+    good = "第一块\n甲\n1\n2\n乙\n3\n4\n"
+    read = read_column_blocks(good, good, 0, len(good), blocks)
+    assert read is not None and [c.value for c in read[0, 1]] == [3, 4]
+    for bad in (
+        "第一块\n甲\n乙\n1\n2\n3\n4\n",  # two labels, then the numbers: whose is whose?
+        "第一块\n乙\n1\n2\n甲\n3\n4\n",  # the columns out of their order
+        "第一块\n甲\n1\n2\n3\n乙\n4\n",  # a column with more numbers than rows
+        "甲\n1\n2\n乙\n3\n4\n",  # no caption
+    ):
+        assert read_column_blocks(bad, bad, 0, len(bad), blocks) == {}, bad
+    # the columns before the first that breaks the order are read, the rest not
+    two = [("第一块", ["甲", "乙"], 2), ("第二块", ["丙"], 1)]
+    early = "第一块\n甲\n1\n2\n第二块\n丙\n5\n乙\n3\n4\n"
+    assert [k for k in read_column_blocks(early, early, 0, len(early), two)] == [(0, 0)]
+    short = "第一块\n甲\n1\n2\n乙\n3\n"  # the last column's numbers did not all come
+    assert [k for k in read_column_blocks(short, short, 0, len(short), blocks)] == [(0, 0)]
 
 
 def test_layouts_of_runs() -> None:

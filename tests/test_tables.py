@@ -41,3 +41,21 @@ def test_a_row_run_into_the_next_groups_heading_reads_neither(tmp_path: Path) ->
     for code in ("g1n.reconsiderations", "g1n.reconsideration_upheld", "g1n.lawsuit_other"):
         assert read[code] == item.truth[(code, "value")]
     assert not [c for c in parsed.notes if c["check"] == "table_printed_twice"]
+
+
+def test_a_row_with_empty_cells_at_both_ends_is_not_shifted() -> None:
+    """markitdown on an office PDF (zoo report 495, seed 0: 部分公开's total printed blank)
+    prints the row as ``| | | 0 | 0 | 3 | 0 | 0 | 0 | |`` in a grid two columns wider than the
+    table: the blank may be the first empty cell or the last, so the row is not read. It was
+    read shifted by one (3 in 社会公益组织, not 科研机构; 0 as its total)."""
+    path = Path(__file__).parent / "fixtures" / "markitdown" / "zoo_00495_gen3.md"
+    _, parsed = parse_file(path)
+    row = {c["column"]: c for c in parsed.statistics if c["indicator"] == "g3.s3.partial"}
+    assert {c["value"] for c in row.values()} == {None}
+    assert {c["value_status"] for c in row.values()} == {"ambiguous"}  # numbers stand there
+    granted = {
+        c["column"]: c["value"] for c in parsed.statistics if c["indicator"] == "g3.s3.granted"
+    }
+    assert list(granted.values()) == [0, 0, 0, 0, 0, 2, 2]
+    (check,) = [n for n in parsed.notes if n["subject"] == "g3.s3.partial"]
+    assert check["check"] == "digit_split" and "one value per column" in check["message"]

@@ -246,9 +246,13 @@ def fit(chunks: list[Chunk], n: int) -> list[Chunk]:
     ['95']
     >>> len(fit(tokens("| | | 8 | 0 | | | 3 |", 0), 4))  # blanks among padding: not fitted
     7
+    >>> len(fit(tokens("| | | 0 | 3 | |", 0), 3))  # empty cells on both sides: whose is the blank?
+    5
     """
+    given = chunks
     while len(chunks) > n and chunks[-1].text == "":
         chunks = chunks[:-1]
+    trimmed = len(chunks) < len(given)
     printed = [c for c in chunks if c.text != ""]
     if len(chunks) > n and len(printed) == n:
         return printed
@@ -258,6 +262,10 @@ def fit(chunks: list[Chunk], n: int) -> list[Chunk]:
         return chunks
     while len(chunks) > n and chunks[0].text == "":
         chunks = chunks[1:]  # a label cell merged across columns, printed empty before the values
+        if trimmed and any(c.text == "" for c in chunks):
+            # empty cells cut from both ends and one kept as the row's blank: it may as well
+            # have been the last one cut (| | | 0 | 3 | |), so the row is not fitted
+            return given
     return chunks
 
 

@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from . import columns, numerals
+from . import columns, header_columns, numerals
 from .digits import LIMIT, Cell, Prune, _always, block_totals, fit, splits, tokens
 from .headings import QUOTES as _QUOTES
 from .headings import flex, section_re
@@ -576,6 +576,8 @@ def decide(
         )
         _split_check(result, row, "unreadable", [], why)
         return None, "ambiguous"
+    # numbers printed that cannot be placed leave the cells unknown (ambiguous), not blank
+    unknown = "ambiguous" if re.search(r"\d", row.text) else "blank"
     if row.unreadable:
         _split_check(
             result,
@@ -584,7 +586,7 @@ def decide(
             [],
             "something other than numbers is printed there",
         )
-        return None, "blank"
+        return None, unknown
     if row.too_many:
         _split_check(result, row, "unreadable", [], f"more than {LIMIT} splits are possible")
         return None, "ambiguous"
@@ -597,7 +599,7 @@ def decide(
             else "its numbers do not make one value per column"
         )
         _split_check(result, row, "unreadable", [], reason)
-        return None, "ambiguous" if row.candidates else "blank"
+        return None, "ambiguous" if row.candidates else unknown
     if len(survivors) == 1:
         _split_check(result, row, "inferred", survivors, why)
         return survivors[0], "inferred"
@@ -635,8 +637,79 @@ def _read_s2(
         )
         _emit(result, table, report_id, gen, row_no, read, cols, chosen, status, spec.get("unit"))
     _tighten(table, reads)
+    if not any(c["value"] is not None for c in table.cells):
+        table = _s2_by_columns(text, folded, report_id, gen, bounds, result) or table
     if table.cells:
         result.tables.append(table)
+
+
+def _s2_by_columns(
+    text: str,
+    folded: str,
+    report_id: str,
+    gen: int,
+    bounds: tuple[int, int],
+    result: TemplateResult,
+) -> Table | None:
+    """Section 二 printed column by column (:func:`header_columns.read_column_blocks`), read
+    when its rows gave no value: each column's numbers after its label, in its block; the
+    columns after the first that breaks that order are left ambiguous."""
+    blocks = _s2_blocks(gen)
+    read = header_columns.read_column_blocks(
+        text,
+        folded,
+        *bounds,
+        [(b["caption"], [c["label"] for c in b["columns"]], len(b["rows"])) for b in blocks],
+    )
+    if not read:
+        return None
+    whole = {  # rows whose every column was read: the row reader's checks are dropped
+        f"g{gen}.s2.{row['code']}"
+        for i, b in enumerate(blocks)
+        for row in b["rows"]
+        if all((i, j) in read for j in range(len(b["columns"])))
+    }
+    result.checks[:] = [c for c in result.checks if c["subject"] not in whole]
+    table = Table(
+        f"gen{gen}", "s2", bounds[0], max(c.end for cells in read.values() for c in cells)
+    )
+    row_no = cells = 0
+    for i, block in enumerate(blocks):
+        for k, row in enumerate(block["rows"]):
+            row_no += 1
+            for j, col in enumerate(block["columns"]):
+                cell = read[i, j][k] if (i, j) in read else None
+                rec = _record(
+                    report_id, gen, "s2", row_no, row["code"], row["label"], col, cell,
+                    "printed" if cell else "ambiguous", row.get("unit"),
+                    (cell.text, cell.start, cell.end) if cell else ("", bounds[0], bounds[0]),
+                )  # fmt: skip
+                if cell:
+                    rec["settled_by"] = "order"
+                table.cells.append(rec)
+                cells += 1
+    unread = cells - sum(len(v) for v in read.values())
+    result.checks.append(
+        {
+            "check": "column_order",
+            "subject": f"g{gen}.s2",
+            "status": "pass" if not unread else "ambiguous",
+            "severity": "warning",
+            "expected": None,
+            "observed": None,
+            "message": "The table is printed column by column (each column's numbers after its "
+            "label, block by block): its numbers are read as the column labels printed before "
+            "them; section 二 has no arithmetic to confirm them"
+            + (
+                "."
+                if not unread
+                else f". {unread} of its {cells} cells are left empty: from there on a "
+                "column's numbers are not printed after its label in its block."
+            ),
+            "start": bounds[0],
+        }
+    )
+    return table
 
 
 _STACKED_GAP = re.compile(r"[ \r]*\n[ \r\n]*")
@@ -944,6 +1017,7 @@ def _read_s4(
     if best[0] < len(cols) or not re.match(r"[\s|]*\d", folded[last:end]):
         found = _values_after_totals(folded, start, end, len(rows))
         if found is None:
+            _s4_under_headers(text, folded, report_id, gen, start, result)
             return
         best, last = (best[0], best[1] if best[0] else found, found), found
     values = re.compile(r"[\d\s|.,\-—–－/／]*").match(folded, last, end)
@@ -976,3 +1050,54 @@ def _read_s4(
         _emit(result, table, report_id, gen, row_no, sub, cols, part, status, "件")
     if table.cells and read.text:
         result.tables.append(table)
+
+
+def _s4_under_headers(
+    text: str, folded: str, report_id: str, gen: int, start: int, result: TemplateResult
+) -> None:
+    """Section 四 printed column by column (:mod:`ogi.parse.header_columns`): each number read
+    as the header cell's printed before it, a group's values kept where its total confirms them.
+    Its blocks may stand after the next sections' prose, so the rest of the text is read."""
+    spec = _spec()["tables"]["s4"]
+    cols, rows = spec["columns"], spec["rows"]
+    labels = [c["label"] for c in cols]
+    cells = header_columns.read_under_headers(
+        text, folded, start, len(text), labels, spec["header_words"], len(rows)
+    )
+    if cells is None:
+        return
+    table = Table(f"gen{gen}", "s4", start, max(c.end for c in cells))
+    width, unread = len(cols), 0
+    for row_no, r in enumerate(rows, start=1):
+        part = cells[(row_no - 1) * width : row_no * width]
+        good = _row_total_ok(part)
+        unread += 0 if good else width
+        for col, cell in zip(cols, part, strict=True):
+            rec = _record(
+                report_id, gen, "s4", row_no, r["code"], r["label"], col,
+                cell if good else None, "printed" if good else "ambiguous", "件",
+                (cell.text, cell.start, cell.end),
+            )  # fmt: skip
+            if good:
+                rec["settled_by"] = "order"
+            table.cells.append(rec)
+    result.checks.append(
+        {
+            "check": "column_order",
+            "subject": f"g{gen}.s4",
+            "status": "pass" if not unread else "ambiguous",
+            "severity": "warning",
+            "expected": None,
+            "observed": None,
+            "message": "The table is printed column by column (each header cell's numbers "
+            "after its words): its numbers are read as the header cells printed before them"
+            + (
+                ", and each group's 总计 confirms its four outcomes."
+                if not unread
+                else f"; {unread} of its {len(cells)} cells are left empty: their group's "
+                "总计 is not the sum of its four outcomes."
+            ),
+            "start": start,
+        }
+    )
+    result.tables.append(table)
