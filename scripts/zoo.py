@@ -5,12 +5,14 @@ against the truth (ogi.synth.zoo). Prints one line a form; exit 1 if any value i
 
     python scripts/zoo.py --reports 200            # converted files cached in build/zoo/
     python scripts/zoo.py --reports 2000 --seed 3
-    python scripts/zoo.py --reports 240 --forms pdf,html,pdftotext   # some forms only
+    python scripts/zoo.py --reports 240 --forms pdf,html,pdftotext   # some forms only (only
+                                                                     # these are converted)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +24,12 @@ def main() -> int:
     ap.add_argument("--reports", type=int, default=40, help="how many reports (default 40)")
     ap.add_argument("--seed", type=int, default=0, help="the corpus's seed (default 0)")
     ap.add_argument("--cache", type=Path, default=Path("build/zoo"), help="converted files")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes converting and parsing at once (default: one a core)",
+    )
     ap.add_argument("--show-wrong", type=int, default=20, help="wrong cells to list")
     ap.add_argument(
         "--forms",
@@ -39,7 +47,7 @@ def main() -> int:
         print(f"zoo: no such form: {', '.join(unknown) or '(none given)'}", file=sys.stderr)
         return 2
     try:
-        tallies = zoo.run(args.reports, args.seed, args.cache, forms)
+        tallies = zoo.run(args.reports, args.seed, args.cache, forms, max(1, args.workers))
     except RuntimeError as e:
         print(f"zoo: {e}", file=sys.stderr)
         return 2

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +118,12 @@ def reports(n: int, seed: int = 0, fault_rate: float = 0.3) -> list[ZooReport]:
     return out
 
 
-def build_forms(items: list[ZooReport], cache: Path) -> dict[str, dict[str, Path]]:
-    """Every report through every converter: report name → form → file (cached)."""
+def build_forms(
+    items: list[ZooReport], cache: Path, forms: tuple[str, ...] = FORMS, workers: int = 1
+) -> dict[str, dict[str, Path]]:
+    """Every report through the converters of ``forms`` (LibreOffice's PDF and HTML always:
+    the others are made from them): report name → form → file (cached). ``workers``
+    processes convert at once; the files do not depend on how many."""
     from . import convert
     from .docx import to_docx
 
@@ -133,31 +138,53 @@ def build_forms(items: list[ZooReport], cache: Path) -> dict[str, dict[str, Path
         path = docx_dir / f"{key}.docx"
         if not path.exists():
             path.write_bytes(data)
-    profile = cache / "lo-profile"
     for fmt, outdir in (("pdf", lo_pdf), ("html", lo_html)):
         todo = sorted(
             {docx_dir / f"{k}.docx" for k in keys.values() if not (outdir / f"{k}.{fmt}").exists()}
         )
-        if todo:
-            convert.soffice(todo, fmt, outdir, profile)
+        parts = [todo[i::workers] for i in range(workers) if todo[i::workers]]
+        profiles = [cache / f"lo-profile{i or ''}" for i in range(len(parts))]
+        with ThreadPoolExecutor(max(1, len(parts))) as pool:  # a LibreOffice, a profile each
+            list(
+                pool.map(
+                    convert.soffice, parts, [fmt] * len(parts), [outdir] * len(parts), profiles
+                )
+            )
     out: dict[str, dict[str, Path]] = {}
+    jobs: list[tuple[str, Path, Path, dict[str, str], int, Path]] = []
     for item in items:
         key = keys[item.name]
         pdf, page = lo_pdf / f"{key}.pdf", lo_html / f"{key}.html"
-        forms = {"pdf": pdf, "html": page}
+        out[item.name] = {"pdf": pdf, "html": page}
         for form in FORMS[2:]:
-            if form == "crawler" and item.truth_one_line is None:
+            if form not in forms or (form == "crawler" and item.truth_one_line is None):
                 continue
             path = cache / form / f"{key}{SUFFIX[form]}"
             if not path.exists():
                 path.parent.mkdir(exist_ok=True)
-                path.write_bytes(_convert(form, pdf, page, item, int(key[:8], 16)))
-            forms[form] = path
-        out[item.name] = forms
+                jobs.append((form, pdf, page, _meta(item), int(key[:8], 16), path))
+            out[item.name][form] = path
+    _pool_map(_convert_to, jobs, workers)
     return out
 
 
-def _convert(form: str, pdf: Path, page: Path, item: ZooReport, seed: int) -> bytes:
+def _pool_map(fn: Any, args: list[Any], workers: int) -> list[Any]:
+    """``fn`` over ``args`` in order, in ``workers`` processes (in this one if 1)."""
+    if workers <= 1 or len(args) <= 1:
+        return [fn(a) for a in args]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(fn, args, chunksize=4))
+
+
+def _convert_to(job: tuple[str, Path, Path, dict[str, str], int, Path]) -> None:
+    """Write one form of a report (written whole: a killed run leaves no half file)."""
+    form, pdf, page, meta, seed, path = job
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(_convert(form, pdf, page, meta, seed))
+    tmp.replace(path)
+
+
+def _convert(form: str, pdf: Path, page: Path, meta: dict[str, str], seed: int) -> bytes:
     """One form of a report from its LibreOffice PDF and HTML."""
     from . import convert
     from .scan import scan_pdf
@@ -167,7 +194,7 @@ def _convert(form: str, pdf: Path, page: Path, item: ZooReport, seed: int) -> by
     if form in ("markitdown_pdf", "markitdown_html"):
         return convert.markitdown(pdf if form == "markitdown_pdf" else page)
     if form == "crawler":
-        return convert.crawler_page(page.read_bytes(), _meta(item))
+        return convert.crawler_page(page.read_bytes(), meta)
     assert form == "scan"
     return scan_pdf(pdf.read_bytes(), seed, dpi=SCAN_DPI)
 
@@ -204,6 +231,12 @@ class Tally:
     @property
     def flagged(self) -> int:
         return self.ambiguous + self.blank + self.not_found
+
+    def add(self, other: Tally) -> None:
+        """Count ``other``'s reports in too (its wrong cells after these)."""
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            setattr(self, f.name, mine + theirs)
 
 
 def key_figures(item: ZooReport) -> dict[str, tuple[str, str]]:
@@ -271,17 +304,30 @@ def judge(item: ZooReport, form: str, path: Path, tally: Tally) -> None:
             tally.key_exact += row.get(name) == want
 
 
-def run(n: int, seed: int, cache: Path, forms: tuple[str, ...] = FORMS) -> dict[str, Tally]:
-    """Build, convert, parse and judge ``n`` reports: form → its tally (of ``forms`` only;
-    every form is converted)."""
+def run(
+    n: int, seed: int, cache: Path, forms: tuple[str, ...] = FORMS, workers: int = 1
+) -> dict[str, Tally]:
+    """Build, convert, parse and judge ``n`` reports: form → its tally (of ``forms`` only),
+    in ``workers`` processes; the tallies do not depend on how many (but parse ms)."""
     items = reports(n, seed)
-    files = build_forms(items, cache / f"seed{seed}")
+    files = build_forms(items, cache / f"seed{seed}", forms, workers)
+    jobs = [
+        (item, form, path)
+        for item in items
+        for form, path in files[item.name].items()
+        if form in forms
+    ]
     tallies = {form: Tally() for form in forms}
-    for item in items:
-        for form, path in files[item.name].items():
-            if form in tallies:
-                judge(item, form, path, tallies[form])
+    for (_, form, _), one in zip(jobs, _pool_map(_judge_one, jobs, workers), strict=True):
+        tallies[form].add(one)
     return tallies
+
+
+def _judge_one(job: tuple[ZooReport, str, Path]) -> Tally:
+    item, form, path = job
+    tally = Tally()
+    judge(item, form, path, tally)
+    return tally
 
 
 def table(tallies: dict[str, Tally]) -> str:
