@@ -689,25 +689,20 @@ def _s2_by_columns(
                 table.cells.append(rec)
                 cells += 1
     unread = cells - sum(len(v) for v in read.values())
-    result.checks.append(
-        {
-            "check": "column_order",
-            "subject": f"g{gen}.s2",
-            "status": "pass" if not unread else "ambiguous",
-            "severity": "warning",
-            "expected": None,
-            "observed": None,
-            "message": "The table is printed column by column (each column's numbers after its "
-            "label, block by block): its numbers are read as the column labels printed before "
-            "them; section 二 has no arithmetic to confirm them"
-            + (
-                "."
-                if not unread
-                else f". {unread} of its {cells} cells are left empty: from there on a "
-                "column's numbers are not printed after its label in its block."
-            ),
-            "start": bounds[0],
-        }
+    _column_order(
+        result,
+        f"g{gen}.s2",
+        unread,
+        "The table is printed column by column (each column's numbers after its "
+        "label, block by block): its numbers are read as the column labels printed before "
+        "them; section 二 has no arithmetic to confirm them"
+        + (
+            "."
+            if not unread
+            else f". {unread} of its {cells} cells are left empty: from there on a "
+            "column's numbers are not printed after its label in its block."
+        ),
+        bounds[0],
     )
     return table
 
@@ -879,23 +874,18 @@ def _s3_by_columns(
             table.end = max(table.end, cell.end if cell else 0)
     unread = sum(not v for row in ok.values() for v in row)
     why = "; ".join(problems) or "the table's arithmetic does not confirm them"
-    result.checks.append(
-        {
-            "check": "column_order",
-            "subject": f"g{gen}.s3",
-            "status": "pass" if not unread else "ambiguous",
-            "severity": "warning",
-            "expected": None,
-            "observed": None,
-            "message": "The table is printed column by column (row labels one after another, "
-            "each column's numbers in a run of its own): its numbers are placed by their order"
-            + (
-                ", and the table's arithmetic confirms every one."
-                if not unread
-                else f"; {unread} of its {len(cells) * len(cols)} cells are left empty: {why}."
-            ),
-            "start": spans[0][0],
-        }
+    _column_order(
+        result,
+        f"g{gen}.s3",
+        unread,
+        "The table is printed column by column (row labels one after another, "
+        "each column's numbers in a run of its own): its numbers are placed by their order"
+        + (
+            ", and the table's arithmetic confirms every one."
+            if not unread
+            else f"; {unread} of its {len(cells) * len(cols)} cells are left empty: {why}."
+        ),
+        spans[0][0],
     )
     result.tables.append(table)
 
@@ -1081,23 +1071,37 @@ def _s4_under_headers(
             if good:
                 rec["settled_by"] = "order"
             table.cells.append(rec)
+    _column_order(
+        result,
+        f"g{gen}.s4",
+        unread,
+        "The table is printed column by column (each header cell's numbers "
+        "after its words): its numbers are read as the header cells printed before them"
+        + (
+            ", and each group's 总计 confirms its four outcomes."
+            if not unread
+            else f"; {unread} of its {len(cells)} cells are left empty: their group's "
+            "总计 is not the sum of its four outcomes."
+        ),
+        start,
+    )
+    result.tables.append(table)
+
+
+def _column_order(
+    result: TemplateResult, subject: str, unread: int, message: str, start: int
+) -> None:
+    """The check of a table read column by column: pass when every cell was placed, else
+    ambiguous (``unread`` cells left empty; the message says why)."""
     result.checks.append(
         {
             "check": "column_order",
-            "subject": f"g{gen}.s4",
+            "subject": subject,
             "status": "pass" if not unread else "ambiguous",
             "severity": "warning",
             "expected": None,
             "observed": None,
-            "message": "The table is printed column by column (each header cell's numbers "
-            "after its words): its numbers are read as the header cells printed before them"
-            + (
-                ", and each group's 总计 confirms its four outcomes."
-                if not unread
-                else f"; {unread} of its {len(cells)} cells are left empty: their group's "
-                "总计 is not the sum of its four outcomes."
-            ),
+            "message": message,
             "start": start,
         }
     )
-    result.tables.append(table)
