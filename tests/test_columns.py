@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from ogi.build import parse_file
-from ogi.parse.columns import confirmed, layouts, number_runs
+from ogi.parse.columns import agreed, confirmed, confirmed_in_every, layouts, number_runs
 from ogi.parse.digits import Cell
+from ogi.parse.g1_columns import arithmetic, unconfirmed
 from ogi.parse.header_columns import read_column_blocks
 from ogi.synth import zoo
 
@@ -205,3 +206,105 @@ def test_confirmed_needs_an_identity_that_holds() -> None:
     assert ok["received"] == [True, True, True]
     assert ok["granted"] == [True, False, False]
     assert ok["total"] == [True, False, False]
+
+
+# a report that breaks its arithmetic in one place: the cells of the checks that fail
+FAULTY = {
+    # 历年累计 of 行政诉讼数 printed below the year's: that row's two cells
+    "zoo_00000_gen1_fault.txt": (0, 2, "g1.appendix", ["g1.lawsuits"]),
+    # a channel 1–9 more than 收到申请数 allows: the total and its four channels
+    "zoo_00005_gen1_national_fault.txt": (5, 5, "g1n.appendix", ["g1n.requests_received"]),
+    # … and the channel now more than its parent too: two checks, one number in common
+    "zoo_00041_gen1_national_fault.txt": (41, 5, "g1n.appendix", ["g1n.requests_online"]),
+    # the provincial table's channels: the year's total and its three channels
+    "zoo_00164_gen1_fault.txt": (164, 4, "g1.appendix", ["g1.requests_received"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAULTY))
+def test_a_check_that_fails_leaves_its_own_cells_empty(name: str) -> None:
+    """A table placed by order whose arithmetic fails in one place: the cells of the checks
+    that fail are left empty (the report's error or a number out of place: not known), every
+    other cell is the truth's, and the column_order check names what failed."""
+    index, unread, subject, among = FAULTY[name]
+    truth = zoo.reports(index + 1, 0)[index].truth
+    _, parsed = parse_file(FIXTURES / name)
+    got = [c for c in parsed.statistics if c["indicator"]]
+    empty = [c for c in got if c["value"] is None]
+    assert len(empty) == unread and {c["value_status"] for c in empty} == {"ambiguous"}
+    assert set(among) <= {c["indicator"] for c in empty}
+    assert all(c["value_text"] for c in empty)  # the number as printed is kept beside
+    assert [
+        c["indicator"]
+        for c in got
+        if c["value"] is not None and c["value"] != truth[(c["indicator"], c["column"])]
+    ] == []
+    check = _check(parsed.notes, subject)
+    assert check["status"] == "ambiguous"
+    assert f"{unread} of its {len(got)} cells are left empty" in check["message"]
+    assert "the table's other checks hold" in check["message"]
+
+
+def _placed(values: list[int], *parents: str | None) -> tuple[Any, Any]:
+    rows = [({"code": f"r{n}", "parent": p}, 0, f"r{n}") for n, p in enumerate(parents)]
+    cells = {(n, "value"): Cell(v, str(v), 0, 1) for n, v in enumerate(values)}
+    return rows, cells
+
+
+def test_one_failure_is_localised_only_where_one_number_explains_it() -> None:
+    # r1, r2 within r0 (a parent check each); r3 within r2
+    rows, cells = _placed([5, 3, 4, 1], None, "r0", "r0", "r2")
+    failed, held = arithmetic(rows, cells, ["value"])
+    assert failed == [] and held == 3 and unconfirmed(failed, held) == frozenset()
+    rows, cells = _placed([5, 3, 4, 9], None, "r0", "r0", "r2")  # r3 > r2: one failure
+    failed, held = arithmetic(rows, cells, ["value"])
+    assert held == 2 and unconfirmed(failed, held) == {(3, "value"), (2, "value")}
+    rows, cells = _placed([5, 6, 4, 9], None, "r0", "r0", "r2")  # r1 > r0 too: no common cell
+    failed, held = arithmetic(rows, cells, ["value"])
+    assert len(failed) == 2 and unconfirmed(failed, held) is None
+    rows, cells = _placed([5, 3, 9], None, "r0", "r1")  # one failure, one check held
+    failed, held = arithmetic(rows, cells, ["value"])
+    assert held == 1 and unconfirmed(failed, held) is None
+
+
+def test_readings_that_share_two_rows_numbers_two_ways_keep_the_columns() -> None:
+    """zoo_00023: 其他处理's first two rows print 0 0 0 3 0 0 3 and 0 0 0 0 0 3 3, one-row
+    bands whose numbers' order is not trusted: the 3 under 社会公益组织 may be either row's
+    (and the one under 其他 the other's). Those four cells are left empty; the two columns'
+    other cells stay confirmed, their identity holding in every reading."""
+    truth = zoo.reports(24, 0)[23].truth
+    _, parsed = parse_file(FIXTURES / "zoo_00023_gen3.txt")
+    cells = _cells(parsed, "s3")
+    empty = sorted(k for k, c in cells.items() if c["value"] is None)
+    assert empty == [
+        (f"g3.s3.other.{row}", col)
+        for row in ("no_correction", "unpaid_fee")
+        for col in ("other_org", "public_interest")
+    ]
+    assert {k: c["value"] for k, c in cells.items() if c["value"] is not None} == {
+        k: v for k, v in truth.items() if ".s3." in k[0] and k not in empty
+    }
+
+
+def test_confirmed_in_every_reading() -> None:
+    def row(*values: int) -> list[Cell | None]:
+        return [Cell(v, str(v), 0, 1) for v in values]
+
+    base = {
+        "received": row(3, 3, 6),
+        "carried_in": row(0, 0, 0),
+        "total": row(3, 3, 6),
+        "carried_over": row(0, 0, 0),
+        "granted": row(1, 1, 2),
+    }
+    one = {**base, "a": row(2, 0, 2), "b": row(0, 2, 2)}
+    two = {**base, "a": row(0, 2, 2), "b": row(2, 0, 2)}
+    idents = (
+        (["received", "carried_in"], ["total", "carried_over"]),
+        (["granted", "a", "b"], "total"),
+    )
+    ok = confirmed_in_every([one, two], *idents)
+    assert ok["a"] == [False, False, True] and ok["b"] == [False, False, True]
+    assert ok["granted"] == [True, True, True]
+    # as one agreed reading: the first two columns' identities cannot be computed
+    assert confirmed(agreed([one, two]), *idents)["granted"] == [False, False, True]

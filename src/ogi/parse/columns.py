@@ -16,7 +16,8 @@ unread: which of its rows is blank is not known), a band of one row is runs addi
 as pdftotext printed them, which is not always the columns'; the first row's last numbers may
 stand after everything else, under header cells that span rows). The numbers are assigned by that order only when exactly one layout fits;
 the caller then keeps a value only where the table's own arithmetic confirms it (the reader
-of section 三: :func:`confirmed`), so a converter that printed a band's runs in another order
+of section 三: :func:`confirmed`, in every reading that fits: :func:`confirmed_in_every`),
+so a converter that printed a band's runs in another order
 leaves cells flagged, never wrong.
 
 >>> sorted(layouts([1, 1, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2], rows=3, width=7))[0]
@@ -42,6 +43,22 @@ TOP_ROWS = 2  # rows under the header whose numbers pdftotext may interleave
 # row → column → index of its number (None: unread); a row of one-row band is marked by a
 # leading -1 (its numbers are the row's, their order is only as pdftotext printed them)
 Layout = tuple[tuple[int | None, ...], ...]
+
+
+def order_check(subject: str, unread: int, message: str, start: int) -> dict[str, Any]:
+    """The ``column_order`` check of a table placed by the order of its numbers: pass when
+    every cell was placed, else ambiguous (``unread`` cells left empty; the message says
+    why)."""
+    return {
+        "check": "column_order",
+        "subject": subject,
+        "status": "pass" if not unread else "ambiguous",
+        "severity": "warning",
+        "expected": None,
+        "observed": None,
+        "message": message,
+        "start": start,
+    }
 
 
 def number_runs(text: str, folded: str, start: int, end: int) -> list[list[Cell]]:
@@ -399,6 +416,23 @@ def agreed(readings: list[dict[str, list[Cell | None]]]) -> dict[str, list[Cell 
             same = all(_value_of(r[code][j]) == _value_of(cell) for r in readings)
             out[code].append(cell if same else None)
     return out
+
+
+def confirmed_in_every(
+    readings: list[dict[str, list[Cell | None]]],
+    balance: tuple[list[str], list[str]],
+    results: tuple[list[str], str],
+) -> dict[str, list[bool]]:
+    """The cells every reading has alike and confirms (:func:`confirmed`). Readings that
+    differ only in how two one-row bands share their numbers (a 3 in one column of either
+    row) leave those cells unread, while the column's other cells stay confirmed: its
+    identity holds in every reading."""
+    same = agreed(readings)
+    each = [confirmed(r, balance, results) for r in readings]
+    return {
+        code: [cell is not None and all(ok[code][j] for ok in each) for j, cell in enumerate(row)]
+        for code, row in same.items()
+    }
 
 
 def _value_of(cell: Cell | None) -> Any:

@@ -6,10 +6,14 @@ a page break, the rows left in the same shape without the headers.
 The rows are the labels recognised (``formats/gen1.yml``); a column's lines are the rows'
 cells in order when there are exactly as many as labels, and its cells are left unread
 otherwise (pdftotext drops a blank cell: which row it was is not known). The values are
-kept (``settled_by`` order) only when every identity of ``gen1.yml`` that the table's cells
-allow holds, 其中 rows stay within their parents and 历年累计 is not below the year; else
-they are left empty and the ``column_order`` check says why: a report that breaks its own
-arithmetic cannot tell a misplaced number from its own error.
+kept (``settled_by`` order) where the table's checks confirm them (:func:`arithmetic`: the
+identities of ``gen1.yml`` the cells allow, 其中 rows within their parents, 历年累计 not
+below the year). When every check holds, every value is kept. When the checks that fail
+all read one cell in common and at least two others hold (one figure the report got
+wrong, say a channel more than 收到申请数 allows), only the failing checks' cells are left
+empty: whether the report's own error or a number out of place broke them is not known,
+and numbers out of place would break more than one check. Otherwise the whole table is
+left empty. The ``column_order`` check says which and why (:func:`unconfirmed`).
 
 >>> t = "指标名称\\n行政复议数\\n行政诉讼数\\n\\n单位\\n件\\n件\\n\\n2018 年\\n5\\n6\\n\\n历年累计\\n25\\n26\\n"
 >>> tables, checks = read_g1_columns(t, "r", 0)
@@ -25,6 +29,7 @@ from itertools import islice
 from typing import Any
 
 from .. import formats
+from . import columns
 from .columns import number_runs
 from .lines import fold_text
 from .tables import Table, match_indicator
@@ -157,14 +162,16 @@ def read_g1_columns(
             end_of_table = max(end_of_table, flat[-1].end)
     if not rows or not columns:
         return [], []
-    ok, why = holds(rows, cells, [k for k, _ in columns])
+    failed, held = arithmetic(rows, cells, [k for k, _ in columns])
+    doubt = unconfirmed(failed, held)
     table = Table("g1_provincial", "appendix", lines[at][0], end_of_table, columns)
     parent_of: dict[str, int] = {}
     for n, (ind, offset, label) in enumerate(rows, start=1):
         parent_of.setdefault(ind["code"], n)
         for key, header in columns:
             placed = cells.get((n - 1, key))
-            value = placed.value if placed is not None and ok else None
+            kept = doubt is not None and (n - 1, key) not in doubt
+            value = placed.value if placed is not None and kept else None
             table.cells.append(
                 {
                     "report_id": report_id,
@@ -185,26 +192,14 @@ def read_g1_columns(
                     "end": placed.end if placed is not None else offset,
                 }
             )
-    unread = sum(c["value"] is None for c in table.cells)
-    reasons = "; ".join([*problems, *([] if ok else [why])])
-    check = {
-        "report_id": report_id,
-        "check": "column_order",
-        "subject": "g1.appendix",
-        "status": "pass" if not unread else "ambiguous",
-        "severity": "warning",
-        "expected": None,
-        "observed": None,
-        "message": "The table is printed column by column (row labels one after another, "
-        "each column's cells in a block of its own): its numbers are placed by their order"
-        + (
-            ", and the table's arithmetic holds."
-            if not unread
-            else f"; {unread} of its {len(table.cells)} cells are left empty: {reasons}."
-        ),
-        "start": lines[at][0],
-    }
-    return [table], [check]
+    what = (
+        "The table is printed column by column (row labels one after another, each column's "
+        "cells in a block of its own): its numbers are placed by their order"
+    )
+    start = lines[at][0]
+    return [table], [
+        order_check(report_id, "g1.appendix", table.cells, what, problems, failed, doubt, start)
+    ]
 
 
 def block(lines: list[tuple[int, str]], i: int) -> tuple[list[tuple[int, str]], int]:
@@ -221,33 +216,87 @@ def _nth_key(order: list[str | None], columns: list[tuple[str, str]]) -> str | N
     return keys[len(order) - 1] if len(order) <= len(keys) else None
 
 
-def holds(
-    rows: list[tuple[dict[str, Any], int, str]], cells: dict[tuple[int, str], Any], keys: list[str]
-) -> tuple[bool, str]:
-    """Whether the table's arithmetic holds for the cells placed: the identities, 其中 rows
-    within their parents, 历年累计 not below the year (where the cells needed are there)."""
-    at = {ind["code"]: n for n, (ind, _, _) in enumerate(rows)}
+Placed = dict[tuple[int, str], Any]  # (row index, column key) → Cell
+Failure = tuple[str, frozenset[tuple[int, str]]]  # (why, the cells the check reads)
 
-    def value(code: str, key: str) -> Any:
-        cell = cells.get((at[code], key)) if code in at else None
-        return None if cell is None else cell.value
+
+def arithmetic(
+    rows: list[tuple[dict[str, Any], int, str]], cells: Placed, keys: list[str]
+) -> tuple[list[Failure], int]:
+    """The table's checks on the cells placed (the identities, 其中 rows within their parents,
+    历年累计 not below the year), each where every cell it reads is placed: (the checks that
+    fail, each with why and its cells; how many hold)."""
+    at = {ind["code"]: n for n, (ind, _, _) in enumerate(rows)}
+    failed: list[Failure] = []
+    held = 0
+
+    def check(why: str, used: list[tuple[int, str]], ok: Any) -> None:
+        nonlocal held
+        if all(c in cells for c in used):
+            if ok(*(cells[c].value for c in used)):
+                held += 1
+            else:
+                failed.append((why, frozenset(used)))
 
     for ident in formats.gen1()["identities"]:
-        parts = [p for p in ident["parts"] if p in at]
+        parts = [at[p] for p in ident["parts"] if p in at]
         if ident["total"] not in at or not parts:
             continue
         for key in keys:
-            vals = [value(p, key) for p in parts]
-            whole = value(ident["total"], key)
-            if whole is not None and all(v is not None for v in vals) and sum(vals) != whole:
-                return False, f"{ident['title_en']} does not hold ({key})"
-    for ind, _, _ in rows:
+            used = [(at[ident["total"]], key), *((p, key) for p in parts)]
+            check(
+                f"{ident['title_en']} does not hold ({key})",
+                used,
+                lambda whole, *vals: sum(vals) == whole,
+            )
+    for n, (ind, _, _) in enumerate(rows):
         parent = str(ind.get("parent") or "")
-        for key in keys:
-            v, p = value(ind["code"], key), value(parent, key)
-            if v is not None and p is not None and v > p:
-                return False, f"{ind['code']} is more than its parent ({key})"
-        year, cum = value(ind["code"], "year"), value(ind["code"], "cumulative")
-        if year is not None and cum is not None and cum < year:
-            return False, f"{ind['code']}: 历年累计 below the year"
-    return True, ""
+        if parent in at:
+            for key in keys:
+                why = f"{ind['code']} is more than its parent ({key})"
+                check(why, [(n, key), (at[parent], key)], lambda v, p: v <= p)
+        if "year" in keys and "cumulative" in keys:
+            why = f"{ind['code']}: 历年累计 below the year"
+            check(why, [(n, "year"), (n, "cumulative")], lambda y, c: c >= y)
+    return failed, held
+
+
+def order_check(
+    report_id: str,
+    subject: str,
+    cells: list[dict[str, Any]],
+    what: str,
+    problems: list[str],
+    failed: list[Failure],
+    doubt: frozenset[tuple[int, str]] | None,
+    start: int,
+) -> dict[str, Any]:
+    """The ``column_order`` check of a table placed by order (``what`` says how it is
+    printed): whether every cell was placed, and why those left empty were."""
+    unread = sum(c["value"] is None for c in cells)
+    reasons = "; ".join([*problems, *(why for why, _ in failed)])
+    if not unread:
+        tail = ", and the table's arithmetic holds."
+    elif doubt:
+        tail = (
+            f"; {unread} of its {len(cells)} cells are left empty: {reasons}, and whether "
+            "by the report's own figure or by a number out of place is not known (the "
+            "table's other checks hold)."
+        )
+    else:
+        tail = f"; {unread} of its {len(cells)} cells are left empty: {reasons}."
+    return {"report_id": report_id, **columns.order_check(subject, unread, what + tail, start)}
+
+
+def unconfirmed(failed: list[Failure], held: int) -> frozenset[tuple[int, str]] | None:
+    """The cells the arithmetic leaves unconfirmed: none when every check holds; when the
+    checks that fail all read one cell in common (one number the report got wrong explains
+    them all) and at least two others hold, the failing checks' cells (which of them is the
+    report's error, or misplaced, is not known); else None: the whole table (numbers put in
+    the wrong places break more than one check)."""
+    if not failed:
+        return frozenset()
+    common = frozenset.intersection(*(used for _, used in failed))
+    if common and held >= 2:
+        return frozenset().union(*(used for _, used in failed))
+    return None

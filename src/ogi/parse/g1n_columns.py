@@ -6,9 +6,10 @@ at a time, the heading rows' —— in both.
 Per run of labels (a page's), the units in their blocks, in order, are the rows' units and the
 numbers in theirs, in order, the rows' values — only when there are exactly as many of each
 as rows that are not headings and the —— are exactly the headings' (two each). The values
-are kept (``settled_by`` order) only when every identity of ``gen1.yml`` the cells allow
-holds and 其中 rows stay within their parents; else they are left empty and the
-``column_order`` check says why.
+are kept (``settled_by`` order) where the table's arithmetic confirms them, as for the
+provincial table (:func:`ogi.parse.g1_columns.unconfirmed`: a check that fails leaves its
+own cells empty when one figure explains it and the other checks hold); the
+``column_order`` check says why any cell is empty.
 
 >>> t = "统计指标\\n三、依申请公开情况\\n（一）收到申请数\\n其中：1.当面申请数\\n\\n单位\\n——\\n件\\n件\\n\\n统计数\\n——\\n5\\n5\\n"
 >>> [(c["indicator"], c["value"]) for c in read_g1n_columns(t, "r", 0)[0][0].cells]
@@ -21,7 +22,7 @@ from typing import Any
 
 from .. import formats
 from .columns import number_runs
-from .g1_columns import UNITS, block, holds, is_header, table_lines
+from .g1_columns import UNITS, arithmetic, block, is_header, order_check, table_lines, unconfirmed
 from .lines import fold_text
 from .tables import Table, group_of, match_indicator
 
@@ -118,13 +119,15 @@ def read_g1n_columns(
         return [], []
     index = {n: k for k, n in enumerate(n for n, r in enumerate(rows) if r[0] is not None)}
     placed = {(index[n], key): c for (n, key), c in cells.items()}
-    ok, why = holds(plain_rows, placed, ["value"])  # type: ignore[arg-type]
+    failed, held = arithmetic(plain_rows, placed, ["value"])  # type: ignore[arg-type]
+    doubt = unconfirmed(failed, held)
     table = Table(FAMILY, "appendix", lines[at][0], end, [("value", header)])
     for n, (ind, off, label) in enumerate(rows, start=1):
         if ind is None:
             continue
         cell = cells.get((n - 1, "value"))
-        value = cell.value if cell is not None and ok else None
+        kept = doubt is not None and (index[n - 1], "value") not in doubt
+        value = cell.value if cell is not None and kept else None
         table.cells.append(
             {
                 "report_id": report_id,
@@ -145,23 +148,11 @@ def read_g1n_columns(
                 "end": cell.end if cell is not None else off,
             }
         )
-    unread = sum(c["value"] is None for c in table.cells)
-    reasons = "; ".join([*problems, *([] if ok else [why])])
-    check = {
-        "report_id": report_id,
-        "check": "column_order",
-        "subject": "g1n.appendix",
-        "status": "pass" if not unread else "ambiguous",
-        "severity": "warning",
-        "expected": None,
-        "observed": None,
-        "message": "The table is printed column by column (row labels one after another, "
-        "then blocks of units and of numbers): its numbers are placed by their order"
-        + (
-            ", and the table's arithmetic holds."
-            if not unread
-            else f"; {unread} of its {len(table.cells)} cells are left empty: {reasons}."
-        ),
-        "start": lines[at][0],
-    }
-    return [table], [check]
+    what = (
+        "The table is printed column by column (row labels one after another, then blocks "
+        "of units and of numbers): its numbers are placed by their order"
+    )
+    start = lines[at][0]
+    return [table], [
+        order_check(report_id, "g1n.appendix", table.cells, what, problems, failed, doubt, start)
+    ]

@@ -842,11 +842,10 @@ def _s3_by_columns(
             readings.append({**cells, **placed})
     if readings:
         cells = columns.agreed(readings)
-    elif len(printed) == 1:  # the report breaks its arithmetic: its numbers as printed
-        cells = printed[0]
-    else:
-        cells = columns.agreed(printed)
-    ok = columns.confirmed(cells, balance, results)
+        ok = columns.confirmed_in_every(readings, balance, results)
+    else:  # the report breaks its arithmetic: its numbers as printed
+        cells = printed[0] if len(printed) == 1 else columns.agreed(printed)
+        ok = columns.confirmed(cells, balance, results)
     table = Table(f"gen{gen}", "s3", spans[0][0], spans[-1][1])
     for row_no, (r, read) in enumerate(zip(rows, reads, strict=True), start=1):
         if read is None:
@@ -1091,17 +1090,5 @@ def _s4_under_headers(
 def _column_order(
     result: TemplateResult, subject: str, unread: int, message: str, start: int
 ) -> None:
-    """The check of a table read column by column: pass when every cell was placed, else
-    ambiguous (``unread`` cells left empty; the message says why)."""
-    result.checks.append(
-        {
-            "check": "column_order",
-            "subject": subject,
-            "status": "pass" if not unread else "ambiguous",
-            "severity": "warning",
-            "expected": None,
-            "observed": None,
-            "message": message,
-            "start": start,
-        }
-    )
+    """The check of a table read column by column (:func:`ogi.parse.columns.order_check`)."""
+    result.checks.append(columns.order_check(subject, unread, message, start))
