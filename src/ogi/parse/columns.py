@@ -9,16 +9,18 @@ one run per column, left to right, each run the band's rows top to bottom; a ban
 may print its numbers in runs of any length, in the row's order.
 
 :func:`layouts` cuts the runs into bands by their lengths alone, every way that uses every run
-and gives exactly the rows labelled: a band of ``k`` rows is ``width`` runs of ``k`` numbers
+and gives exactly the rows labelled. A band of ``k`` rows is ``width`` runs of ``k`` numbers
 (a run shorter than its band — pdftotext drops a blank cell — leaves that column of the band
-unread: which of its rows is blank is not known), a band of one row is runs adding up to
-``width`` numbers (marked -1 in the layout: its numbers are the row's, but their order is only
-as pdftotext printed them, which is not always the columns'; the first row's last numbers may
-stand after everything else, under header cells that span rows). The numbers are assigned by that order only when exactly one layout fits;
+unread: which of its rows is blank is not known). A band of one row is runs adding up to
+``width`` numbers, marked -1 in the layout: its numbers are the row's, but their order is
+only as pdftotext printed them, which is not always the columns'; the first row's last
+numbers may stand after everything else, under header cells that span rows. Only when no
+layout fits so, a band of one row may be one number short (a blank cell dropped): that row
+is left unread. The numbers are assigned by that order only when exactly one layout fits;
 the caller then keeps a value only where the table's own arithmetic confirms it (the reader
 of section 三: :func:`confirmed`, in every reading that fits: :func:`confirmed_in_every`),
-so a converter that printed a band's runs in another order
-leaves cells flagged, never wrong.
+so a converter that printed a band's runs in another order leaves cells flagged, never
+wrong.
 
 >>> sorted(layouts([1, 1, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2], rows=3, width=7))[0]
 ((-1, 0, 1, 2, 3, 4, 5, 6), (7, 9, 11, 13, 15, 17, 19), (8, 10, 12, 14, 16, 18, 20))
@@ -90,12 +92,16 @@ def _value(raw: str) -> int | float | None:
     return float(plain) if "." in plain else int(plain)
 
 
-def layouts(lengths: list[int], rows: int, width: int, top: bool = True) -> set[Layout]:
+def layouts(
+    lengths: list[int], rows: int, width: int, top: bool = True, short: bool = False
+) -> set[Layout]:
     """Every way of reading runs of these lengths as bands of ``rows`` rows of ``width``
-    columns (at most LAYOUTS + 1 of them); ``top``: the rows stand under the header."""
+    columns (at most LAYOUTS + 1 of them); ``top``: the rows stand under the header;
+    ``short``: a one-row band may be one number short (a blank cell dropped: the row is left
+    unread), tried only when no layout fits without (it makes more layouts fit)."""
     starts = [sum(lengths[:i]) for i in range(len(lengths))]
     found: set[Layout] = set()
-    for layout in _cut(lengths, starts, 0 if top else -1, len(lengths), rows, width):
+    for layout in _cut(lengths, starts, 0 if top else -1, len(lengths), rows, width, short):
         found.add(tuple(layout))
         if len(found) > LAYOUTS:
             break
@@ -103,30 +109,44 @@ def layouts(lengths: list[int], rows: int, width: int, top: bool = True) -> set[
 
 
 def _cut(
-    lengths: list[int], starts: list[int], i: int, j: int, rows: int, width: int
+    lengths: list[int], starts: list[int], i: int, j: int, rows: int, width: int, short: bool
 ) -> Iterator[list[tuple[int | None, ...]]]:
     """The layouts of runs ``i`` … ``j - 1`` as ``rows`` rows (``i`` -1: 0, not under the
     header)."""
     if i < 0:
-        yield from _cut_from(lengths, starts, 0, j, rows, width, top=False)
+        yield from _cut_from(lengths, starts, 0, j, rows, width, False, short)
         return
-    yield from _cut_from(lengths, starts, i, j, rows, width, top=True)
+    yield from _cut_from(lengths, starts, i, j, rows, width, True, short)
 
 
 def _cut_from(
-    lengths: list[int], starts: list[int], i: int, j: int, rows: int, width: int, top: bool
+    lengths: list[int],
+    starts: list[int],
+    i: int,
+    j: int,
+    rows: int,
+    width: int,
+    top: bool,
+    short: bool,
 ) -> Iterator[list[tuple[int | None, ...]]]:
     if i == j or rows == 0:
         if i == j and rows == 0:
             yield []
         return
-    for band, i2, j2 in _bands(lengths, starts, i, j, rows, width, top):
-        for rest in _cut_from(lengths, starts, i2, j2, rows - len(band), width, False):
+    for band, i2, j2 in _bands(lengths, starts, i, j, rows, width, top, short):
+        for rest in _cut_from(lengths, starts, i2, j2, rows - len(band), width, False, short):
             yield band + rest
 
 
 def _bands(
-    lengths: list[int], starts: list[int], i: int, j: int, rows: int, width: int, top: bool
+    lengths: list[int],
+    starts: list[int],
+    i: int,
+    j: int,
+    rows: int,
+    width: int,
+    top: bool,
+    short: bool,
 ) -> Iterator[tuple[list[tuple[int | None, ...]], int, int]]:
     """The bands runs ``i`` … ``j - 1`` may begin with: (its rows, the runs left: i2, j2)."""
     runs = lengths[i : min(i + width, j)]
@@ -143,6 +163,8 @@ def _bands(
     total = 0
     for used in range(1, j - i + 1):  # one row, its numbers in runs
         total += lengths[i + used - 1]
+        if short and total == width - 1:  # a blank cell dropped: which one is not known
+            yield [(None,) * width], i + used, j
         if total >= width:
             if total == width:
                 yield [(-1 - starts[i], *range(starts[i], starts[i] + width))], i + used, j
@@ -195,7 +217,9 @@ def read_runs(
     (none, with the reason, when none does or too many do)."""
     runs = number_runs(text, folded, start, end)
     flat = [c for run in runs for c in run]
-    found = layouts([len(r) for r in runs], rows, width, top)
+    found = layouts([len(r) for r in runs], rows, width, top) or layouts(
+        [len(r) for r in runs], rows, width, top, short=True
+    )
     if not found:
         shown = " ".join(str(len(r)) for r in runs) or "none"
         return [], (
@@ -236,7 +260,8 @@ def confirmed(
     """Which cells of section 三 read by order the table's arithmetic confirms: the row's
     total holds (where every cell of the row is read) and of the column identities the cell
     is part of (一 + 二 = （七） + 四; （七） = the sum of the results) one can be computed and
-    holds, none fails. A blank or unread cell confirms nothing."""
+    holds, none fails; or its row's total holds and every other cell of the row is confirmed
+    so. A blank or unread cell confirms nothing."""
     width = len(next(iter(cells.values()))) if cells else 0
     left, right = balance
     parts, total = results
@@ -276,6 +301,11 @@ def confirmed(
                 if member
             ]
             ok[code][j] = any(h is True for h in mine) and not any(h is False for h in mine)
+    for code in cells:  # a row whose total holds and all but one cell confirmed: that one
+        # is the total less the others, as printed (its column's identity could not be
+        # computed: a blank or an unread cell elsewhere in the column)
+        if row_ok[code] and sum(not v for v in ok[code]) == 1:
+            ok[code] = [True] * width
     return ok
 
 
