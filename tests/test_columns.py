@@ -7,6 +7,7 @@ value read is the truth's and the rest are flagged."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from ogi.parse.columns import agreed, confirmed, confirmed_in_every, layouts, nu
 from ogi.parse.digits import Cell
 from ogi.parse.g1_columns import arithmetic, unconfirmed
 from ogi.parse.header_columns import read_column_blocks
+from ogi.parse.ordered import settle_by_prose
 from ogi.synth import zoo
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pdftotext"
@@ -209,31 +211,38 @@ def test_confirmed_needs_an_identity_that_holds() -> None:
 
 
 # a report that breaks its arithmetic in one place: the cells of the checks that fail
+# (fixture → its zoo report, cells the checks leave, of them settled by the prose, table,
+# some of those cells' rows)
 FAULTY = {
-    # 历年累计 of 行政诉讼数 printed below the year's: that row's two cells
-    "zoo_00000_gen1_fault.txt": (0, 2, "g1.appendix", ["g1.lawsuits"]),
-    # a channel 1–9 more than 收到申请数 allows: the total and its four channels
-    "zoo_00005_gen1_national_fault.txt": (5, 5, "g1n.appendix", ["g1n.requests_received"]),
+    # 历年累计 of 行政诉讼数 printed below the year's: that row's two cells; the prose states
+    # the year's lawsuits
+    "zoo_00000_gen1_fault.txt": (0, 2, 1, "g1.appendix", ["g1.lawsuits"]),
+    # a channel 1–9 more than 收到申请数 allows: the total and its four channels; the prose
+    # states the total (2017 年共收到政府信息公开申请 359 件)
+    "zoo_00005_gen1_national_fault.txt": (5, 5, 1, "g1n.appendix", ["g1n.requests_online"]),
     # … and the channel now more than its parent too: two checks, one number in common
-    "zoo_00041_gen1_national_fault.txt": (41, 5, "g1n.appendix", ["g1n.requests_online"]),
-    # the provincial table's channels: the year's total and its three channels
-    "zoo_00164_gen1_fault.txt": (164, 4, "g1.appendix", ["g1.requests_received"]),
+    "zoo_00041_gen1_national_fault.txt": (41, 5, 1, "g1n.appendix", ["g1n.requests_online"]),
+    # the provincial table's channels: the year's total and its three channels; the prose
+    # states the total and its online channel
+    "zoo_00164_gen1_fault.txt": (164, 4, 2, "g1.appendix", ["g1.requests_in_person"]),
 }
 
 
 @pytest.mark.parametrize("name", sorted(FAULTY))
 def test_a_check_that_fails_leaves_its_own_cells_empty(name: str) -> None:
     """A table placed by order whose arithmetic fails in one place: the cells of the checks
-    that fail are left empty (the report's error or a number out of place: not known), every
-    other cell is the truth's, and the column_order check names what failed."""
-    index, unread, subject, among = FAULTY[name]
+    that fail are left empty (the report's error or a number out of place: not known) but
+    where the prose states the number in place, every other cell is the truth's, and the
+    column_order check names what failed."""
+    index, unread, by_prose, subject, among = FAULTY[name]
     truth = zoo.reports(index + 1, 0)[index].truth
     _, parsed = parse_file(FIXTURES / name)
     got = [c for c in parsed.statistics if c["indicator"]]
     empty = [c for c in got if c["value"] is None]
-    assert len(empty) == unread and {c["value_status"] for c in empty} == {"ambiguous"}
+    assert len(empty) == unread - by_prose and {c["value_status"] for c in empty} == {"ambiguous"}
     assert set(among) <= {c["indicator"] for c in empty}
     assert all(c["value_text"] for c in empty)  # the number as printed is kept beside
+    assert sum(c["settled_by"] == "prose" for c in got) == by_prose
     assert [
         c["indicator"]
         for c in got
@@ -243,6 +252,7 @@ def test_a_check_that_fails_leaves_its_own_cells_empty(name: str) -> None:
     assert check["status"] == "ambiguous"
     assert f"{unread} of its {len(got)} cells are left empty" in check["message"]
     assert "the table's other checks hold" in check["message"]
+    assert f"the prose states the same figure for {by_prose}: kept" in check["message"]
 
 
 def _placed(values: list[int], *parents: str | None) -> tuple[Any, Any]:
@@ -367,3 +377,39 @@ def test_a_blank_dropped_in_a_one_row_band_costs_its_row(items: list[zoo.ZooRepo
     assert len(read) == 28
     # the cells printed blank were dropped: not told apart from the cells left unread
     assert {c["value_status"] for c in cells.values() if c["value"] is None} == {"ambiguous"}
+
+
+def test_the_prose_settles_an_unconfirmed_cell_only_when_it_states_that_number() -> None:
+    def cell(indicator: str, text: str) -> dict[str, Any]:
+        return {
+            "indicator": indicator,
+            "column": "total",
+            "value": None,
+            "value_text": text,
+            "value_status": "ambiguous",
+            "settled_by": None,
+        }
+
+    table = SimpleNamespace(
+        cells=[cell("g3.s3.received", "１２"), cell("g3.s3.granted", "5"), cell("g3.s3.total", "7")]
+    )
+    note = {"check": "column_order", "subject": "g3.s3", "status": "ambiguous", "message": "…"}
+    stated = {
+        ("g3.s3.received", "total"): {12},  # the same number (printed full-width)
+        ("g3.s3.granted", "total"): {6},  # another: the prose and the table disagree
+        ("g3.s3.total", "total"): {7, 8},  # two figures stated: which is not known
+    }
+    settle_by_prose([table], [note], stated)
+    assert [(c["value"], c["settled_by"]) for c in table.cells] == [
+        (12, "prose"),
+        (None, None),
+        (None, None),
+    ]
+    assert note["status"] == "ambiguous"
+    assert note["message"].endswith(
+        "the prose states the same figure for 1: kept, settled by the prose."
+    )
+    other = {**note, "subject": "g3.s2", "message": "…"}  # not a table placed by order
+    fresh = SimpleNamespace(cells=[cell("g3.s2.rules", "12")])
+    settle_by_prose([fresh], [other], {("g3.s2.rules", "total"): {12}})
+    assert fresh.cells[0]["value"] is None

@@ -24,7 +24,7 @@ FLAGGED = {
     # cells printed before the numbers (ogi.parse.header_columns); generation 2's section 二
     # is not read beyond its first column, nor the cells of a check that fails (the whole
     # table where the failures share no cell)
-    "pdftotext": 0.0908,
+    "pdftotext": 0.0887,
     "pdftotext_layout": 0.0,
     # markitdown cuts a table at a page break and prints its last row apart, with no header
     "markitdown_pdf": 0.0041,

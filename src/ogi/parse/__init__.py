@@ -22,6 +22,7 @@ from . import (
     g1n_columns,
     metadata,
     national_stream,
+    ordered,
     outline,
     stream,
     tables,
@@ -175,6 +176,7 @@ def _parse(doc: Document, neighbours: years.Neighbours | None = None) -> Parsed:
     present = {c["indicator"] for t in found for c in t.cells if c["indicator"]}
     cues.link_figures(text, figs, present, generation)
     evidence = _prose_evidence(figs)
+    ordered.settle_by_prose(found, notes, evidence)
     if (
         streamed
         and (evidence or neighbours)

@@ -47,22 +47,6 @@ TOP_ROWS = 2  # rows under the header whose numbers pdftotext may interleave
 Layout = tuple[tuple[int | None, ...], ...]
 
 
-def order_check(subject: str, unread: int, message: str, start: int) -> dict[str, Any]:
-    """The ``column_order`` check of a table placed by the order of its numbers: pass when
-    every cell was placed, else ambiguous (``unread`` cells left empty; the message says
-    why)."""
-    return {
-        "check": "column_order",
-        "subject": subject,
-        "status": "pass" if not unread else "ambiguous",
-        "severity": "warning",
-        "expected": None,
-        "observed": None,
-        "message": message,
-        "start": start,
-    }
-
-
 def number_runs(text: str, folded: str, start: int, end: int) -> list[list[Cell]]:
     """The runs of number lines in ``folded[start:end]``: consecutive lines holding one number
     each (a blank mark is a number whose value is None); anything else ends a run."""
@@ -75,7 +59,9 @@ def number_runs(text: str, folded: str, start: int, end: int) -> list[list[Cell]
         m = _NUMBER.fullmatch(folded, pos, stop)
         if m:
             raw = m.group("n")
-            run.append(Cell(_value(raw), text[m.start("n") : m.end("n")], m.start("n"), m.end("n")))
+            run.append(
+                Cell(number_value(raw), text[m.start("n") : m.end("n")], m.start("n"), m.end("n"))
+            )
         elif run:
             runs.append(run)
             run = []
@@ -85,7 +71,8 @@ def number_runs(text: str, folded: str, start: int, end: int) -> list[list[Cell]
     return runs
 
 
-def _value(raw: str) -> int | float | None:
+def number_value(raw: str) -> int | float | None:
+    """The value of a number as :func:`number_runs` reads it (None: a blank mark)."""
     if raw in BLANKS:
         return None
     plain = raw.replace(",", "")

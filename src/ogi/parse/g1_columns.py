@@ -29,7 +29,7 @@ from itertools import islice
 from typing import Any
 
 from .. import formats
-from . import columns
+from . import ordered
 from .columns import number_runs
 from .lines import fold_text
 from .tables import Table, match_indicator
@@ -285,7 +285,7 @@ def order_check(
         )
     else:
         tail = f"; {unread} of its {len(cells)} cells are left empty: {reasons}."
-    return {"report_id": report_id, **columns.order_check(subject, unread, what + tail, start)}
+    return {"report_id": report_id, **ordered.order_check(subject, unread, what + tail, start)}
 
 
 def unconfirmed(failed: list[Failure], held: int) -> frozenset[tuple[int, str]] | None:

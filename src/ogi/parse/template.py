@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from . import columns, header_columns, numerals
+from . import columns, header_columns, numerals, ordered
 from .digits import LIMIT, Cell, Prune, _always, block_totals, fit, splits, tokens
 from .headings import QUOTES as _QUOTES
 from .headings import flex, section_re
@@ -861,7 +861,7 @@ def _s3_by_columns(
                 r["code"],
                 read.label,
                 col,
-                cell if good or blank else None,
+                cell,  # unconfirmed: its number in place kept as value_text, value empty
                 "printed" if good else "blank" if blank else "ambiguous",
                 "件",
                 ("", read.label_end, read.label_end),
@@ -1090,5 +1090,5 @@ def _s4_under_headers(
 def _column_order(
     result: TemplateResult, subject: str, unread: int, message: str, start: int
 ) -> None:
-    """The check of a table read column by column (:func:`ogi.parse.columns.order_check`)."""
-    result.checks.append(columns.order_check(subject, unread, message, start))
+    """The check of a table read column by column (:func:`ogi.parse.ordered.order_check`)."""
+    result.checks.append(ordered.order_check(subject, unread, message, start))
