@@ -10,17 +10,19 @@ may print its numbers in runs of any length, in the row's order.
 
 :func:`layouts` cuts the runs into bands by their lengths alone, every way that uses every run
 and gives exactly the rows labelled. A band of ``k`` rows is ``width`` runs of ``k`` numbers
-(a run shorter than its band — pdftotext drops a blank cell — leaves that column of the band
-unread: which of its rows is blank is not known). A band of one row is runs adding up to
-``width`` numbers, marked -1 in the layout: its numbers are the row's, but their order is
-only as pdftotext printed them, which is not always the columns'; the first row's last
-numbers may stand after everything else, under header cells that span rows. Only when no
-layout fits so, a band of one row may be one number short (a blank cell dropped): that row
-is left unread. The numbers are assigned by that order only when exactly one layout fits;
-the caller then keeps a value only where the table's own arithmetic confirms it (the reader
-of section 三: :func:`confirmed`, in every reading that fits: :func:`confirmed_in_every`),
-so a converter that printed a band's runs in another order leaves cells flagged, never
-wrong.
+(a run one number short — pdftotext prints nothing for a blank cell — is a *gap*: its
+numbers fill its rows in order but one, which is blank, and the arithmetic is to say which:
+:mod:`ogi.parse.blanks`; shorter still, that column of the band is unread). A band of one
+row is runs adding up to ``width`` numbers, marked -1 in the layout: its numbers are the
+row's, but their order is only as pdftotext printed them, which is not always the columns';
+the first row's last numbers may stand after everything else, under header cells that span
+rows (:mod:`ogi.parse.pools` places them). Only when no layout fits so, a band of one row
+may be one number short (a blank cell dropped): its numbers and a blank, in a column the
+arithmetic is to find. The caller keeps a value only where the table's own arithmetic
+confirms it (the reader of section 三: :func:`confirmed`, in every reading that fits:
+:func:`confirmed_in_every`; through a blank cell with the number its row implies:
+:func:`implied`), so a converter that printed a band's runs in another order leaves cells
+flagged, never wrong.
 
 >>> sorted(layouts([1, 1, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2], rows=3, width=7))[0]
 ((-1, 0, 1, 2, 3, 4, 5, 6), (7, 9, 11, 13, 15, 17, 19), (8, 10, 12, 14, 16, 18, 20))
@@ -43,8 +45,11 @@ LAYOUTS = 16  # layouts enumerated before the runs are called too ambiguous to p
 TOP_ROWS = 2  # rows under the header whose numbers pdftotext may interleave
 
 # row → column → index of its number (None: unread); a row of one-row band is marked by a
-# leading -1 (its numbers are the row's, their order is only as pdftotext printed them)
+# leading -1 (its numbers are the row's, their order is only as pdftotext printed them); the
+# slots of a run one number short (a blank cell dropped) are marked GAP - the index of its
+# first number: the numbers fill those slots in order, one slot left blank
 Layout = tuple[tuple[int | None, ...], ...]
+GAP = -2
 
 
 def number_runs(text: str, folded: str, start: int, end: int) -> list[list[Cell]]:
@@ -139,9 +144,15 @@ def _bands(
     runs = lengths[i : min(i + width, j)]
     k = max(runs) if len(runs) == width else 0
     full = sum(n == k for n in runs)
-    if k and 1 < k <= rows and 2 * full > width:  # one run a column, a short one unread
-        cols = [
-            range(starts[i + c], starts[i + c] + k) if n == k else None for c, n in enumerate(runs)
+    if k and 1 < k <= rows and 2 * full > width:  # one run a column; a run one short: a
+        # blank cell dropped (a gap: which row's is not known); shorter still: unread
+        cols: list[Any] = [
+            range(starts[i + c], starts[i + c] + k)
+            if n == k
+            else [GAP - starts[i + c]] * k
+            if n == k - 1
+            else None
+            for c, n in enumerate(runs)
         ]
         yield [tuple(col[r] if col else None for col in cols) for r in range(k)], i + width, j
     if top:  # the rows under the header: their numbers interleaved, some printed last
@@ -151,7 +162,7 @@ def _bands(
     for used in range(1, j - i + 1):  # one row, its numbers in runs
         total += lengths[i + used - 1]
         if short and total == width - 1:  # a blank cell dropped: which one is not known
-            yield [(None,) * width], i + used, j
+            yield [(-1 - starts[i], *range(starts[i], starts[i] + width - 1), None)], i + used, j
         if total >= width:
             if total == width:
                 yield [(-1 - starts[i], *range(starts[i], starts[i] + width))], i + used, j
@@ -194,6 +205,9 @@ class ByOrder:
     # which numbers are the row's and in which order is not known); None: placed by order
     pools: list[int | None] = field(default_factory=list)
     runs: list[list[Cell]] = field(default_factory=list)  # the numbers as printed, in runs
+    # runs one number short (a blank cell dropped): their slots (row, column) in order, the
+    # numbers that fill all but one of them (the slots are None in ``cells``)
+    gaps: list[tuple[list[tuple[int, int]], list[Cell]]] = field(default_factory=list)
 
 
 def read_runs(
@@ -217,13 +231,16 @@ def read_runs(
         return [], f"its {len(flat)} numbers make {rows} rows of {width} columns in too many ways"
     out = []
     for layout in sorted(found, key=str):
-        pools = [row[0] if row and (row[0] or 0) < 0 else None for row in layout]
-        rows_of = [row[1:] if p is not None else row for row, p in zip(layout, pools, strict=True)]
-        out.append(
-            ByOrder(
-                [[flat[i] if i is not None else None for i in r] for r in rows_of], "", pools, runs
-            )
-        )
+        pools = [row[0] if len(row) > width else None for row in layout]
+        rows_of = [row[1:] if len(row) > width else row for row in layout]
+        slots: dict[int, list[tuple[int, int]]] = {}
+        for r, row in enumerate(rows_of):
+            for c, i in enumerate(row):
+                if i is not None and i < 0:
+                    slots.setdefault(GAP - i, []).append((r, c))
+        cells = [[flat[i] if i is not None and i >= 0 else None for i in r] for r in rows_of]
+        gaps = [(where, flat[s : s + len(where) - 1]) for s, where in slots.items()]
+        out.append(ByOrder(cells, "", pools, runs, gaps))
     return out, ""
 
 
@@ -254,8 +271,10 @@ def confirmed(
     parts, total = results
     ok: dict[str, list[bool]] = {code: [False] * width for code in cells}
 
+    filled = implied(cells)
+
     def values(codes: list[str], j: int) -> list[Any] | None:
-        got = [cells[c][j] if c in cells else None for c in codes]
+        got = [filled[c][j] if c in filled else None for c in codes]
         vals = [c.value if c else None for c in got]
         return None if any(v is None for v in vals) else vals
 
@@ -296,7 +315,32 @@ def confirmed(
     return ok
 
 
-def _signed(
+def implied(cells: dict[str, list[Cell | None]]) -> dict[str, list[Cell | None]]:
+    """The cells with a cell printed blank read as the number its row's total implies (the
+    total less the row's other cells; a blank total: their sum), where it is its row's only
+    blank and every other cell is read: so the column identities through it can be checked
+    (they hold only if the report's arithmetic does). For the checks only, never a value.
+
+    >>> row = [Cell(v, "", 0, 0) for v in (2, None, 5)]
+    >>> [c.value for c in implied({"a": row})["a"]]
+    [2, 3, 5]
+    """
+    out: dict[str, list[Cell | None]] = {}
+    for code, row in cells.items():
+        out[code] = row
+        blank = [j for j, c in enumerate(row) if c is not None and c.value is None]
+        if len(blank) != 1 or any(c is None for c in row):
+            continue
+        j, vals = blank[0], [c.value for c in row if c is not None]
+        others = sum(v for k, v in enumerate(vals[:-1]) if k != j)  # type: ignore[misc]
+        value = others if j == len(row) - 1 else vals[-1] - others  # type: ignore[operator]
+        cell = row[j]
+        if value >= 0 and cell is not None:
+            out[code] = [*row[:j], Cell(value, cell.text, cell.start, cell.end), *row[j + 1 :]]
+    return out
+
+
+def signed(
     balance: tuple[list[str], list[str]], results: tuple[list[str], str]
 ) -> list[dict[str, int]]:
     """The column identities as signed sums that are zero: code → its sign (a row that is
@@ -313,114 +357,22 @@ def consistent(
     balance: tuple[list[str], list[str]],
     results: tuple[list[str], str],
 ) -> bool:
-    """No identity that can be computed fails: the rows' totals and the column identities."""
+    """No identity that can be computed fails: the rows' totals and the column identities
+    (through a blank cell its row implies: :func:`implied`)."""
+    cells = implied(cells)
     for row in cells.values():
         vals = [c.value if c else None for c in row]
         if all(v is not None for v in vals) and sum(vals[:-1]) != vals[-1]:  # type: ignore[arg-type]
             return False
     width = len(next(iter(cells.values()))) if cells else 0
-    for ident in _signed(balance, results):
+    for ident in signed(balance, results):
         for j in range(width):
             got = [cells.get(code, [None] * width)[j] for code in ident]
             vals = [c.value if c else None for c in got]
-            signed = zip(ident.values(), vals, strict=True)
-            if all(v is not None for v in vals) and sum(s * v for s, v in signed):  # type: ignore[operator,misc]
+            terms = zip(ident.values(), vals, strict=True)
+            if all(v is not None for v in vals) and sum(s * v for s, v in terms):  # type: ignore[operator,misc]
                 return False
     return True
-
-
-def solve_pools(
-    cells: dict[str, list[Cell | None]],
-    pools: dict[int, list[str]],
-    balance: tuple[list[str], list[str]],
-    results: tuple[list[str], str],
-    runs: list[list[Cell]] = [],  # noqa: B006 (read only)
-    nodes: int = 20_000,
-) -> list[dict[str, list[Cell | None]]] | None:
-    """The rows of one-row bands (``pools``: pool → its rows; the rows' numbers, as printed,
-    make the pool) placed where the arithmetic allows: every way of drawing each row's cells
-    from its pool, column by column, so that each row's total holds and no column identity
-    that can be computed fails, the number printed first being the first row's (pdftotext
-    reads a page from the top) and the numbers of one run (of ``runs``) one row's cells side
-    by side, in order. None when the search is too big to finish."""
-    rows = [code for codes in pools.values() for code in codes]
-    pool_of = {code: key for key, codes in pools.items() for code in codes}
-    left: dict[int, list[Cell]] = {}
-    for key, codes in pools.items():
-        got = [c for code in codes for c in cells[code] if c is not None and c.value is not None]
-        if len(got) < sum(len(cells[code]) for code in codes):
-            return None  # a blank or unread cell in the pool: nothing to sum
-        left[key] = got
-    first = {key: got[0] for key, got in left.items()}  # printed first: the first row's
-    mine = {id(c) for got in left.values() for c in got}
-    together = [run for run in runs if len(run) > 1 and all(id(c) in mine for c in run)]
-    width = len(cells[rows[0]])
-    idents = []
-    for ident in _signed(balance, results):
-        fixed: list[Any] = []
-        for j in range(width):
-            acc: Any = 0
-            for code, sign in ident.items():
-                cell = cells.get(code, [None] * width)[j] if code not in pool_of else None
-                if code in pool_of:
-                    continue
-                acc = (
-                    None
-                    if acc is None or cell is None or cell.value is None
-                    else acc + sign * cell.value
-                )
-            fixed.append(acc)
-        idents.append((ident, fixed))
-    placed: dict[str, list[Cell]] = {code: [] for code in rows}
-    found: list[dict[str, list[Cell | None]]] = []
-    budget = [nodes]
-
-    def column_holds(j: int) -> bool:
-        for ident, fixed in idents:
-            if fixed[j] is None or not any(code in ident for code in rows):
-                continue
-            if fixed[j] + sum(ident.get(code, 0) * _num(placed[code][j]) for code in rows):
-                return False
-        return True
-
-    def step(j: int, r: int) -> bool:
-        budget[0] -= 1
-        if budget[0] < 0:
-            return False
-        if r == len(rows):
-            if not column_holds(j):
-                return True
-            if j + 1 == width:
-                if all(
-                    any(c is first[key] for c in placed[codes[0]]) for key, codes in pools.items()
-                ) and _side_by_side(placed, together):
-                    found.append({code: list(v) for code, v in placed.items()})
-                return True
-            return step(j + 1, 0)
-        code = rows[r]
-        pool = left[pool_of[code]]
-        if j + 1 == width:  # the total: the sum of the row's other cells
-            want = sum(_num(c) for c in placed[code])
-            options = [k for k, c in enumerate(pool) if c.value == want][:1]
-        else:
-            seen: set[Any] = set()
-            options = []
-            room = max(_num(c) for c in pool) - sum(_num(c) for c in placed[code])
-            for k, c in enumerate(pool):
-                if c.value not in seen and c.value <= room:
-                    seen.add(c.value)
-                    options.append(k)
-        for k in options:
-            cell = pool.pop(k)
-            placed[code].append(cell)
-            ok = step(j, r + 1)
-            placed[code].pop()
-            pool.insert(k, cell)
-            if not ok:
-                return False
-        return True
-
-    return found if step(0, 0) else None
 
 
 def agreed(readings: list[dict[str, list[Cell | None]]]) -> dict[str, list[Cell | None]]:
@@ -454,19 +406,3 @@ def confirmed_in_every(
 
 def _value_of(cell: Cell | None) -> Any:
     return "unread" if cell is None else cell.value
-
-
-def _side_by_side(placed: dict[str, list[Cell]], together: list[list[Cell]]) -> bool:
-    """Every run's numbers stand in one row, in consecutive columns, in order (by value:
-    equal numbers are one another's stand-ins)."""
-    rows = [[c.value for c in row] for row in placed.values()]
-    for run in together:
-        want, n = [c.value for c in run], len(run)
-        if not any(row[j : j + n] == want for row in rows for j in range(len(row) - n + 1)):
-            return False
-    return True
-
-
-def _num(cell: Cell) -> Any:
-    """A pooled cell's number (pools hold no blank)."""
-    return cell.value

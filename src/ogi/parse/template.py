@@ -28,11 +28,12 @@ from functools import cache
 from typing import Any
 
 from .. import formats
-from . import columns, header_columns, numerals, ordered
+from . import blanks, columns, header_columns, numerals, ordered
 from .digits import LIMIT, Cell, Prune, _always, block_totals, fit, splits, tokens
 from .headings import QUOTES as _QUOTES
 from .headings import flex, section_re
 from .lines import fold_text
+from .pools import TABLE_NODES, solve_pools
 from .tables import Table
 
 MAX_DIGITS = 12  # a cell of a statistics table holds at most this many characters of number
@@ -809,7 +810,9 @@ def _s3_by_columns(
     ident = _spec()["identities"]
     balance = (ident["balance"]["left"], ident["balance"]["right"])
     results = ([r["code"] for r in rows if r.get("result")], ident["results"]["total"])
-    Option = tuple[dict[str, list[Cell | None]], dict[int, list[str]], list[list[Cell]]]
+    Option = tuple[
+        dict[str, list[Cell | None]], dict[int, list[str]], list[list[Cell]], list[blanks.Gap]
+    ]
     options: list[list[Option]] = []
     problems = []
     for n, run in enumerate(columns.label_runs(folded, spans)):
@@ -823,23 +826,37 @@ def _s3_by_columns(
         codes = [found[i][0]["code"] for i in run]
         options.append(
             [
-                (dict(zip(codes, b.cells, strict=True)), _pools(codes, b.pools, n), b.runs)
+                (
+                    dict(zip(codes, b.cells, strict=True)),
+                    _pools(codes, b.pools, n),
+                    b.runs,
+                    [blanks.Gap([(codes[r], c) for r, c in at], nums) for at, nums in b.gaps],
+                )
                 for b in got
             ]
-            or [({c: [None] * len(cols) for c in codes}, {}, [])]
+            or [({c: [None] * len(cols) for c in codes}, {}, [], [])]
         )
     readings, printed, pooled = [], [], set()
+    spent, unfinished = [TABLE_NODES], False  # a search not finished: readings not all known
     for combo in itertools.islice(itertools.product(*options), 64):
-        cells = {k: v for part, _, _ in combo for k, v in part.items()}
-        pools = {k: v for _, part, _ in combo for k, v in part.items()}
-        runs = [run for _, _, got_runs in combo for run in got_runs]
+        cells = {k: v for part, _, _, _ in combo for k, v in part.items()}
+        pools = {k: v for _, part, _, _ in combo for k, v in part.items()}
+        runs = [run for _, _, got_runs, _ in combo for run in got_runs]
+        gaps = [gap for _, _, _, got_gaps in combo for gap in got_gaps]
         pooled |= {code for codes in pools.values() for code in codes}
+        pooled |= {code for gap in gaps for code, _ in gap.slots}  # the blank placed by sums
         printed.append(cells)
-        if not pools:
-            readings += [cells] if columns.consistent(cells, balance, results) else []
-            continue
-        for placed in columns.solve_pools(cells, pools, balance, results, runs) or []:
-            readings.append({**cells, **placed})
+        in_pools = {code for codes in pools.values() for code in codes}
+        for filled in blanks.fills(cells, gaps, in_pools, balance, results):
+            if not pools:
+                readings += [filled] if columns.consistent(filled, balance, results) else []
+                continue
+            solved = solve_pools(filled, pools, balance, results, runs, spent)
+            unfinished |= solved is None
+            readings += [{**filled, **placed} for placed in solved or []]
+    if unfinished:  # a reading not searched may be the report's: none is relied on
+        readings = []
+        problems.append("its pooled numbers can be drawn in too many ways to search them all")
     if readings:
         cells = columns.agreed(readings)
         ok = columns.confirmed_in_every(readings, balance, results)
@@ -871,7 +888,11 @@ def _s3_by_columns(
                 rec["settled_by"] = "identity" if by_sum and readings else "order"
             table.cells.append(rec)
             table.end = max(table.end, cell.end if cell else 0)
-    unread = sum(not v for row in ok.values() for v in row)
+    unread = sum(
+        not v and not (c is not None and c.value is None)
+        for code, row in ok.items()
+        for v, c in zip(row, cells[code], strict=True)
+    )
     why = "; ".join(problems) or "the table's arithmetic does not confirm them"
     _column_order(
         result,

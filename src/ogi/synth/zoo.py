@@ -77,45 +77,46 @@ class ZooReport:
 
 def reports(n: int, seed: int = 0, fault_rate: float = 0.3) -> list[ZooReport]:
     """``n`` reports cycling through the four families; a share carry one fault."""
-    out = []
-    for i in range(n):
-        rng = random.Random(f"zoo:{seed}:{i}")
-        family = FAMILIES[i % len(FAMILIES)]
-        city, county = _place(rng)
-        issuer = f"{city}{county}人民政府"
-        pool = (
-            gen1.FAULTS
-            if family == "gen1"
-            else gen1.NATIONAL_FAULTS
-            if family == "gen1_national"
-            else gen23.FAULTS
-        )
-        fault = rng.choice(pool) if rng.random() < fault_rate else None
+    return [report(i, seed, fault_rate) for i in range(n)]
+
+
+def report(i: int, seed: int = 0, fault_rate: float = 0.3) -> ZooReport:
+    """The zoo's report number ``i`` for ``seed`` (each report has a generator of its own,
+    so it is the same whether or not the ones before it are made)."""
+    rng = random.Random(f"zoo:{seed}:{i}")
+    family = FAMILIES[i % len(FAMILIES)]
+    city, county = _place(rng)
+    issuer = f"{city}{county}人民政府"
+    pool = (
+        gen1.FAULTS
+        if family == "gen1"
+        else gen1.NATIONAL_FAULTS
+        if family == "gen1_national"
+        else gen23.FAULTS
+    )
+    fault = rng.choice(pool) if rng.random() < fault_rate else None
+    state = rng.getstate()
+    one_line: Truth | None = None
+    if family == "gen1_national":
+        gen, year = 1, rng.randint(2014, 2018)
+        doc, truth, _ = gen1.national_doc(rng, f"{city}{county}", fault, year)
+        one_line = truth  # one value a row, the unit between label and value
+    elif family == "gen1":
+        gen, year = 1, rng.randint(2009, 2018)
         state = rng.getstate()
-        one_line: Truth | None = None
-        if family == "gen1_national":
-            gen, year = 1, rng.randint(2014, 2018)
-            doc, truth, _ = gen1.national_doc(rng, f"{city}{county}", fault, year)
-            one_line = truth  # one value a row, the unit between label and value
-        elif family == "gen1":
-            gen, year = 1, rng.randint(2009, 2018)
-            state = rng.getstate()
-            doc, truth, _ = gen1.gen1_doc(rng, f"{city}{county}", fault, "cell_lines", year)
-            rng.setstate(state)
-            one_line = gen1.gen1_doc(rng, f"{city}{county}", fault, "none", year)[1]
-        else:
-            gen = int(family[-1])
-            year = rng.choice([2019, 2020]) if gen == 2 else rng.randint(2021, 2025)
-            state = rng.getstate()
-            doc, truth, _ = gen23.gen23_doc(rng, gen, issuer, "我区", year, fault, "cell_lines")
-            rng.setstate(state)
-            one_line = gen23.gen23_doc(rng, gen, issuer, "我区", year, fault, "none")[1]
-        if fault in _NOT_ON_ONE_LINE:
-            one_line = None
-        out.append(
-            ZooReport(f"zoo_{i:05d}", family, gen, issuer, year, doc, truth, one_line, fault)
-        )
-    return out
+        doc, truth, _ = gen1.gen1_doc(rng, f"{city}{county}", fault, "cell_lines", year)
+        rng.setstate(state)
+        one_line = gen1.gen1_doc(rng, f"{city}{county}", fault, "none", year)[1]
+    else:
+        gen = int(family[-1])
+        year = rng.choice([2019, 2020]) if gen == 2 else rng.randint(2021, 2025)
+        state = rng.getstate()
+        doc, truth, _ = gen23.gen23_doc(rng, gen, issuer, "我区", year, fault, "cell_lines")
+        rng.setstate(state)
+        one_line = gen23.gen23_doc(rng, gen, issuer, "我区", year, fault, "none")[1]
+    if fault in _NOT_ON_ONE_LINE:
+        one_line = None
+    return ZooReport(f"zoo_{i:05d}", family, gen, issuer, year, doc, truth, one_line, fault)
 
 
 def build_forms(
