@@ -7,8 +7,12 @@ the generator's, a blank cell's truth None."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ogi.build import parse_file
 from ogi.parse.blanks import Gap, fills, place
@@ -136,3 +140,69 @@ def test_a_search_too_big_to_finish_relies_on_no_reading() -> None:
     assert all(truth[k] == v for k, v in read.items())
     assert len(read) == 22
     assert "too many ways to search them all" in notes[0]["message"]
+
+
+@st.composite
+def _tables(draw: st.DrawFn) -> tuple[dict[str, list[Cell | None]], list[str], dict[str, Any]]:
+    """A small section 三: result rows of nonnegative cells and their row totals, a total
+    row; some rows printed as one-row bands (their numbers shuffled), one of them perhaps a
+    blank cell short; the report's own rows (the truth) beside."""
+    width = draw(st.integers(2, 4))
+    n = draw(st.integers(2, 4))
+    truth: dict[str, Any] = {}
+    for r in range(n):
+        row = [draw(st.integers(0, 3)) for _ in range(width - 1)]
+        truth[f"r{r}"] = [*row, sum(row)]
+    truth["total"] = [sum(truth[f"r{r}"][j] for r in range(n)) for j in range(width)]
+    pooled = draw(
+        st.lists(st.sampled_from(sorted(truth)[:-1]), min_size=1, max_size=2, unique=True)
+    )
+    short = draw(st.sampled_from([None, *pooled]))
+    cells: dict[str, list[Cell | None]] = {}
+    for code, values in truth.items():
+        if code not in pooled:
+            cells[code] = [Cell(v, str(v), 0, 0) for v in values]
+            continue
+        numbers = list(values)
+        if code == short:  # its blank: a cell printed empty (its value unknown to the reader)
+            at = draw(st.integers(0, width - 1))
+            truth[code] = [*values[:at], None, *values[at + 1 :]]
+            numbers.pop(at)
+        printed = draw(st.permutations(numbers))
+        row: list[Cell | None] = [
+            Cell(v, str(v), 10 * k, 10 * k + 1) for k, v in enumerate(printed)
+        ]
+        cells[code] = row + [None] * (width - len(row))
+    return cells, pooled, truth
+
+
+@settings(max_examples=80, deadline=None)
+@given(_tables())
+def test_the_pool_solver_finds_exactly_the_readings_that_fit(
+    table: tuple[dict[str, list[Cell | None]], list[str], dict[str, Any]],
+) -> None:
+    """Every reading the solver gives fits, it gives every one that fits (a brute force over
+    every order of every pooled row's numbers, a blank in any place), and the report's own
+    is among them: pruning, the order of the columns and the memo lose nothing."""
+    cells, pooled, truth = table
+    results = (sorted(c for c in cells if c != "total"), "total")
+    pools = {-1 - n: [code] for n, code in enumerate(pooled)}
+    got = solve_pools(cells, pools, NO_BALANCE, results)
+    assert got is not None
+    found = {tuple(tuple(_values(r[c])) for c in pooled) for r in got}
+    options = []
+    for code in pooled:
+        numbers = [c.value for c in cells[code] if c is not None]
+        ways = set(itertools.permutations(numbers))
+        if len(numbers) < len(cells[code]):  # a number short: the blank in any place
+            ways = {(*w[:at], None, *w[at:]) for w in ways for at in range(len(numbers) + 1)}
+        options.append(sorted(ways, key=str))
+    fit = set()
+    for combo in itertools.product(*options):
+        trial = {**cells}
+        for code, values in zip(pooled, combo, strict=True):
+            trial[code] = [Cell(v, "", 0, 0) for v in values]
+        if consistent(trial, NO_BALANCE, results):
+            fit.add(tuple(tuple(v) for v in combo))
+    assert found == fit
+    assert tuple(tuple(truth[c]) for c in pooled) in found
