@@ -61,6 +61,13 @@ def test_implied_checks_a_column_through_a_blank() -> None:
     assert not consistent(broken, NO_BALANCE, RESULTS)
     two = {**cells, "b": _row(None, None, 4)}  # two blanks in a row: nothing is implied
     assert _values(implied(two)["b"]) == [None, None, 4]
+    # b's other cells are over its total (2 > 1): no number in its blank makes it add up,
+    # though every identity that can be computed holds
+    over = {"a": _row(1, 2, 3), "b": _row(2, None, 1), "total": _row(3, 1, 4)}
+    assert not consistent(over, NO_BALANCE, (["a", "b"], "total"))
+    assert consistent(
+        {**over, "b": _row(2, None, 2), "total": _row(3, 2, 5)}, NO_BALANCE, (["a", "b"], "total")
+    )
 
 
 def test_a_column_one_number_short_puts_its_blank_where_the_arithmetic_allows() -> None:

@@ -340,6 +340,15 @@ def implied(cells: dict[str, list[Cell | None]]) -> dict[str, list[Cell | None]]
     return out
 
 
+def _overdrawn(row: list[Cell | None]) -> bool:
+    """A row with one blank cell whose other cells add up to more than its total: no number
+    in the blank makes it hold."""
+    vals = [c.value if c else None for c in row]
+    if not row or any(c is None for c in row) or vals.count(None) != 1 or vals[-1] is None:
+        return False
+    return sum(v for v in vals[:-1] if v is not None) > vals[-1]  # type: ignore[operator]
+
+
 def signed(
     balance: tuple[list[str], list[str]], results: tuple[list[str], str]
 ) -> list[dict[str, int]]:
@@ -357,8 +366,11 @@ def consistent(
     balance: tuple[list[str], list[str]],
     results: tuple[list[str], str],
 ) -> bool:
-    """No identity that can be computed fails: the rows' totals and the column identities
-    (through a blank cell its row implies: :func:`implied`)."""
+    """No identity that can be computed fails: the rows' totals (a row with one blank cell:
+    its other cells not over its total) and the column identities (through a blank cell its
+    row implies: :func:`implied`)."""
+    if any(_overdrawn(row) for row in cells.values()):
+        return False
     cells = implied(cells)
     for row in cells.values():
         vals = [c.value if c else None for c in row]
