@@ -130,9 +130,12 @@ def test_a_blank_a_row_printed_out_of_order_is_flagged_not_given_a_number() -> N
         ("g3.s3.refused.internal_affairs", "natural_person"): "blank",
         ("g3.s3.other.no_correction", "commercial"): "ambiguous",
     }
-    assert notes[0]["message"].endswith(
-        "13 of its 175 cells are left empty: the table's arithmetic does not confirm them."
-    )
+    # the cells the readings have apart are listed with their candidates
+    assert (
+        "13 of its 175 cells are left empty: the table's arithmetic does not confirm them. "
+        "The readings that fit differ in 13: “属于国家秘密” × 自然人: 0 or blank; "
+    ) in notes[0]["message"]
+    assert notes[0]["message"].endswith("; and 7 more.")
 
 
 def test_a_search_too_big_to_finish_relies_on_no_reading() -> None:

@@ -399,6 +399,19 @@ def agreed(readings: list[dict[str, list[Cell | None]]]) -> dict[str, list[Cell 
     return out
 
 
+def candidates(readings: list[dict[str, list[Cell | None]]]) -> dict[tuple[str, int], list[Any]]:
+    """The cells two readings have apart, each with the values the readings give it (None:
+    blank), where every reading has a number or a blank there."""
+    out: dict[tuple[str, int], list[Any]] = {}
+    for code, row in readings[0].items():
+        for j in range(len(row)):
+            got = [r[code][j] for r in readings]
+            values = {c.value for c in got if c is not None}
+            if len(values) > 1 and all(c is not None for c in got):
+                out[code, j] = sorted(values, key=lambda v: (v is None, v))
+    return out
+
+
 def confirmed_in_every(
     readings: list[dict[str, list[Cell | None]]],
     balance: tuple[list[str], list[str]],

@@ -37,6 +37,8 @@ from .pools import TABLE_NODES, solve_pools
 from .tables import Table
 
 MAX_DIGITS = 12  # a cell of a statistics table holds at most this many characters of number
+CANDIDATES = 6  # cells a column_order message lists with their candidates, at most
+_SPACES = re.compile(r"\s+")  # a label's line breaks, left out where it is quoted
 _ORDINAL = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])"
 )
@@ -857,9 +859,11 @@ def _s3_by_columns(
     if unfinished:  # a reading not searched may be the report's: none is relied on
         readings = []
         problems.append("its pooled numbers can be drawn in too many ways to search them all")
+    apart: dict[tuple[str, int], list[Any]] = {}
     if readings:
         cells = columns.agreed(readings)
         ok = columns.confirmed_in_every(readings, balance, results)
+        apart = columns.candidates(readings)
     else:  # the report breaks its arithmetic: its numbers as printed
         cells = printed[0] if len(printed) == 1 else columns.agreed(printed)
         ok = columns.confirmed(cells, balance, results)
@@ -904,10 +908,27 @@ def _s3_by_columns(
             ", and the table's arithmetic confirms every one."
             if not unread
             else f"; {unread} of its {len(cells) * len(cols)} cells are left empty: {why}."
-        ),
+        )
+        + _candidates(apart, {r["code"]: read.label for r, read in found}, cols),
         spans[0][0],
     )
     result.tables.append(table)
+
+
+def _candidates(
+    apart: dict[tuple[str, int], list[Any]], labels: dict[str, str], cols: list[dict[str, Any]]
+) -> str:
+    """The cells the readings of a table have apart, with their candidates, for its check's
+    message (the first CANDIDATES of them)."""
+    if not apart:
+        return ""
+    shown = [
+        f"“{_SPACES.sub('', labels[code])}” × {cols[j]['label']}: "
+        + " or ".join("blank" if v is None else str(v) for v in values)
+        for (code, j), values in itertools.islice(apart.items(), CANDIDATES)
+    ]
+    more = f"; and {len(apart) - CANDIDATES} more" if len(apart) > CANDIDATES else ""
+    return f" The readings that fit differ in {len(apart)}: {'; '.join(shown)}{more}."
 
 
 def _pools(codes: list[str], pools: list[int | None], run: int) -> dict[int, list[str]]:
