@@ -216,3 +216,66 @@ def test_the_pool_solver_finds_exactly_the_readings_that_fit(
             fit.add(tuple(tuple(v) for v in combo))
     assert found == fit
     assert tuple(tuple(truth[c]) for c in pooled) in found
+
+
+def test_the_prose_picks_among_the_readings_only_the_figure_it_states() -> None:
+    """zoo_00735's rows 本年新收 and 上年结转 stand under the header, their numbers one pool,
+    and every identity is the same with the two rows traded (一 + 二 = 七 + 四): the readings
+    that fit have both rows apart, candidates listed in the check (the first six). The prose states 本年度共
+    收到政府信息公开申请 27 件, one of 本年新收 总计's candidates (27 or 117): that cell is
+    kept, settled by the prose, printed where the readings that have it put it; the rest of
+    both rows stays flagged (the prose states nothing of them)."""
+    truth = zoo.report(735).truth
+    cells, notes = _s3("zoo_00735_gen3.txt")
+    read = {k: c["value"] for k, c in cells.items() if c["value"] is not None}
+    assert all(truth[k] == v for k, v in read.items())
+    got = cells[("g3.s3.received", "total")]
+    assert (got["value"], got["settled_by"], got["value_text"]) == (27, "prose", "27")
+    assert cells[("g3.s3.carried_in", "total")]["value"] is None
+    assert {k[0] for k, c in cells.items() if c["value"] is None} == {
+        "g3.s3.received",
+        "g3.s3.carried_in",
+    }
+    message = notes[0]["message"]
+    assert "differ in 14: “本年新收政府信息公开申请数量” × 自然人: 9 or 95; " in message
+    assert message.endswith("the prose states the same figure for 1: kept, settled by the prose.")
+
+
+def test_the_prose_settles_no_candidate_it_does_not_state() -> None:
+    from types import SimpleNamespace
+
+    from ogi.parse.ordered import settle_by_prose
+
+    def cell(indicator: str) -> dict[str, Any]:
+        return {
+            "indicator": indicator,
+            "column": "total",
+            "value": None,
+            "value_text": "",
+            "value_status": "ambiguous",
+            "settled_by": None,
+            "start": 0,
+            "end": 0,
+        }
+
+    two = [Cell(27, "27", 100, 102), Cell(117, "117", 200, 203)]
+    table = SimpleNamespace(
+        cells=[cell("g3.s3.received"), cell("g3.s3.carried_in"), cell("g3.s3.total")],
+        candidates={
+            ("g3.s3.received", "total"): two,
+            ("g3.s3.carried_in", "total"): two,
+            ("g3.s3.total", "total"): two,
+        },
+    )
+    note = {"check": "column_order", "subject": "g3.s3", "status": "ambiguous", "message": "…"}
+    stated = {
+        ("g3.s3.received", "total"): {117},  # one of the candidates: kept, where it stands
+        ("g3.s3.carried_in", "total"): {30},  # none of them: the prose and the table disagree
+        ("g3.s3.total", "total"): {27, 117},  # two figures stated: which is not known
+    }
+    settle_by_prose([table], [note], stated)
+    assert [(c["value"], c["value_text"], c["start"]) for c in table.cells] == [
+        (117, "117", 200),
+        (None, "", 0),
+        (None, "", 0),
+    ]

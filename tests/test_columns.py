@@ -402,7 +402,12 @@ def test_the_prose_settles_an_unconfirmed_cell_only_when_it_states_that_number()
         }
 
     table = SimpleNamespace(
-        cells=[cell("g3.s3.received", "１２"), cell("g3.s3.granted", "5"), cell("g3.s3.total", "7")]
+        cells=[
+            cell("g3.s3.received", "１２"),
+            cell("g3.s3.granted", "5"),
+            cell("g3.s3.total", "7"),
+        ],
+        candidates={},
     )
     note = {"check": "column_order", "subject": "g3.s3", "status": "ambiguous", "message": "…"}
     stated = {
@@ -421,6 +426,6 @@ def test_the_prose_settles_an_unconfirmed_cell_only_when_it_states_that_number()
         "the prose states the same figure for 1: kept, settled by the prose."
     )
     other = {**note, "subject": "g3.s2", "message": "…"}  # not a table placed by order
-    fresh = SimpleNamespace(cells=[cell("g3.s2.rules", "12")])
+    fresh = SimpleNamespace(cells=[cell("g3.s2.rules", "12")], candidates={})
     settle_by_prose([fresh], [other], {("g3.s2.rules", "total"): {12}})
     assert fresh.cells[0]["value"] is None

@@ -399,16 +399,19 @@ def agreed(readings: list[dict[str, list[Cell | None]]]) -> dict[str, list[Cell 
     return out
 
 
-def candidates(readings: list[dict[str, list[Cell | None]]]) -> dict[tuple[str, int], list[Any]]:
-    """The cells two readings have apart, each with the values the readings give it (None:
-    blank), where every reading has a number or a blank there."""
-    out: dict[tuple[str, int], list[Any]] = {}
+def candidates(readings: list[dict[str, list[Cell | None]]]) -> dict[tuple[str, int], list[Cell]]:
+    """The cells two readings have apart, each with the numbers the readings give it (one of
+    each value, smallest first, a blank last), where every reading has a number or a blank
+    there."""
+    out: dict[tuple[str, int], list[Cell]] = {}
     for code, row in readings[0].items():
         for j in range(len(row)):
             got = [r[code][j] for r in readings]
-            values = {c.value for c in got if c is not None}
-            if len(values) > 1 and all(c is not None for c in got):
-                out[code, j] = sorted(values, key=lambda v: (v is None, v))
+            if any(c is None for c in got):
+                continue
+            each = {c.value: c for c in reversed(got) if c is not None}  # the first reading's
+            if len(each) > 1:
+                out[code, j] = [each[v] for v in sorted(each, key=lambda v: (v is None, v))]
     return out
 
 

@@ -37,20 +37,29 @@ def settle_by_prose(
     tables: list[Any], notes: list[dict[str, Any]], stated: dict[tuple[str, str], set[Any]]
 ) -> None:
     """The cells of a table placed by order that its arithmetic left unconfirmed, where the
-    number in their place is the one figure the prose states for that cell (共收到政府信息
-    公开申请 359 件): two sources agree, so the value is kept, ``settled_by`` prose, and the
-    table's ``column_order`` check says how many."""
+    number in their place, or one of the values the readings that fit give it (the table's
+    ``candidates``), is the one figure the prose states for that cell (共收到政府信息公开申请
+    359 件): two sources agree, so the value is kept, ``settled_by`` prose, and the table's
+    ``column_order`` check says how many."""
     for note in notes:
         prefix = ORDERED.get(note["subject"]) if note["check"] == "column_order" else None
         if prefix is None:
             continue
-        cells = [c for t in tables for c in t.cells if (c["indicator"] or "").startswith(prefix)]
+        mine = [
+            (t, c) for t in tables for c in t.cells if (c["indicator"] or "").startswith(prefix)
+        ]
+        cells = [c for _, c in mine]
         settled = 0
-        for cell in cells:
+        for table, cell in mine:
             if cell["value"] is not None or cell["value_status"] != "ambiguous":
                 continue
+            key = (cell["indicator"], cell["column"])
             value = number_value(fold_text(cell["value_text"]).strip())
-            said = stated.get((cell["indicator"], cell["column"]), set())
+            said = stated.get(key, set())
+            picked = [c for c in table.candidates.get(key, ()) if {c.value} == said]
+            if value is None and picked:  # the readings have it apart: the prose picks one,
+                value = picked[0].value  # printed there in the readings that have it
+                cell.update(value_text=picked[0].text, start=picked[0].start, end=picked[0].end)
             if value is not None and said == {value}:
                 cell.update(value=value, value_status="printed", settled_by="prose")
                 settled += 1

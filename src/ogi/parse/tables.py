@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import formats
 from . import numerals
-from .digits import MAX_DIGITS
+from .digits import MAX_DIGITS, Cell
 from .lines import Line, split_lines
 
 
@@ -48,6 +48,9 @@ class Table:
     columns: list[tuple[str, str]] = field(default_factory=list)  # (key, printed header)
     cells: list[dict[str, Any]] = field(default_factory=list)  # statistics records
     checks: list[dict[str, Any]] = field(default_factory=list)  # made while reading it
+    # (indicator, column) → the numbers the readings that fit give a cell they have apart
+    # (one of each value; value None: blank), of a table placed by the order of its numbers
+    candidates: dict[tuple[str, str], list[Cell]] = field(default_factory=dict)
 
 
 _PIPE_LINE = re.compile(r"\|\s*$")

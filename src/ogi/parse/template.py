@@ -859,7 +859,7 @@ def _s3_by_columns(
     if unfinished:  # a reading not searched may be the report's: none is relied on
         readings = []
         problems.append("its pooled numbers can be drawn in too many ways to search them all")
-    apart: dict[tuple[str, int], list[Any]] = {}
+    apart: dict[tuple[str, int], list[Cell]] = {}
     if readings:
         cells = columns.agreed(readings)
         ok = columns.confirmed_in_every(readings, balance, results)
@@ -868,6 +868,9 @@ def _s3_by_columns(
         cells = printed[0] if len(printed) == 1 else columns.agreed(printed)
         ok = columns.confirmed(cells, balance, results)
     table = Table(f"gen{gen}", "s3", spans[0][0], spans[-1][1])
+    table.candidates = {
+        (f"g{gen}.s3.{code}", cols[j]["key"]): values for (code, j), values in apart.items()
+    }
     for row_no, (r, read) in enumerate(zip(rows, reads, strict=True), start=1):
         if read is None:
             continue
@@ -916,7 +919,7 @@ def _s3_by_columns(
 
 
 def _candidates(
-    apart: dict[tuple[str, int], list[Any]], labels: dict[str, str], cols: list[dict[str, Any]]
+    apart: dict[tuple[str, int], list[Cell]], labels: dict[str, str], cols: list[dict[str, Any]]
 ) -> str:
     """The cells the readings of a table have apart, with their candidates, for its check's
     message (the first CANDIDATES of them)."""
@@ -924,7 +927,7 @@ def _candidates(
         return ""
     shown = [
         f"“{_SPACES.sub('', labels[code])}” × {cols[j]['label']}: "
-        + " or ".join("blank" if v is None else str(v) for v in values)
+        + " or ".join("blank" if c.value is None else str(c.value) for c in values)
         for (code, j), values in itertools.islice(apart.items(), CANDIDATES)
     ]
     more = f"; and {len(apart) - CANDIDATES} more" if len(apart) > CANDIDATES else ""
