@@ -1,8 +1,9 @@
 """The cells printed blank in section 三 that plain ``pdftotext`` drops, put back where the
 table's arithmetic allows.
 
-An empty cell prints nothing, so the run of numbers of its column (in a band of several rows)
-or of its band of one row is one number short (:mod:`ogi.parse.columns` marks it a *gap*).
+An empty cell prints nothing, so the run of numbers of its column in a band of several rows
+is one number short (:mod:`ogi.parse.columns` marks it a *gap*; a band of one row one number
+short is drawn with its blank by :mod:`ogi.parse.pools`).
 Any slot of a gap may be the blank one; the numbers fill the others in their order. A slot is
 kept when every identity that can be computed holds with it (the rows whose numbers are not
 yet placed, the one-row bands' pools, and the other gaps left unread): a number moved one

@@ -845,10 +845,9 @@ def _s3_by_columns(
         pools = {k: v for _, part, _, _ in combo for k, v in part.items()}
         runs = [run for _, _, got_runs, _ in combo for run in got_runs]
         gaps = [gap for _, _, _, got_gaps in combo for gap in got_gaps]
-        pooled |= {code for codes in pools.values() for code in codes}
-        pooled |= {code for gap in gaps for code, _ in gap.slots}  # the blank placed by sums
-        printed.append(cells)
         in_pools = {code for codes in pools.values() for code in codes}
+        pooled |= in_pools | {code for gap in gaps for code, _ in gap.slots}  # placed by sums
+        printed.append(cells)
         for filled in blanks.fills(cells, gaps, in_pools, balance, results):
             if not pools:
                 readings += [filled] if columns.consistent(filled, balance, results) else []
