@@ -209,9 +209,11 @@ def numerals() -> dict[str, Any]:
     return _load("numerals.yml")  # type: ignore[no-any-return]
 
 
+@cache
 def labels() -> dict[str, Any]:
-    """labels.yml: the bilingual labels of check ids and coded column values."""
-    return dict(_load("labels.yml"))
+    """labels.yml: the bilingual labels of check ids and coded column values (read once: the
+    site labels every coded cell it shows with them)."""
+    return _load("labels.yml")  # type: ignore[no-any-return]
 
 
 def code_label(column: str, code: Any) -> tuple[str, str] | None:
