@@ -212,13 +212,28 @@ def _year_pieces(
 def write(p: Plan, m: manifest.Manifest, root: Path, out: Path) -> None:
     """Write the files of the plan into the staging folder ``root`` (the package's CSV files
     complete there, or unchanged in ``out``) and the descriptor."""
+    write_files(p, *inputs(p, m), root, out)
+
+
+def inputs(p: Plan, m: manifest.Manifest) -> tuple[Layout | None, dict[int, list[list[str]]]]:
+    """What :func:`write_files` needs of the manifest, as plain data (a process of its own
+    is given these, not the manifest, whose reports are in a SQLite file)."""
+    return (layout(m) if p.write else None), _across_by_year(m)
+
+
+def write_files(
+    p: Plan,
+    lay: Layout | None,
+    across: dict[int, list[list[str]]],
+    root: Path,
+    out: Path,
+) -> None:
+    """:func:`write`, from the reports' layout and the checks across reports by year."""
     from ..package.parquet import Pieces, write_csv
 
     todo: dict[str, list[Part]] = {}
     for part in p.write:
         todo.setdefault(part.resource, []).append(part)
-    across = _across_by_year(m)
-    lay = layout(m) if todo else None
     for name, parts in todo.items():
         csv = root / "data" / f"{name}.csv"
         if not csv.exists():

@@ -19,6 +19,7 @@ from ..store import load
 from . import manifest, plan, publish, update, workers, years
 from . import parquet as dataset
 from .assemble import copy_all, write_package
+from .fresh import Fresh
 from .result import BuildFailed, BuildResult, Progress, default_jobs, timed
 from .verify import check_counts, check_descriptor, raise_errors, timed_check
 
@@ -129,7 +130,7 @@ def _build(
                 with timed(seconds, "package"):
                     copy_all(csvs)
                 progress.stage("load")
-                checking = workers.Aside(timed_check, staging)
+                checking = Fresh(timed_check, staging)
                 try:
                     with timed(seconds, "load"):
                         (staging / "build").mkdir(exist_ok=True)
@@ -148,8 +149,10 @@ def _build(
                 if not clean:
                     raise_errors(dp)
                 check_counts(result.counts, expected)
-                with timed(seconds, "parquet"):  # pyarrow in a process of its own
-                    workers.Aside(dataset.write, staged.parquet, m, staging, out).result()
+                with timed(seconds, "parquet"):  # pyarrow in a new process of its own
+                    pq = staged.parquet
+                    got = dataset.inputs(pq, m)
+                    Fresh(dataset.write_files, pq, *got, staging, out).result()
                 with timed(seconds, "publish"):
                     commit()
                     publish.commit_by_rename(staging, out, files, stamp, staged.parquet.remove)
