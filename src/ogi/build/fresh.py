@@ -3,12 +3,12 @@
 The build's helpers are forked (:class:`ogi.build.workers.Aside`): nothing is imported twice.
 But a forked child shares the main process's pages, and they count in its memory too: the
 Parquet writer, forked from the main process of a build of 100,000 reports, counted some
-600 MB that were not its own. :class:`Fresh` runs ``fn(*args)`` in ``python -m
-ogi.build.fresh`` instead: its memory is its own, it imports what it needs (about 0.4 s), and
-it does not import the program that started it (as multiprocessing's *spawn* does: a script
-that calls ``ogi.build.build`` without a ``__main__`` guard would run again in it). ``fn``
-and ``args`` go to it pickled on its stdin, what it returned (or raised) comes back on its
-stdout. It is killed when the process that started it dies, however it dies.
+600 MB that were not its own. :class:`Fresh` runs ``fn(*args)`` in a new interpreter
+(:func:`main`) instead: its memory is its own, it imports what it needs (about 0.4 s), and it
+does not import the program that started it (as multiprocessing's *spawn* does: a script that
+calls ``ogi.build.build`` without a ``__main__`` guard would run again in it). ``fn`` and
+``args`` go to it pickled on its stdin, what it returned (or raised) comes back on its stdout.
+It is killed when the process that started it dies, however it dies.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Fresh:
     def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(os.getpid())],
+            [sys.executable, "-P", "-c", f"import {__name__}; {__name__}.main()", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -70,7 +70,10 @@ class Fresh:
             self._process.stdout.close()
 
 
-def _main(parent: int) -> None:
+def main() -> None:
+    """The new interpreter: ``python -P -c 'import ogi.build.fresh; ogi.build.fresh.main()'
+    PID`` (``-P``: nothing of the folder it was started in shadows a module)."""
+    parent = int(sys.argv[1])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build stops it
     try:  # Linux: be killed when the parent dies, even by SIGKILL
         import ctypes
@@ -89,7 +92,3 @@ def _main(parent: int) -> None:
         result = (False, e)
     out.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     out.flush()
-
-
-if __name__ == "__main__":
-    _main(int(sys.argv[1]))
