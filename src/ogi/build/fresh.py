@@ -70,17 +70,23 @@ class Fresh:
             self._process.stdout.close()
 
 
-def main() -> None:
-    """The new interpreter: ``python -P -c 'import ogi.build.fresh; ogi.build.fresh.main()'
-    PID`` (``-P``: nothing of the folder it was started in shadows a module)."""
-    parent = int(sys.argv[1])
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build stops it
-    try:  # Linux: be killed when the parent dies, even by SIGKILL
+def die_with_parent() -> None:
+    """Be killed when the process that started this one dies, even by SIGKILL (Linux; a
+    no-op elsewhere). Run by every helper of a build as it starts."""
+    try:
         import ctypes
 
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def main() -> None:
+    """The new interpreter: ``python -P -c 'import ogi.build.fresh; ogi.build.fresh.main()'
+    PID`` (``-P``: nothing of the folder it was started in shadows a module)."""
+    parent = int(sys.argv[1])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build stops it
+    die_with_parent()
     if os.getppid() != parent:  # it died before that
         return
     out = sys.stdout.buffer

@@ -30,19 +30,11 @@ from typing import Any
 from ..errors import OgiError
 from ..extract import ocr
 from .chunk import Chunk, Outcome, Task, parse_chunk
+from .fresh import die_with_parent
 
 TIME_LIMIT = 120.0  # seconds one input (or one page read by OCR) may take, by default
 MEMORY_LIMIT = 4 << 30  # bytes of address space a worker may add to what it was forked with
 REMEDY = "check that it is an OGI annual report; if it is, please report this as a bug"
-
-
-def _die_with_parent() -> None:
-    try:  # Linux: be killed when the parent dies, even by SIGKILL
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def limit_memory(limit: int) -> None:
@@ -81,7 +73,7 @@ Work = Callable[[Task, Callable[[int], None]], Chunk]
 def _serve(conn: Connection, memory_limit: int, work: Work) -> None:
     """A worker: parse the chunks it receives until told to stop (None)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    die_with_parent()
     _limit_memory(memory_limit)
     gc.disable()  # the garbage is collected once per chunk instead
     ocr.on_page(lambda: conn.send(("page", None)))
@@ -272,7 +264,7 @@ class Aside:
 
 def _aside(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    die_with_parent()
     try:
         conn.send((True, fn(*args)))
     except Exception as e:  # sent to the main process, which raises it
