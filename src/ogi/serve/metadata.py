@@ -23,7 +23,7 @@ import yaml
 from markupsafe import Markup
 
 from ..package import schema
-from ..store.views import views
+from ..store.views import table_facets, views
 
 PACKAGE = __name__.rsplit(".", 1)[0]
 
@@ -94,6 +94,8 @@ def _tables(prov: dict[str, str]) -> dict[str, Any]:
             },
         }
         table.update(cfg["tables"].get(name, {}))
+        if name in table_facets():
+            table["facets"] = table_facets()[name]
         tables[name] = table
     for name, view in views().items():
         tables[name] = {
@@ -108,6 +110,17 @@ def _tables(prov: dict[str, str]) -> dict[str, Any]:
             },
             **{key: view[key] for key in ("facets", "sort", "sort_desc") if key in view},
         }
+    # the site's own table (not in the package): queryable, not listed
+    tables["facet_counts"] = {
+        "title": schema.bilingual("分面计数", "Facet counts"),
+        "description_html": _html(
+            "每个表和视图的分面各值的行数，由构建算出，供显示全部行的表格页使用。"
+            " How many rows hold each value of each faceted column of each table and view,"
+            " counted by the build for the table pages that show all rows."
+        ),
+        **prov,
+        "hidden": True,
+    }
     return tables
 
 

@@ -73,6 +73,7 @@ from . import (
     cells,
     dictionary,
     downloads,
+    facets,
     guard,
     highlight,
     pages,
@@ -120,14 +121,14 @@ _CHOICES: weakref.WeakKeyDictionary[Any, dict[str, list[str]]] = weakref.WeakKey
 CHOICE_PARAMS = {"province": "province", "year": "year desc", "generation": "generation"}
 _TABLE_COUNTS: weakref.WeakKeyDictionary[Any, dict[str, int | None]] = weakref.WeakKeyDictionary()
 _MARKDOWN_PLUGIN = "datasette_render_markdown"
-# Query string arguments that change how a table page looks, not which rows it holds.
-UNFILTERED_ARGS = {"_sort", "_sort_desc", "_size", "_next", "_facet", "_facet_size", "_col"}
-UNFILTERED_ARGS |= {"_nocol", "_labels"}
+_DATASETTE_FACETS = "datasette.facets"
 
 
 @hookimpl
 def startup(datasette: Any) -> Any:
-    """Read the English labels of the indicators, and unregister datasette-render-markdown.
+    """Read the English labels of the indicators and which facets the database keeps counts
+of (:mod:`ogi.serve.facets`, whose column facet takes the place of Datasette's), and
+    unregister datasette-render-markdown.
 
     datasette-render-markdown comes with datasette-dashboards (whose Markdown cards we do not
     use). Its ``render_cell`` hook looks up plugin configuration for every cell of every
@@ -139,9 +140,12 @@ def startup(datasette: Any) -> Any:
         for plugin in list(pm.get_plugins()):
             if getattr(plugin, "__name__", "") == _MARKDOWN_PLUGIN:
                 pm.unregister(plugin)
+        if pm.has_plugin(_DATASETTE_FACETS):  # ours take their place (register_facet_classes)
+            pm.unregister(name=_DATASETTE_FACETS)
         db = datasette.databases.get(site()["database"])
         if db is None:
             return
+        await facets.read_counted(datasette, site()["database"])
         try:
             rows = (await db.execute("select code, label_en from indicators")).rows
         except sqlite3.OperationalError:
@@ -166,6 +170,14 @@ def startup(datasette: Any) -> Any:
         _CHOICES[datasette] = choices
 
     return inner
+
+
+@hookimpl
+def register_facet_classes() -> list[Any]:
+    """Datasette's facets, with the column facet that reads the build's counts on pages that
+    show every row (:mod:`ogi.serve.facets`) -- once :func:`startup` has taken Datasette's own
+    registration away (till then Datasette's serve alone)."""
+    return [] if pm.has_plugin(_DATASETTE_FACETS) else facets.facet_classes()
 
 
 @hookimpl
@@ -255,7 +267,7 @@ def extra_template_vars(request: Any, datasette: Any) -> dict[str, Any]:
         """The published CSV file of ``table`` when the page shows all of its rows."""
         if table is None or pages.package_file(datasette, table) is None:
             return None
-        if request is not None and any(k not in UNFILTERED_ARGS for k in request.args):
+        if request is not None and not facets.unfiltered(request):
             return None
         return f"/-/package/{table}.csv"
 

@@ -1,6 +1,7 @@
 """Update: an incremental build's change to the published database, or to a copy of it —
 the rows of the reports removed taken out, those of the reports parsed added, the resources
-made anew by every build replaced — its keys checked before ``COMMIT``.
+made anew by every build replaced — its keys checked before ``COMMIT``; its facet counts kept
+exact (:mod:`ogi.store.facets`).
 
 >>> update(db, package, removed, chunks, ["rejects"], stamp, scratch)  # doctest: +SKIP
 """
@@ -14,9 +15,11 @@ from typing import Any
 
 import orjson
 
+from . import facets
 from .load import Clock, insert_csv, invalid, search_from
 from .search import segment
 from .tables import chunk_tables, create_shard, q, search_tables, sqlite_uri
+from .views import table_facets, view_facets
 
 IN_PLACE_CACHE_KB = 256 * 1024  # page cache of an update in place (see ogi.build.update)
 
@@ -79,10 +82,13 @@ def update(
             for table, field, value in replaced
         }
         before = {n: _max_rowid(conn, n) for n in (r["name"] for r in desc["resources"])}
-        for name in rewritten:
-            conn.execute(f"DELETE FROM {q(name)}")
-            res = next(r for r in desc["resources"] if r["name"] == name)
-            insert_csv(conn, package.parent, res)
+        counted = facets.present(conn)  # a database made before them: counted at the end
+        rewritten = list(rewritten)
+        with facets.suspended(conn, table_facets() if counted else {}, rewritten):
+            for name in rewritten:
+                conn.execute(f"DELETE FROM {q(name)}")
+                res = next(r for r in desc["resources"] if r["name"] == name)
+                insert_csv(conn, package.parent, res)
         for name in names:
             keep, params = kept.get(name, ("", []))
             conn.execute(
@@ -96,6 +102,11 @@ def update(
         if _broken_keys(conn, desc, before, gone):
             raise sqlite3.IntegrityError("foreign key")
         clock.lap("keys")
+        if counted:
+            facets.recount_views(conn, view_facets())
+        else:
+            facets.create(conn, table_facets(), view_facets())
+        clock.lap("facets")
         conn.execute(f"PRAGMA user_version = {int(stamp)}")
         counts = {
             r["name"]: conn.execute(f"SELECT count(*) FROM {q(r['name'])}").fetchone()[0]

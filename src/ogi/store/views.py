@@ -7,6 +7,8 @@ segmented (:func:`ogi.store.tables.create_shard`).
 
 >>> sorted(views())
 ['report_rates']
+>>> table_facets()["statistics"], view_facets()["report_rates"][:2]
+(['indicator', 'column', 'value_status'], ['year', 'province'])
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ def views() -> dict[str, dict[str, Any]]:
     return declared()["views"]  # type: ignore[no-any-return]
 
 
+def table_facets() -> dict[str, list[str]]:
+    """Table → the columns its page facets on (``views.yml``: ``facets``)."""
+    return declared()["facets"]  # type: ignore[no-any-return]
+
+
+def view_facets() -> dict[str, list[str]]:
+    """View → the columns its page facets on."""
+    return {name: view["facets"] for name, view in views().items() if view.get("facets")}
+
+
 @cache
 def search_columns() -> dict[str, list[str]]:
     """Table → the columns its full-text index covers, ``sections`` included."""
@@ -43,9 +55,10 @@ def search_columns() -> dict[str, list[str]]:
 
 def create_views(db: sqlite_utils.Database, search: bool = True) -> None:
     """Add the site's full-text indexes (unless ``search`` is False: the load made them),
-    indexes and views to a loaded database.
+    indexes, views and facet counts (:mod:`ogi.store.facets`) to a loaded database.
 
-    Idempotent: indexes are created if missing, views and full-text tables are replaced.
+    Idempotent: indexes are created if missing, views, full-text tables and facet counts are
+    replaced.
     """
     if search:
         for table, columns in declared()["search"].items():
@@ -55,3 +68,7 @@ def create_views(db: sqlite_utils.Database, search: bool = True) -> None:
             db.table(table).create_index(columns, if_not_exists=True)
     for name, view in views().items():
         db.create_view(name, view["sql"], replace=True)
+    from . import facets  # not at the top: facets → tables → views
+
+    with db.conn:
+        facets.create(db.conn, table_facets(), view_facets())
