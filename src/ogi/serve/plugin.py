@@ -127,7 +127,7 @@ _DATASETTE_FACETS = "datasette.facets"
 @hookimpl
 def startup(datasette: Any) -> Any:
     """Read the English labels of the indicators and which facets the database keeps counts
-of (:mod:`ogi.serve.facets`, whose column facet takes the place of Datasette's), and
+    of (:mod:`ogi.serve.facets`, whose column facet takes the place of Datasette's), and
     unregister datasette-render-markdown.
 
     datasette-render-markdown comes with datasette-dashboards (whose Markdown cards we do not
