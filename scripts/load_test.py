@@ -97,10 +97,14 @@ def prepare(workdir: Path, reports: int, seed: int) -> Path:
             import sqlite_utils
 
             from ogi.serve.metadata import write_metadata
-            from ogi.store.views import create_views
+            from ogi.store import facets
+            from ogi.store.views import create_views, table_facets, view_facets
 
             t0 = time.monotonic()
-            create_views(sqlite_utils.Database(db))
+            database = sqlite_utils.Database(db)
+            create_views(database)
+            with database.conn:
+                facets.create(database.conn, table_facets(), view_facets())
             write_metadata(out / "metadata.yml")
             click.echo(
                 f"updated the site's views, indexes and metadata.yml in {time.monotonic() - t0:.0f} s"

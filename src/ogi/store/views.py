@@ -55,10 +55,10 @@ def search_columns() -> dict[str, list[str]]:
 
 def create_views(db: sqlite_utils.Database, search: bool = True) -> None:
     """Add the site's full-text indexes (unless ``search`` is False: the load made them),
-    indexes, views and facet counts (:mod:`ogi.store.facets`) to a loaded database.
+    indexes and views to a loaded database (the load then counts the facets,
+    :func:`ogi.store.facets.create`).
 
-    Idempotent: indexes are created if missing, views, full-text tables and facet counts are
-    replaced.
+    Idempotent: indexes are created if missing, views and full-text tables are replaced.
     """
     if search:
         for table, columns in declared()["search"].items():
@@ -68,7 +68,3 @@ def create_views(db: sqlite_utils.Database, search: bool = True) -> None:
             db.table(table).create_index(columns, if_not_exists=True)
     for name, view in views().items():
         db.create_view(name, view["sql"], replace=True)
-    from . import facets  # not at the top: facets → tables → views
-
-    with db.conn:
-        facets.create(db.conn, table_facets(), view_facets())
