@@ -98,13 +98,13 @@ def prepare(workdir: Path, reports: int, seed: int) -> Path:
 
             from ogi.serve.metadata import write_metadata
             from ogi.store import facets
-            from ogi.store.views import create_views, table_facets, view_facets
+            from ogi.store.views import create_views
 
             t0 = time.monotonic()
             database = sqlite_utils.Database(db)
             create_views(database)
             with database.conn:
-                facets.create(database.conn, table_facets(), view_facets())
+                facets.create_declared(database.conn)
             write_metadata(out / "metadata.yml")
             click.echo(
                 f"updated the site's views, indexes and metadata.yml in {time.monotonic() - t0:.0f} s"

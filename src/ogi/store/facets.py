@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from .tables import q
+from .views import table_facets, view_facets
 
 TABLE = "facet_counts"
 Declared = Mapping[str, Sequence[str]]  # table or view → its faceted columns
@@ -58,6 +59,11 @@ def create(conn: sqlite3.Connection, tables: Declared, views: Declared) -> None:
         _count(conn, table, columns)
         _create_triggers(conn, table, columns)
     recount_views(conn, views)
+
+
+def create_declared(conn: sqlite3.Connection) -> None:
+    """:func:`create` for the facets ``views.yml`` declares."""
+    create(conn, table_facets(), view_facets())
 
 
 def present(conn: sqlite3.Connection) -> bool:

@@ -37,7 +37,7 @@ from ..package import fastcheck, schema
 from . import facets
 from .search import segment
 from .tables import chunk_tables, create_indexes, create_tables, q, search_tables, typed
-from .views import create_views, table_facets, view_facets
+from .views import create_views
 
 ATTACH_AT_ONCE = 8  # chunk databases attached together (SQLite allows 10)
 PAGE_SIZE = 16384
@@ -175,7 +175,7 @@ def load(
     clock.lap("indexes")
     create_views(db, search=False)  # the site's views and indexes (ogi/store/views.yml)
     with conn:
-        facets.create(conn, table_facets(), view_facets())  # what unfiltered pages show
+        facets.create_declared(conn)  # what unfiltered pages show
     clock.lap("views")
     conn.close()
     return {r["name"]: counts[r["name"]] for r in desc["resources"]}

@@ -105,7 +105,7 @@ def update(
         if counted:
             facets.recount_views(conn, view_facets())
         else:
-            facets.create(conn, table_facets(), view_facets())
+            facets.create_declared(conn)
         clock.lap("facets")
         conn.execute(f"PRAGMA user_version = {int(stamp)}")
         counts = {
