@@ -37,7 +37,9 @@ DESCRIPTOR = ROOT / "parquet.json"
 # the digests of the published files, the build's own record (they hold the parser version,
 # which the published descriptor must not: it would change with every change of the code)
 DIGESTS = Path("build") / "parquet-digests.json"
-LAYOUT = 3  # of the dataset: changing it rewrites every file (3: row groups of 16 blocks)
+# of the dataset: changing it rewrites every file (3: row groups of 16 blocks; 4: each group's
+# batches written as they are, not copied into one chunk a column, which pages them otherwise)
+LAYOUT = 4
 
 
 def partitioned(name: str) -> bool:

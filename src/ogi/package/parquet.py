@@ -41,6 +41,18 @@ __all__ = ["COMPRESSION", "LEVEL", "Pieces", "arrow_schema", "write_csv", "write
 BLOCK = 1 << 20
 GROUP = 16  # batches (of BLOCK bytes of CSV text) in a row group: 16 MB of text, at most
 GROUP_ROWS = 1 << 20  # rows in a row group, at most (the group ends at the batch that passes it)
+
+
+def _pool() -> pa.MemoryPool:
+    """jemalloc where pyarrow has it: the writer of a build of 10,000 reports peaked at 265 MB
+    with pyarrow's default allocator (mimalloc), 244 MB with jemalloc; the bytes written
+    are the same."""
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without it
+        return pa.default_memory_pool()
+
+
 ARROW_TYPES = {
     "integer": pa.int64(),
     "number": pa.float64(),
@@ -70,6 +82,7 @@ def write_csv(name: str, source: BinaryIO | io.RawIOBase, target: Path) -> int:
     """Write the CSV text of resource ``name`` (header first) read from ``source`` as the
     Parquet file ``target``; return its rows."""
     types = arrow_schema(name)
+    pool = _pool()
     reader = pacsv.open_csv(
         source,
         read_options=pacsv.ReadOptions(block_size=BLOCK, use_threads=True),
@@ -82,16 +95,24 @@ def write_csv(name: str, source: BinaryIO | io.RawIOBase, target: Path) -> int:
             true_values=["true"],
             false_values=["false"],
         ),
+        memory_pool=pool,
     )
     if reader.schema.names != types.names:
         raise ValueError(f"{name}: the CSV header is not the resource's fields")
     rows = 0
     target.parent.mkdir(parents=True, exist_ok=True)
     with pq.ParquetWriter(
-        target, types, compression=COMPRESSION, compression_level=LEVEL, version="2.6"
+        target,
+        types,
+        compression=COMPRESSION,
+        compression_level=LEVEL,
+        version="2.6",
+        memory_pool=pool,
     ) as writer:
         for group in _groups(reader):
-            table = pa.Table.from_batches(group, schema=types).combine_chunks()
+            # its batches as they are: a copy into one chunk a column (combine_chunks)
+            # doubled the row group in memory
+            table = pa.Table.from_batches(group, schema=types)
             writer.write_table(table, row_group_size=max(1, table.num_rows))
             rows += table.num_rows
     return rows
