@@ -153,7 +153,7 @@ def _not_a_file(path: Path) -> InputError | None:
     return InputError(str(path), f"is not a regular file ({kind})", "give the report as a file")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Input:
     """One input file as a build sees it before parsing: where it is, what its bytes hash to,
     the provenance recorded beside it — or why it cannot be read — and its fingerprint."""

@@ -10,6 +10,7 @@ import errno
 import hashlib
 import os
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -52,7 +53,7 @@ class _Run:
     chunk: int | None
     first: int = 0
     last: int = 0
-    sizes: list[dict[str, int]] = field(default_factory=list)
+    sizes: list[Mapping[str, int]] = field(default_factory=list)
 
 
 def _runs(items: list[Item]) -> list[_Run]:

@@ -24,7 +24,7 @@ from ..errors import OgiError
 from ..parse import review
 from ..store.tables import create_shard, typed
 from . import manifest, workers
-from .chunk import Chunk, Outcome, Task, read_records, spill, warm
+from .chunk import Chunk, Outcome, Sizes, Task, read_records, spill, warm
 from .result import Progress, Rejected
 
 CHUNK_MAX = 64  # inputs per chunk, at most
@@ -41,7 +41,7 @@ class Reused(NamedTuple):
     across: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """An input and what this build does with it."""
 
@@ -73,6 +73,9 @@ def plan(
     find = _finder(previous)
     old_rejects = {r.key: r for r in previous.rejects if r.key} if previous else {}
     seen = previous.seen if previous else {}
+    reviewed: dict[str, list[review.Review]] = {}  # sha256 → its review rows
+    for r in reviews:
+        reviewed.setdefault(r.sha256, []).append(r)
     first: dict[str, Path] = {}
     items = []
     for pos, path in enumerate(paths):
@@ -104,8 +107,8 @@ def plan(
                 if unchanged and record is not None and record.key
                 else manifest.key(inp.sha256, inp.name, inp.provenance, version)
             )
-            item.reviews = [r for r in reviews if r.sha256 == inp.sha256]
-            if item.reviews:  # a report is parsed again when its review rows change
+            if inp.sha256 in reviewed:  # a report is parsed again when its review rows change
+                item.reviews = reviewed[inp.sha256]
                 item.base = item.key
                 rows = [r.cells() for r in item.reviews]
                 item.key = manifest.key(item.key, "review", {"rows": rows}, version)
@@ -178,7 +181,8 @@ def settle(items: list[Item], chunks: list[Chunk]) -> None:
         o = outcomes.get(it.pos)
         if o is None:
             continue
-        o.rows, o.sizes = _shared_keys(o.rows) or {}, _shared_keys(o.sizes) or {}
+        o.rows = _shared_keys(o.rows) or o.rows
+        o.sizes = Sizes(o.sizes) if o.sizes else o.sizes
         o.source, o.carried = _shared_keys(o.source), _shared_keys(o.carried)
         it.outcome = o
         if o.review_error is not None:
@@ -224,7 +228,7 @@ def make_manifest(
                     rec["source"],
                     o.failing,
                     _shared_keys(rec["rows"]) or {},
-                    o.sizes,
+                    dict(o.sizes),
                     rec["dates"],
                     rec["carried"],
                     rec["body"],

@@ -96,8 +96,8 @@ def _build(
         previous = None if full else manifest.trusted(out, stamp_of_db, scratch)
         with timed(seconds, "parse"):
             items = plan.plan(paths, previous, reviews)
-            tasks = plan.tasks(items, scratch)
-            chunks = plan.parse_chunks(tasks, jobs, time_limit, progress)
+            # the tasks (every input's path again) are not kept past the parse
+            chunks = plan.parse_chunks(plan.tasks(items, scratch), jobs, time_limit, progress)
             plan.settle(items, chunks)
             chunks = years.second_pass(
                 items, chunks, scratch, jobs, time_limit, progress, previous
