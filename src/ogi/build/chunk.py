@@ -119,7 +119,14 @@ class Outcome:
 
 class Sizes(Mapping[str, int]):
     """A report's bytes of CSV text in each resource (:data:`ogi.package.PER_REPORT`), packed:
-    the build holds one a report to its end (a dict of the seven took 468 bytes, this 184)."""
+    the build holds one a report to its end (a dict of the seven took 468 bytes, this 184).
+
+    >>> sizes = Sizes({"statistics": 5120, "reports": 300})
+    >>> sizes["statistics"], sizes.get("checks"), sizes.get("nothing", -1), len(sizes)
+    (5120, 0, -1, 7)
+    >>> dict(sizes) == {**dict.fromkeys(package.PER_REPORT, 0), "statistics": 5120, "reports": 300}
+    True
+    """
 
     __slots__ = ("_values",)
     _AT = {name: i for i, name in enumerate(package.PER_REPORT)}
