@@ -57,6 +57,9 @@ def _connect(db_path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -32768")  # 32 MB, whatever the size of the build
+    # index sorts in helper threads: at 100,000 reports statistics' five-column index takes
+    # 18.8 s so, 30.0 s in one thread (a cache of 256 MB: 33.0 s); the index is the same
+    conn.execute("PRAGMA threads = 2")
     return conn
 
 
